@@ -1,0 +1,28 @@
+using InterCoG.Perception;
+using InterCoG.Reasoning;
+using OpenCvSharp;
+
+namespace InterCoG.Editing;
+
+/// <summary>What an edit gets: the 8-bit BGR working image, the target's mask (CV_8UC1, 255 inside, image size),
+/// the parsed request and the grounded target.</summary>
+public sealed record EditContext(Mat Bgr, Mat Mask, EditRequest Request, SceneEntity Target);
+
+/// <summary>An edit's result: the edited 8-bit BGR image (same size) and the region it was allowed to change
+/// (CV_8UC1: the target mask, grown where the operation needed more, e.g. a removal's dilated hole). The compositor
+/// keeps every pixel farther than the feather band from <see cref="Region"/> bit-identical to the input.</summary>
+public sealed record EditResult(Mat Edited, Mat Region, string Text) : IDisposable
+{
+    /// <summary>Numbers the edit measured (e.g. target colour in Lab), by name.</summary>
+    public Dictionary<string, double>? Data { get; init; }
+
+    public void Dispose() { Edited.Dispose(); Region.Dispose(); }
+}
+
+/// <summary>Applies operations inside a mask. A generative inpainter or remote service plugs in here.</summary>
+public interface IEditBackend
+{
+    string Name { get; }
+    bool Supports(string operation);
+    EditResult Apply(EditContext context);
+}

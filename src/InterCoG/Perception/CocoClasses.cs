@@ -1,0 +1,24 @@
+namespace InterCoG.Perception;
+
+/// <summary>The 80 COCO class names in the order YOLOX/YOLOv8 exports emit their class scores.</summary>
+public static class CocoClasses
+{
+    public static readonly string[] Names =
+    [
+        "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
+        "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
+        "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
+        "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
+        "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
+        "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
+        "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
+        "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
+        "hair drier", "toothbrush",
+    ];
+
+    private static readonly Dictionary<string, int> IndexByName =
+        Names.Select((n, i) => (n, i)).ToDictionary(t => t.n, t => t.i, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Index of a COCO name, or -1.</summary>
+    public static int IndexOf(string name) => IndexByName.TryGetValue(name, out int i) ? i : -1;
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace InterCoG.Reasoning;
+
+/// <summary>Canonical operation names (DESIGN.md).</summary>
+public static class Operations
+{
+    public const string Recolor = "recolor";
+    public const string Remove = "remove";
+    public const string Ground = "ground";
+}
+
+/// <summary>The parsed instruction: what to do, with which arguments, to which object.</summary>
+/// <param name="Operation">Canonical operation name, see <see cref="Operations"/>.</param>
+/// <param name="Arguments">Operation arguments by name, e.g. { "color": "red" }.</param>
+/// <param name="Target">The referring expression that names the object to edit.</param>
+public sealed record EditRequest(string Operation, Dictionary<string, string> Arguments, ReferringExpression Target);
+
+/// <summary>An ordinal pick: the <see cref="N"/>-th counted from <see cref="From"/> (left, right, top, bottom).</summary>
+public sealed record Ordinal(int N, string From);
+
+/// <summary>A spatial relation to another referred object. <see cref="Kind"/>: left_of, right_of, above, below, next_to.</summary>
+public sealed record Relation(string Kind, ReferringExpression Anchor);
+
+/// <summary>A referring expression over the scene (first version: category, colour, region, ordinal, one relation).</summary>
+public sealed record ReferringExpression
+{
+    /// <summary>Detector vocabulary name (COCO) the noun maps onto, or the noun itself when outside it.</summary>
+    public required string Category { get; init; }
+    /// <summary>The noun as written, when it differs from <see cref="Category"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Noun { get; init; }
+    /// <summary>False when the noun is outside the detector's vocabulary (reported, never dropped).</summary>
+    public bool InVocabulary { get; init; } = true;
+    /// <summary>Colour attribute, e.g. "white" in "the white cup".</summary>
+    public string? Color { get; init; }
+    /// <summary>Image region qualifier: left, right, top, bottom (as in "the cup on the left").</summary>
+    public string? Region { get; init; }
+    public Ordinal? Ordinal { get; init; }
+    public Relation? Relation { get; init; }
+}
