@@ -26,7 +26,8 @@ public sealed record GroundingNode(string Op, string? Value = null, ReferringExp
 public sealed record NodeResult(IReadOnlyList<SceneEntity> Output, string Text, List<TraceBox> Boxes, GroundingOutcome? Stop = null);
 
 /// <summary>Shared state of one grounding run, passed to every handler.</summary>
-public sealed record GroundingContext(Scene Scene, ReasoningOptions Options, ChainTrace Trace, int Depth, string Prefix,
+/// <param name="Emit">Appends a step to the trace (and tells any listener).</param>
+public sealed record GroundingContext(Scene Scene, ReasoningOptions Options, Action<TraceStep> Emit, int Depth, string Prefix,
     Func<ReferringExpression, int, GroundingOutcome> GroundAnchor);
 
 /// <summary>The one signature every grounding operation shares.</summary>
@@ -77,13 +78,18 @@ public sealed class GroundingExecutor
         return nodes;
     }
 
-    /// <summary>Ground <paramref name="expr"/> in <paramref name="scene"/>, appending "reason" steps to <paramref name="trace"/>.</summary>
-    public GroundingOutcome Execute(ReferringExpression expr, Scene scene, ChainTrace trace) => Run(expr, scene, trace, 0, "");
-
-    private GroundingOutcome Run(ReferringExpression expr, Scene scene, ChainTrace trace, int depth, string prefix)
+    /// <summary>Ground <paramref name="expr"/> in <paramref name="scene"/>, appending "reason" steps to <paramref name="trace"/>;
+    /// <paramref name="onStep"/>, if given, hears each step as it is appended.</summary>
+    public GroundingOutcome Execute(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null)
     {
-        var ctx = new GroundingContext(scene, _options, trace, depth, prefix,
-            (anchor, d) => Run(anchor, scene, trace, d, $"Anchor ({ExpressionText.Describe(anchor)}): "));
+        void Emit(TraceStep s) { trace.Add(s); onStep?.Invoke(s); }
+        return Run(expr, scene, Emit, 0, "");
+    }
+
+    private GroundingOutcome Run(ReferringExpression expr, Scene scene, Action<TraceStep> emit, int depth, string prefix)
+    {
+        var ctx = new GroundingContext(scene, _options, emit, depth, prefix,
+            (anchor, d) => Run(anchor, scene, emit, d, $"Anchor ({ExpressionText.Describe(anchor)}): "));
         IReadOnlyList<SceneEntity> current = scene.Entities;
         foreach (var node in Compile(expr))
         {
@@ -91,7 +97,7 @@ public sealed class GroundingExecutor
                 return Finish(ctx, new GroundingOutcome(GroundingKind.NotFound, null, current,
                     $"operation '{node.Op}' is not supported; known: {string.Join(", ", _registry.Keys.Order(StringComparer.Ordinal))}"));
             var result = handler(ctx, current, node);
-            trace.Add(new TraceStep(Stages.Reason, prefix + result.Text) { Boxes = result.Boxes });
+            emit(new TraceStep(Stages.Reason, prefix + result.Text) { Boxes = result.Boxes });
             if (result.Stop is not null) return Finish(ctx, result.Stop);
             if (result.Output.Count == 0)
             {
@@ -112,7 +118,7 @@ public sealed class GroundingExecutor
     {
         if (ctx.Depth > 0) return outcome; // an anchor's outcome is reported by the relation step that used it
         var boxes = outcome.Target is { } t ? [Box(t, "target")] : outcome.Candidates.Select(c => Box(c, "candidate")).ToList();
-        ctx.Trace.Add(new TraceStep(Stages.Reason, outcome.Kind switch
+        ctx.Emit(new TraceStep(Stages.Reason, outcome.Kind switch
         {
             GroundingKind.Unique => "Unique: " + outcome.Message,
             GroundingKind.Ambiguous => "Ambiguous: " + outcome.Message,

@@ -195,17 +195,25 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
                 region = w switch { "upper" => "top", "lower" => "bottom", _ => w };
                 i++;
             }
-            else if (ColorLexicon.Attribute(w) is string c && NounAhead(t, i + 1, end))
+            else if (ColorLexicon.Attribute(w) is string c && (NounAhead(t, i + 1, end) || i + 1 < end && t[i + 1] == "and"))
             {
                 if (color is not null && color != c) notes.Add($"second colour '{w}' ignored (one colour per object in this version)");
                 color ??= c;
                 i++;
                 if (i < end && t[i] is "coloured" or "colored") i++;
+                // "red and white bus": the first colour is used, the second reported.
+                if (i + 1 < end && t[i] == "and" && ColorLexicon.Attribute(t[i + 1]) is not null) i++;
             }
             else break;
         }
 
         if (i >= end) return (null, "no object named");
+        if (Quantifiers.Contains(t[i]) || int.TryParse(t[i], out _))
+            return (null, $"counts ('{t[i]}') are not supported yet; name one object");
+        if (Pronouns.Contains(t[i]))
+            return (null, $"no object named ('{t[i]}' does not say which object)");
+        if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
+            return (null, $"no object named (colour '{t[i]}' without an object)");
         ReferringExpression expr;
         if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i)
         {
@@ -229,7 +237,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             int j = i;
             while (j < end && Fillers.Contains(t[j])) j++;
             if (j >= end) { i = j; break; }
-            if (MatchRegion(t, j, end) is (int rk, string rside))
+            if (MatchRegion(t, j, end, notes) is (int rk, string rside))
             {
                 if (region is not null && region != rside) notes.Add($"second region '{rside}' ignored");
                 region ??= rside;
@@ -302,6 +310,9 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         return i < end && (NounLexicon.IsKnownNoun(t[i]) || IsWord(t[i]) && !IsFunctionWord(t[i]) && !Articles.Contains(t[i]));
     }
 
+    private static readonly HashSet<string> Quantifiers = ["all", "both", "every", "each", "two", "three", "four", "five", "several", "many", "some"];
+    private static readonly HashSet<string> Pronouns = ["it", "them", "this", "that", "these", "those", "everything", "something", "anything", "one", "ones"];
+
     private static bool IsWord(string w) => w.All(char.IsAsciiLetterLower) && w.Length > 1;
 
     private static readonly HashSet<string> FunctionWords =
@@ -333,7 +344,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
     }
 
     // "on the left", "at the far right side of the image", "in the top", "on top" (not followed by "of")
-    private static (int, string)? MatchRegion(List<string> t, int i, int end)
+    private static (int, string)? MatchRegion(List<string> t, int i, int end, List<string> notes)
     {
         if (i >= end || t[i] is not ("on" or "at" or "in" or "to")) return null;
         int j = Skip(t, i + 1, ["the", "far", "very"], end);
@@ -341,6 +352,13 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         string? side = t[j] switch { "left" => "left", "right" => "right", "top" or "upper" => "top", "bottom" or "lower" => "bottom", _ => null };
         if (side is null) return null;
         int k = j + 1;
+        // "top left corner": one region per object in this version; the second side is reported.
+        if (k < end && (side is "top" or "bottom" ? t[k] is "left" or "right" : t[k] is "top" or "bottom" or "upper" or "lower")
+            && !(k + 1 < end && t[k + 1] == "of" && SkipPicture(t, k + 1, end) == k + 1))
+        {
+            notes.Add($"'{t[j]} {t[k]}': only '{side}' is used (one region per object in this version)");
+            k++;
+        }
         if (k < end && t[k] == "hand") k++;
         if (k < end && t[k] is "side" or "corner" or "edge" or "part" or "half" or "end") k++;
         if (k < end && t[k] == "of")

@@ -138,6 +138,33 @@ public class InstructionParserTests
         Assert.Contains(reasonPart, r.Reason);
     }
 
+    [Theory]
+    [InlineData("remove all the cups", "counts ('all') are not supported yet")]
+    [InlineData("remove both dogs", "counts ('both') are not supported yet")]
+    [InlineData("remove the 2 cups", "counts ('2') are not supported yet")]
+    [InlineData("make it red", "'it' does not say which object")]
+    [InlineData("remove the red", "colour 'red' without an object")]
+    public void Counts_pronouns_and_bare_colours_fail_clearly(string instruction, string reasonPart)
+    {
+        var r = _parser.Parse(instruction);
+        Assert.False(r.Parsed);
+        Assert.Contains(reasonPart, r.Reason);
+    }
+
+    [Fact]
+    public void Second_colour_and_second_side_are_reported_not_silently_dropped()
+    {
+        var bus = _parser.Parse("remove the red and white bus");
+        Assert.True(bus.Parsed, bus.Reason);
+        Assert.Equal("remove: bus c=red", Compact(bus.Request!));
+        Assert.Contains(bus.Notes, n => n.Contains("second colour 'white'"));
+
+        var corner = _parser.Parse("remove the bus in the top left corner");
+        Assert.True(corner.Parsed, corner.Reason);
+        Assert.Equal("remove: bus r=top", Compact(corner.Request!));
+        Assert.Contains(corner.Notes, n => n.Contains("'top left'"));
+    }
+
     [Fact]
     public void Null_is_an_empty_instruction() => Assert.False(_parser.Parse(null).Parsed);
 

@@ -4,7 +4,7 @@ using InterCoG.Perception;
 namespace InterCoG.Reasoning;
 
 /// <summary>Rewrites a request, once grounded, into an explicit outcome that names the object by id and box.</summary>
-public static class OutcomeRewriter
+public static class Rewriter
 {
     /// <summary>E.g. "Recolor object #7, the bottle at [412,220,468,301], to red, keeping its shading; change nothing else."</summary>
     public static string Rewrite(EditRequest request, SceneEntity target)
