@@ -17,9 +17,9 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// instruction := remove-verb EXPR | recolor-verb [the colour of] EXPR [to|into|in] COLOUR | EXPR   (→ ground)
 /// remove-verb := remove | delete | erase | eliminate | get rid of | take out | take away
 /// recolor-verb:= make | turn | paint | repaint | colour | color | recolor | recolour | change | dye
-/// EXPR        := [ORDINAL] [REGION-ADJ] [COLOUR] NOUN [from the SIDE] POST*
+/// EXPR        := [ORDINAL] [REGION-ADJ] [COLOUR] [UNKNOWN-ADJ*] NOUN [from the SIDE] POST*   (unknown adjectives: kept in Unresolved)
 /// ORDINAL     := first..tenth | 1st..10th | Nth | leftmost | rightmost | topmost | bottommost | last
-/// POST        := on|at|in|to the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
+/// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
 ///              | REL EXPR                                                                               (relation)
 ///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
 /// REL         := left of | to/on the left of | right of | … | above | over | on top of | below | under |
@@ -163,8 +163,23 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         if (j > i) return true; // "the …": a description, even when its noun is unknown
         i = j;
         string w = t[i];
-        return NounLexicon.IsKnownNoun(w) || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
-            || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" || Sides.Contains(w);
+        if (NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
+            || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" || Sides.Contains(w))
+            return true;
+        // "closest bowl": unknown modifiers directly before a known noun.
+        return UnknownModifiersBeforeNoun(t, i, t.Count) > 0;
+    }
+
+    // How many unknown words at i come directly before a known noun (0 when none or no noun follows).
+    private static int UnknownModifiersBeforeNoun(List<string> t, int i, int end)
+    {
+        int k = i;
+        while (k < end && k - i < 3 && IsWord(t[k]) && !IsFunctionWord(t[k]) && !Articles.Contains(t[k]) && !Quantifiers.Contains(t[k])
+               && !Pronouns.Contains(t[k]) && NounLexicon.Match(t, k) is null && ColorLexicon.Attribute(t[k]) is null)
+            k++;
+        int n = k;
+        while (n < end && ColorLexicon.Attribute(t[n]) is not null && NounLexicon.Match(t, n) is null) n++; // "broken white cup"
+        return k > i && n < end && NounLexicon.Match(t, n) is NounMatch m && m.TokenCount <= end - n ? k - i : 0;
     }
 
     private (ReferringExpression? Expr, string? Error) ParseExpression(List<string> t, ref int i, int end, int depth, List<string> notes)
@@ -173,6 +188,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         i = Skip(t, i, Articles, end);
         Ordinal? ordinal = null;
         string? region = null, color = null;
+        var unresolvedPre = new List<string>();
 
         // Pre-modifiers: ordinals, superlative sides, side adjectives, colour.
         while (i < end)
@@ -204,6 +220,14 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
                 // "red and white bus": the first colour is used, the second reported.
                 if (i + 1 < end && t[i] == "and" && ColorLexicon.Attribute(t[i + 1]) is not null) i++;
             }
+            else if (UnknownModifiersBeforeNoun(t, i, end) is int u and > 0)
+            {
+                // Words this version cannot use ("closest", "big", "broken"): kept and reported, not used for grounding.
+                string phrase = string.Join(' ', t.Skip(i).Take(u));
+                notes.Add($"'{phrase}' is not understood by this version; ignored for grounding");
+                unresolvedPre.Add(phrase);
+                i += u;
+            }
             else break;
         }
 
@@ -231,7 +255,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         if (ordinal is not null && MatchFromSide(t, i, end) is (int k2, string side2)) { ordinal = ordinal with { From = side2 }; i = k2; }
 
         Relation? relation = null;
-        var unresolved = new List<string>();
+        var unresolved = unresolvedPre;
         while (i < end)
         {
             int j = i;
@@ -346,7 +370,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
     // "on the left", "at the far right side of the image", "in the top", "on top" (not followed by "of")
     private static (int, string)? MatchRegion(List<string> t, int i, int end, List<string> notes)
     {
-        if (i >= end || t[i] is not ("on" or "at" or "in" or "to")) return null;
+        if (i >= end || t[i] is not ("on" or "at" or "in" or "to" or "near" or "towards" or "toward")) return null;
         int j = Skip(t, i + 1, ["the", "far", "very"], end);
         if (j >= end) return null;
         string? side = t[j] switch { "left" => "left", "right" => "right", "top" or "upper" => "top", "bottom" or "lower" => "bottom", _ => null };

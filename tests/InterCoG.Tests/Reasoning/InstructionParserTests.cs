@@ -64,6 +64,13 @@ public class InstructionParserTests
     [InlineData("the second white bottle from the left", "ground: bottle c=white o=2/left")]
     [InlineData("the person on the far right of the photo", "ground: person r=right")]
     [InlineData("REMOVE   THE   CUP,   PLEASE.", "remove: cup")]
+    [InlineData("cell phone on the left", "ground: cell phone r=left")]
+    [InlineData("potted plant near the top", "ground: potted plant r=top")]
+    [InlineData("bowl near the left", "ground: bowl r=left")]
+    [InlineData("closest bowl", "ground: bowl u=[closest]")]
+    [InlineData("most distant remote", "ground: remote u=[most distant]")]
+    [InlineData("remove the broken white cup", "remove: cup c=white u=[broken]")]
+    [InlineData("bottle in the background", "ground: bottle u=[in the background]")]
     public void Parses_phrasings(string instruction, string expected)
     {
         var r = _parser.Parse(instruction);
@@ -79,6 +86,14 @@ public class InstructionParserTests
         Assert.Equal("recolor red: bottle o=2/left u=[on the counter]", Compact(r.Request!));
         Assert.Contains(r.Notes, n => n.Contains("'counter' is not in the detector's vocabulary"));
         Assert.Contains(r.Notes, n => n.Contains("on the counter") && n.Contains("not supported"));
+    }
+
+    [Fact]
+    public void Unknown_adjective_before_a_known_noun_is_reported()
+    {
+        var r = _parser.Parse("remove the closest bowl");
+        Assert.True(r.Parsed, r.Reason);
+        Assert.Contains(r.Notes, n => n.Contains("'closest' is not understood"));
     }
 
     [Fact]
