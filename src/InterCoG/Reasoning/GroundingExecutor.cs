@@ -44,9 +44,9 @@ public sealed class GroundingExecutor
     /// <summary>Create an executor with the default registry.</summary>
     public GroundingExecutor(ReasoningOptions? options = null)
     {
-        _options = options ?? new ReasoningOptions();
+        _options = (options ?? new ReasoningOptions()).Validate();
         _registry["filter_category"] = Filter((e, v, o) => IsCategory(e, v, o), DescribeCategory);
-        _registry["filter_color"] = Filter((e, v, _) => ColorLexicon.Attribute(e.ColorName.ToLowerInvariant()) == v, DescribeColor);
+        _registry["filter_color"] = Filter((e, v, _) => ColorLexicon.Attribute((e.ColorName ?? "").ToLowerInvariant()) == v, DescribeColor);
         foreach (var (kind, test) in SpatialRelations.All) _registry["relate_" + kind] = Relate(kind, test);
         _registry["region"] = Region;
         _registry["ordinal"] = PickOrdinal;

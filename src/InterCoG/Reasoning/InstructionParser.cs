@@ -31,7 +31,7 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// the request parsed, is stored in <see cref="ReferringExpression.Unresolved"/> and reported in the notes.</remarks>
 public sealed class InstructionParser(ReasoningOptions? options = null)
 {
-    private readonly ReasoningOptions _options = options ?? new ReasoningOptions();
+    private readonly ReasoningOptions _options = (options ?? new ReasoningOptions()).Validate();
 
     private static readonly string[][] RemoveVerbs =
         [["get", "rid", "of"], ["take", "out"], ["take", "away"], ["remove"], ["delete"], ["erase"], ["eliminate"]];

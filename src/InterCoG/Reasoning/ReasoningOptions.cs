@@ -42,4 +42,25 @@ public sealed record ReasoningOptions
 
     /// <summary>Most entities offered as nearest candidates when nothing matches.</summary>
     public int NearestCount { get; init; } = 3;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of its range; returns this.</summary>
+    public ReasoningOptions Validate()
+    {
+        static void Check(bool ok, string name, object value, string range)
+        {
+            if (!ok) throw new ArgumentOutOfRangeException(name, value, $"{name} must be {range}");
+        }
+        Check(MaxInstructionChars >= 1, nameof(MaxInstructionChars), MaxInstructionChars, "at least 1");
+        Check(MaxNesting >= 0, nameof(MaxNesting), MaxNesting, "at least 0");
+        Check(CategoryMinProb is >= 0 and <= 1, nameof(CategoryMinProb), CategoryMinProb, "in 0..1");
+        Check(CategoryMinFractionOfTop is >= 0 and <= 1, nameof(CategoryMinFractionOfTop), CategoryMinFractionOfTop, "in 0..1");
+        Check(RelationEdgeMargin >= 0, nameof(RelationEdgeMargin), RelationEdgeMargin, "at least 0");
+        Check(RelationBand >= 0, nameof(RelationBand), RelationBand, "at least 0");
+        Check(NextToGap >= 0, nameof(NextToGap), NextToGap, "at least 0");
+        Check(NextToPreferRatio is >= 0 and <= 1, nameof(NextToPreferRatio), NextToPreferRatio, "in 0..1");
+        Check(RegionMargin >= 0, nameof(RegionMargin), RegionMargin, "at least 0");
+        Check(OrdinalTieMargin >= 0, nameof(OrdinalTieMargin), OrdinalTieMargin, "at least 0");
+        Check(NearestCount >= 0, nameof(NearestCount), NearestCount, "at least 0");
+        return this;
+    }
 }

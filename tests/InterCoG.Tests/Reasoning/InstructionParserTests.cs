@@ -139,6 +139,7 @@ public class InstructionParserTests
     [InlineData("make the horse", "recolor needs a target colour")]
     [InlineData("make the car flurple", "'flurple' is not a colour I know")]
     [InlineData("paint it", "recolor needs a target colour")]
+    [InlineData("paint the orange", "recolor needs a target colour")]
     [InlineData("remove", "no object named")]
     [InlineData("remove the", "no object named")]
     [InlineData("fly the kite", "no verb I know: 'fly'")]
@@ -178,6 +179,14 @@ public class InstructionParserTests
         Assert.True(corner.Parsed, corner.Reason);
         Assert.Equal("remove: bus r=top", Compact(corner.Request!));
         Assert.Contains(corner.Notes, n => n.Contains("'top left'"));
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused_at_construction()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new InstructionParser(new ReasoningOptions { MaxInstructionChars = 0 }));
+        Assert.Contains("MaxInstructionChars", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GroundingExecutor(new ReasoningOptions { CategoryMinProb = 1.5f }));
     }
 
     [Fact]
