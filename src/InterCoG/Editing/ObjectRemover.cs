@@ -12,10 +12,13 @@ public sealed record RemoveOptions
     public double DilateFraction { get; init; } = 0.04;
 
     /// <summary>Neighbourhood radius of OpenCV's Telea inpainting, in pixels.</summary>
-    public double InpaintRadiusPx { get; init; } = 5;
+    public double InpaintRadiusPx { get; init; } = 3;
 
     /// <summary>Holes larger than this many pixels are filled at a lower resolution first (image pyramid).</summary>
-    public int MaxFullResHolePixels { get; init; } = 25_000;
+    public int MaxFullResHolePixels { get; init; } = 6_000;
+
+    /// <summary>Width of the hole's rim re-inpainted at full resolution after a reduced-scale fill, in pixels.</summary>
+    public int RefineRimPx { get; init; } = 3;
 
     /// <summary>Context kept around the hole's box, in pixels at least.</summary>
     public int MinContextPx { get; init; } = 24;
@@ -90,8 +93,8 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
 
         using var coarse = roiBgr.Clone();
         up.CopyTo(coarse, roiHole);
-        // Rim: hole pixels within about two coarse pixels of its edge.
-        int rim = Math.Max(3, (int)Math.Ceiling(2 / scale));
+        // Rim: hole pixels within a few pixels of its edge, where the upsampled fill meets the sharp surroundings.
+        int rim = Options.RefineRimPx;
         using var inner = new Mat();
         using (var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * rim + 1, 2 * rim + 1)))
             Cv2.Erode(roiHole, inner, k);

@@ -25,10 +25,10 @@ public sealed record RecolorOptions
     public double AchromaticChroma { get; init; } = 8;
 
     /// <summary>Shading (L − mean) is kept within [MinL, MaxL] as mean ± 2σ by compressing it down to this factor at least.</summary>
-    public double MinShadingScale { get; init; } = 0.5;
+    public double MinShadingScale { get; init; } = 0.3;
 
     /// <summary>Lightness range the recolored shading is fitted into.</summary>
-    public double MinL { get; init; } = 4;
+    public double MinL { get; init; } = 2;
 
     /// <summary>Lightness range the recolored shading is fitted into.</summary>
     public double MaxL { get; init; } = 98;
@@ -45,7 +45,7 @@ public sealed class Recolorer(RecolorOptions? options = null)
     public RecolorOptions Options { get; } = options ?? new RecolorOptions();
 
     /// <summary>Recolors <paramref name="bgr"/> (CV_8UC3) inside <paramref name="mask"/> (CV_8UC1, same size, non-zero
-    /// inside) to <paramref name="target"/>; returns a new image differing only within EdgeMarginPx of the mask's box.</summary>
+    /// inside) to <paramref name="target"/>; returns a new image differing only within EdgeMarginPx of the mask.</summary>
     public unsafe RecolorOutcome Recolor(Mat bgr, Mat mask, Rgb target)
     {
         CheckImage(bgr);
@@ -102,8 +102,10 @@ public sealed class Recolorer(RecolorOptions? options = null)
         Cv2.CvtColor(lab, outF, ColorConversionCodes.Lab2BGR);
         using var out8 = new Mat();
         outF.ConvertTo(out8, MatType.CV_8UC3, 255);
+        // Only pixels within EdgeMarginPx of the mask take the new colour (the compositor's feather band).
+        using var near = MaskOps.Dilate(roiMask, Math.Max(0, Options.EdgeMarginPx));
         var edited = bgr.Clone();
-        using (var dst = new Mat(edited, roi)) out8.CopyTo(dst);
+        using (var dst = new Mat(edited, roi)) out8.CopyTo(dst, near);
 
         using var labAfter = Lab.ImageToLab(out8);
         var after = Lab.MeanInside(labAfter, roiMask, out _, out _);

@@ -150,7 +150,7 @@ internal static class ImagingTestData
         Cv2.Compare(a.Reshape(1, a.Rows), b.Reshape(1, b.Rows), ne, CmpTypes.NE);
         if (where is null) return Cv2.CountNonZero(ne);
         using var w = new Mat();
-        Cv2.Resize(where, w, new Size(ne.Cols, ne.Rows), 0, 0, InterpolationFlags.Nearest);
+        Cv2.Resize(where, w, new Size(ne.Cols, ne.Rows), 0, 0, InterpolationFlags.Nearest);   // repeat each mask pixel once per channel
         using var masked = new Mat();
         Cv2.BitwiseAnd(ne, w, masked);
         return Cv2.CountNonZero(masked);
