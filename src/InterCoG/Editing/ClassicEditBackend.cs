@@ -6,7 +6,9 @@ namespace InterCoG.Editing;
 /// <summary>Settings of <see cref="ClassicEditBackend"/>.</summary>
 public sealed record ClassicEditOptions
 {
+    /// <summary>Recolor settings.</summary>
     public RecolorOptions Recolor { get; init; } = new();
+    /// <summary>Removal settings.</summary>
     public RemoveOptions Remove { get; init; } = new();
 }
 
@@ -17,8 +19,10 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private readonly Recolorer _recolorer = new((options ?? new()).Recolor);
     private readonly ObjectRemover _remover = new((options ?? new()).Remove);
 
+    /// <summary>"classic".</summary>
     public string Name => "classic";
 
+    /// <summary>True for "recolor" and "remove".</summary>
     public bool Supports(string operation) => operation is Operations.Recolor or Operations.Remove;
 
     /// <summary>Runs the request's operation on <see cref="EditContext.Bgr"/> inside <see cref="EditContext.Mask"/>.

@@ -20,6 +20,10 @@ public sealed record RemoveOptions
     /// <summary>Width of the hole's rim re-inpainted at full resolution after a reduced-scale fill, in pixels.</summary>
     public int RefineRimPx { get; init; } = 3;
 
+    /// <summary>Scale of the fine texture (image minus its Gaussian blur of this sigma, in pixels) mirrored into the
+    /// smooth fill from across the hole's edge; 0 turns texture off.</summary>
+    public double TextureSigmaPx { get; init; } = 1.5;
+
     /// <summary>Context kept around the hole's box, in pixels at least.</summary>
     public int MinContextPx { get; init; } = 24;
 
@@ -27,14 +31,17 @@ public sealed record RemoveOptions
     public double ContextFraction { get; init; } = 0.25;
 }
 
-/// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size) and how.</summary>
+/// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size), the mask growth in
+/// pixels and the scale the fill was computed at (1 = full resolution).</summary>
 public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
 
 /// <summary>Removes the object under a mask: grows the mask, then fills the hole with OpenCV's Telea inpainting
 /// (A. Telea, "An image inpainting technique based on the fast marching method", 2004) on a ROI around it.
-/// Large holes are filled at a reduced scale, upsampled, and their rim re-inpainted at full resolution.</summary>
+/// Large holes are filled at a reduced scale, upsampled, and their rim re-inpainted at full resolution; fine texture
+/// mirrored from across the hole edge is then added to the smooth fill.</summary>
 public sealed class ObjectRemover(RemoveOptions? options = null)
 {
+    /// <summary>The settings in use.</summary>
     public RemoveOptions Options { get; } = options ?? new RemoveOptions();
 
     /// <summary>Fills the dilated <paramref name="mask"/> in <paramref name="bgr"/> (CV_8UC3); pixels outside the hole
@@ -67,6 +74,7 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             FillCoarseThenRefine(roiBgr, roiHole, scale, filled);
         }
 
+        if (Options.TextureSigmaPx > 0) AddMirroredTexture(roiBgr, roiHole, filled);
         var edited = bgr.Clone();
         using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHole);
         return new RemoveOutcome(edited, hole, radius, scale);
@@ -101,5 +109,48 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         using var rimMask = new Mat();
         Cv2.Subtract(roiHole, inner, rimMask);
         Cv2.Inpaint(coarse, rimMask, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
+    }
+
+    /// <summary>Inpainting leaves a smooth fill; this adds back fine texture: each hole pixel at distance d from its
+    /// nearest known pixel p takes the detail (image − blur) of the known pixel mirrored across p (2p − x), when that
+    /// pixel is known and inside the ROI.</summary>
+    private unsafe void AddMirroredTexture(Mat roiBgr, Mat roiHole, Mat filled)
+    {
+        int rows = roiBgr.Rows, cols = roiBgr.Cols;
+        using var f = new Mat();
+        roiBgr.ConvertTo(f, MatType.CV_32FC3);
+        using var blur = new Mat();
+        Cv2.GaussianBlur(f, blur, new Size(0, 0), Options.TextureSigmaPx);
+        using var detail = new Mat();
+        Cv2.Subtract(f, blur, detail);
+        using var dist = new Mat();
+        using var labels = new Mat();
+        Cv2.DistanceTransformWithLabels(roiHole, dist, labels, DistanceTypes.L2, DistanceTransformMasks.Mask5, DistanceTransformLabelTypes.Pixel);
+
+        // Label of each known pixel → its index y·cols + x (OpenCV numbers known pixels 1, 2, … in raster order).
+        var byLabel = new int[rows * cols + 1];
+        Array.Fill(byLabel, -1);
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            for (int x = 0; x < cols; x++)
+                if (h[x] == 0 && (uint)l[x] < (uint)byLabel.Length) byLabel[l[x]] = y * cols + x;
+        }
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            byte* o = (byte*)filled.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                if (h[x] == 0 || (uint)l[x] >= (uint)byLabel.Length || byLabel[l[x]] is var at && at < 0) continue;
+                int sx = 2 * (at % cols) - x, sy = 2 * (at / cols) - y;
+                if ((uint)sx >= (uint)cols || (uint)sy >= (uint)rows || ((byte*)roiHole.Ptr(sy))[sx] != 0) continue;
+                float* d = (float*)detail.Ptr(sy) + 3 * sx;
+                for (int c = 0; c < 3; c++)
+                    o[3 * x + c] = (byte)Math.Clamp((int)MathF.Round(o[3 * x + c] + d[c]), 0, 255);
+            }
+        }
     }
 }

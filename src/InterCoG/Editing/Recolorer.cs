@@ -34,7 +34,8 @@ public sealed record RecolorOptions
     public double MaxL { get; init; } = 98;
 }
 
-/// <summary>What a recolor did: the edited image and measured colours inside the mask.</summary>
+/// <summary>What a recolor did: the edited image (CV_8UC3), the target, the mean Lab inside the mask before and after,
+/// the mean L aimed for and the factor applied to the shading (L − mean).</summary>
 public sealed record RecolorOutcome(Mat Edited, Lab Target, Lab Before, Lab After, double ShiftedMeanL, double ShadingScale);
 
 /// <summary>Recolors the pixels of a mask to a target colour in CIELAB: the object's hue and chroma are replaced by
@@ -42,6 +43,7 @@ public sealed record RecolorOutcome(Mat Edited, Lab Target, Lab Before, Lab Afte
 /// a little for mid-tones, most of the way when either is very light/dark or the target is white/grey/black.</summary>
 public sealed class Recolorer(RecolorOptions? options = null)
 {
+    /// <summary>The settings in use.</summary>
     public RecolorOptions Options { get; } = options ?? new RecolorOptions();
 
     /// <summary>Recolors <paramref name="bgr"/> (CV_8UC3) inside <paramref name="mask"/> (CV_8UC1, same size, non-zero

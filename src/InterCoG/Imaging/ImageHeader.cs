@@ -56,7 +56,7 @@ internal static class ImageHeaderReader
     {
         int pos = 8;
         int width = 0, height = 0, bitDepth = 0, orientation = 1;
-        bool sawHeader = false, sawData = false;
+        bool sawHeader = false, sawData = false, sawExif = false;
         while (true)
         {
             if (pos + 8 > d.Length)
@@ -76,7 +76,7 @@ internal static class ImageHeaderReader
                 sawHeader = true;
             }
             else if (type == "IDAT") sawData = true;
-            else if (type == "eXIf") orientation = ExifOrientation.FromTiff(body);
+            else if (type == "eXIf" && !sawExif) { orientation = ExifOrientation.FromTiff(body); sawExif = true; }
             else if (type == "IEND") break;
             pos += 12 + (int)length;
         }
