@@ -117,12 +117,8 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
     private unsafe void AddMirroredTexture(Mat roiBgr, Mat roiHole, Mat filled)
     {
         int rows = roiBgr.Rows, cols = roiBgr.Cols;
-        using var f = new Mat();
-        roiBgr.ConvertTo(f, MatType.CV_32FC3);
         using var blur = new Mat();
-        Cv2.GaussianBlur(f, blur, new Size(0, 0), Options.TextureSigmaPx);
-        using var detail = new Mat();
-        Cv2.Subtract(f, blur, detail);
+        Cv2.GaussianBlur(roiBgr, blur, new Size(0, 0), Options.TextureSigmaPx);
         using var dist = new Mat();
         using var labels = new Mat();
         Cv2.DistanceTransformWithLabels(roiHole, dist, labels, DistanceTypes.L2, DistanceTransformMasks.Mask5, DistanceTransformLabelTypes.Pixel);
@@ -137,6 +133,9 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             for (int x = 0; x < cols; x++)
                 if (h[x] == 0 && (uint)l[x] < (uint)byLabel.Length) byLabel[l[x]] = y * cols + x;
         }
+        // Row pointers through Data/Step: Ptr() is a native call, too slow per pixel.
+        byte* holeData = (byte*)roiHole.Data, srcData = (byte*)roiBgr.Data, blurData = (byte*)blur.Data;
+        long holeStep = roiHole.Step(), srcStep = roiBgr.Step(), blurStep = blur.Step();
         for (int y = 0; y < rows; y++)
         {
             byte* h = (byte*)roiHole.Ptr(y);
@@ -146,10 +145,11 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             {
                 if (h[x] == 0 || (uint)l[x] >= (uint)byLabel.Length || byLabel[l[x]] is var at && at < 0) continue;
                 int sx = 2 * (at % cols) - x, sy = 2 * (at / cols) - y;
-                if ((uint)sx >= (uint)cols || (uint)sy >= (uint)rows || ((byte*)roiHole.Ptr(sy))[sx] != 0) continue;
-                float* d = (float*)detail.Ptr(sy) + 3 * sx;
+                if ((uint)sx >= (uint)cols || (uint)sy >= (uint)rows || holeData[sy * holeStep + sx] != 0) continue;
+                byte* src = srcData + sy * srcStep + 3 * sx;
+                byte* smooth = blurData + sy * blurStep + 3 * sx;
                 for (int c = 0; c < 3; c++)
-                    o[3 * x + c] = (byte)Math.Clamp((int)MathF.Round(o[3 * x + c] + d[c]), 0, 255);
+                    o[3 * x + c] = (byte)Math.Clamp(o[3 * x + c] + src[c] - smooth[c], 0, 255);
             }
         }
     }
