@@ -24,7 +24,6 @@ public static class TargetColors
         ["brown"] = new(125, 75, 35),
         ["white"] = new(245, 245, 245),
         ["gray"] = new(128, 128, 128),
-        ["grey"] = new(128, 128, 128),
         ["black"] = new(20, 20, 20),
         ["gold"] = new(212, 175, 55),
         ["beige"] = new(225, 205, 165),
@@ -40,19 +39,49 @@ public static class TargetColors
         ["violet"] = new(150, 90, 210),
         ["turquoise"] = new(50, 210, 195),
         ["crimson"] = new(200, 20, 60),
+        ["lavender"] = new(180, 160, 225),
+        ["khaki"] = new(195, 176, 120),
+        ["ivory"] = new(255, 250, 235),
+        ["cream"] = new(250, 240, 205),
+        ["indigo"] = new(75, 0, 130),
+        ["light blue"] = new(150, 200, 240),
+        ["dark blue"] = new(15, 40, 130),
+        ["light green"] = new(150, 220, 140),
+        ["dark green"] = new(20, 90, 40),
+        ["dark red"] = new(130, 20, 20),
+        ["light gray"] = new(200, 200, 200),
+        ["dark gray"] = new(70, 70, 70),
+    };
+
+    /// <summary>Spellings that name the same palette entry.</summary>
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["grey"] = "gray", ["golden"] = "gold", ["light grey"] = "light gray", ["dark grey"] = "dark gray",
     };
 
     /// <summary>The palette's names, in a stable (ordinal) order.</summary>
-    public static IReadOnlyList<string> Names { get; } = [.. Palette.Keys.Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> Names { get; } = [.. Palette.Keys.Concat(Aliases.Keys).Order(StringComparer.Ordinal)];
 
-    /// <summary>Resolves a name ("red", case-insensitive) or hex ("#rrggbb", "#rgb", optionally without '#').</summary>
+    /// <summary>Canonical palette name of a colour word ("grey" → "gray") or lower-case "#rrggbb" of a hex code; null when unknown.</summary>
+    public static string? Canonical(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        string t = text.Trim().ToLowerInvariant();
+        t = Aliases.GetValueOrDefault(t, t);
+        if (Palette.ContainsKey(t)) return t;
+        return TryResolve(t, out var c) ? c.ToString() : null;
+    }
+
+    /// <summary>Resolves a name ("red", case-insensitive) or hex ("#rrggbb" or "#rgb").</summary>
     public static bool TryResolve(string? text, out Rgb color)
     {
         color = default;
         if (string.IsNullOrWhiteSpace(text)) return false;
         string t = text.Trim();
-        if (Palette.TryGetValue(t, out color)) return true;
-        string hex = t.StartsWith('#') ? t[1..] : t;
+        if (Palette.TryGetValue(Aliases.GetValueOrDefault(t, t), out color)) return true;
+        // hex needs its '#': bare words such as "bad" or "fed" are valid hex digits
+        if (!t.StartsWith('#')) return false;
+        string hex = t[1..];
         if (hex.Length == 3) hex = string.Concat(hex.Select(c => new string(c, 2)));
         if (hex.Length == 6 && int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int v))
         {

@@ -178,54 +178,18 @@ public static class ColorLexicon
         Array.IndexOf(BasicNames, word) >= 0 ? word : Synonyms.GetValueOrDefault(word);
 }
 
-/// <summary>An sRGB colour, 8 bits per channel.</summary>
-public readonly record struct SrgbColor(byte R, byte G, byte B)
-{
-    /// <summary>Lower-case "#rrggbb".</summary>
-    public string ToHex() => $"#{R:x2}{G:x2}{B:x2}";
-}
-
-/// <summary>Target colours for recolor: names (and "#rrggbb") with the sRGB value the editor paints towards.</summary>
+/// <summary>Target colours for recolor, as the parser reads them: one palette shared with the editor
+/// (<see cref="Editing.TargetColors"/>), so every colour the parser accepts is one the editor can paint.</summary>
 public static class ColorPalette
 {
-    private static readonly Dictionary<string, SrgbColor> Named = new(StringComparer.Ordinal)
-    {
-        ["red"] = new(214, 39, 40), ["orange"] = new(255, 140, 0), ["yellow"] = new(250, 215, 30),
-        ["green"] = new(40, 160, 60), ["blue"] = new(30, 90, 220), ["purple"] = new(128, 50, 160),
-        ["pink"] = new(245, 130, 180), ["brown"] = new(125, 80, 45), ["white"] = new(245, 245, 245),
-        ["gray"] = new(128, 128, 128), ["black"] = new(20, 20, 20),
-        ["gold"] = new(212, 175, 55), ["silver"] = new(192, 192, 192), ["beige"] = new(225, 205, 165),
-        ["navy"] = new(20, 30, 110), ["teal"] = new(0, 128, 128), ["maroon"] = new(128, 0, 32),
-        ["cyan"] = new(0, 200, 220), ["magenta"] = new(210, 30, 160), ["turquoise"] = new(64, 210, 200),
-        ["lime"] = new(150, 220, 40), ["olive"] = new(128, 128, 0), ["lavender"] = new(180, 160, 225),
-        ["crimson"] = new(200, 20, 60), ["tan"] = new(210, 180, 140), ["khaki"] = new(195, 176, 120),
-        ["ivory"] = new(255, 250, 235), ["cream"] = new(250, 240, 205), ["indigo"] = new(75, 0, 130),
-        ["light blue"] = new(150, 200, 240), ["dark blue"] = new(15, 40, 130), ["light green"] = new(150, 220, 140),
-        ["dark green"] = new(20, 90, 40), ["dark red"] = new(130, 20, 20), ["light gray"] = new(200, 200, 200),
-        ["dark gray"] = new(70, 70, 70),
-    };
-
-    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
-    {
-        ["grey"] = "gray", ["violet"] = "purple", ["golden"] = "gold", ["light grey"] = "light gray", ["dark grey"] = "dark gray",
-    };
-
     /// <summary>Every named target colour.</summary>
-    public static IReadOnlyCollection<string> Names => Named.Keys;
+    public static IReadOnlyCollection<string> Names => Editing.TargetColors.Names;
 
     /// <summary>Canonical name (or lower-case "#rrggbb") and sRGB value of a colour word or hex code; false when unknown.</summary>
-    public static bool TryResolve(string text, out string canonical, out SrgbColor color)
+    public static bool TryResolve(string text, out string canonical, out Editing.Rgb color)
     {
-        string t = text.Trim().ToLowerInvariant();
-        if (t.Length == 7 && t[0] == '#' && t.Skip(1).All(Uri.IsHexDigit))
-        {
-            canonical = t;
-            color = new(Convert.ToByte(t[1..3], 16), Convert.ToByte(t[3..5], 16), Convert.ToByte(t[5..7], 16));
-            return true;
-        }
-        canonical = Aliases.GetValueOrDefault(t, t);
-        if (Named.TryGetValue(canonical, out color)) return true;
-        canonical = "";
-        return false;
+        canonical = Editing.TargetColors.Canonical(text) ?? "";
+        color = default;
+        return canonical.Length > 0 && Editing.TargetColors.TryResolve(canonical, out color);
     }
 }

@@ -60,14 +60,12 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         Cv2.Dilate(region, grown, kernel);
         using var diff = new Mat();
         Cv2.Absdiff(a, b, diff);
-        using var gray = new Mat();
-        Cv2.Transform(diff, gray, new Mat(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 }));
         using var changed = new Mat();
-        Cv2.Threshold(gray, changed, 0, 255, ThresholdTypes.Binary);
-        using var changed8 = new Mat();
-        changed.ConvertTo(changed8, MatType.CV_8UC1);
-        changed8.SetTo(Scalar.All(0), grown);
-        return Cv2.CountNonZero(changed8);
+        // any channel differing → non-zero (the sum saturates at 255, it never wraps to 0)
+        using var ones = new Mat(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 });
+        Cv2.Transform(diff, changed, ones);
+        changed.SetTo(Scalar.All(0), grown);
+        return Cv2.CountNonZero(changed);
     }
 
     private (bool, string) VerifyRecolor(Mat output, Mat mask, EditRequest request, SceneEntity target, Dictionary<string, double> data)
@@ -75,15 +73,15 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         string colorName = request.Arguments.GetValueOrDefault("color", "");
         if (!TargetColors.TryResolve(colorName, out var rgb))
             return (false, $"Cannot check the colour: '{colorName}' is not a colour I know.");
-        var want = LabColor.FromRgb(rgb.R, rgb.G, rgb.B);
-        var got = LabColor.Mean(output, mask);
+        var want = Lab.FromRgb(rgb);
+        var got = MeanLab(output, mask);
         data["target_L"] = want.L; data["target_a"] = want.A; data["target_b"] = want.B;
         data["achieved_L"] = got.L; data["achieved_a"] = got.A; data["achieved_b"] = got.B;
         bool ok;
         string how;
         if (want.Chroma >= _o.AchromaticChroma)
         {
-            double dh = LabColor.HueDistanceDeg(want, got);
+            double dh = Lab.HueDistance(want.HueDeg, got.HueDeg);
             data["hue_distance_deg"] = dh;
             ok = dh <= _o.HueToleranceDeg && got.Chroma >= _o.MinChromaFraction * want.Chroma;
             how = $"hue {dh:0}° from the target's (≤ {_o.HueToleranceDeg:0}°), chroma {got.Chroma:0} of {want.Chroma:0}";
@@ -112,6 +110,17 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         return (ok, ok
             ? $"Looked again around {target.Box}: no {target.Label} there any more (best overlap IoU {best:0.00} < {_o.RemovedMaxIou:0.00})."
             : $"Looked again around {target.Box}: a {target.Label} is still detected there (IoU {best:0.00}).");
+    }
+
+    /// <summary>Mean CIELAB of an 8-bit BGR image under a CV_8UC1 mask (computed on the mask's bounding box).</summary>
+    private static Lab MeanLab(Mat bgr, Mat mask)
+    {
+        var rect = Cv2.BoundingRect(mask);
+        if (rect.Width == 0 || rect.Height == 0) return default;
+        using var roi = new Mat(bgr, rect);
+        using var m = new Mat(mask, rect);
+        using var lab = Lab.ImageToLab(roi);
+        return Lab.MeanInside(lab, m, out _, out _);
     }
 
     /// <summary>Run the detector on a crop around <paramref name="box"/>; boxes returned in full-image pixels.</summary>

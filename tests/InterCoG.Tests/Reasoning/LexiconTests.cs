@@ -89,10 +89,10 @@ public class LexiconTests
     {
         Assert.True(ColorPalette.TryResolve("grey", out string c, out var rgb));
         Assert.Equal("gray", c);
-        Assert.Equal(new SrgbColor(128, 128, 128), rgb);
+        Assert.Equal(new InterCoG.Editing.Rgb(128, 128, 128), rgb);
         Assert.True(ColorPalette.TryResolve("#FF8800", out c, out rgb));
         Assert.Equal("#ff8800", c);
-        Assert.Equal(new SrgbColor(255, 136, 0), rgb);
+        Assert.Equal(new InterCoG.Editing.Rgb(255, 136, 0), rgb);
         Assert.Equal("#ff8800", rgb.ToHex());
         Assert.True(ColorPalette.TryResolve("teal", out _, out _));
         Assert.False(ColorPalette.TryResolve("#ff88", out _, out _));
