@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using InterCoG.Data;
+using InterCoG.Imaging;
+using InterCoG.Perception;
+using OpenCvSharp;
+
+namespace InterCoG.Bench;
+
+/// <summary>A referred object of a RefCOCO-style set: its annotation, image, COCO-80 class index and XYXY pixel box.</summary>
+public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int ClassId, Box Box)
+{
+    public string Label => CocoClasses.Names[ClassId];
+}
+
+/// <summary>How one target was found. Each flag: some detection has IoU ≥ the threshold with the target box and
+/// <see cref="Class"/> its arg-max class is the target's, <see cref="Top3"/> the target's class is among its 3 most
+/// probable classes, <see cref="Agnostic"/> any class.</summary>
+public sealed record RecallItem(RecallTarget Target, bool Class, bool Top3, bool Agnostic, float BestIou);
+
+/// <summary>Detection recall of referred objects (fractions 0..1) with the mean detector time per image in milliseconds.</summary>
+public sealed record RecallResult(string Detector, int Images, int Targets, double RecallClass, double RecallTop3,
+                                  double RecallAgnostic, double MsPerImage, IReadOnlyList<RecallItem> Items);
+
+/// <summary>Measures how many referred objects a detector finds: the ceiling on grounding accuracy that perception sets.</summary>
+public static class DetectionRecall
+{
+    /// <summary>Distinct referred annotations (by ann_id) whose category is one of the 80 COCO classes, in ann_id order.</summary>
+    public static IReadOnlyList<RecallTarget> ReferredTargets(CocoDataset coco, IReadOnlyList<RefCocoRef> refs) =>
+        refs.Select(r => r.AnnId).Distinct().Order()
+            .Select(coco.Annotation)
+            .Select(a => (a, cls: coco.Category(a.CategoryId).CocoIndex))
+            .Where(t => t.cls >= 0)
+            .Select(t => new RecallTarget(t.a.Id, t.a.ImageId, coco.Image(t.a.ImageId).FileName, t.cls, t.a.Box))
+            .ToList();
+
+    /// <summary>Judge one target against a detection list (pure).</summary>
+    public static RecallItem Judge(RecallTarget target, IReadOnlyList<Detection> detections, float minIou = 0.5f)
+    {
+        bool cls = false, top3 = false, any = false;
+        float best = 0;
+        foreach (var d in detections)
+        {
+            float iou = d.Box.Iou(target.Box);
+            best = MathF.Max(best, iou);
+            if (iou < minIou) continue;
+            any = true;
+            if (d.ClassId == target.ClassId) cls = true;
+            if (InTopK(d.ClassProbs, target.ClassId, 3)) top3 = true;
+        }
+        return new RecallItem(target, cls, top3 || cls, any, best);
+    }
+
+    /// <summary>True when class <paramref name="classId"/> is among the <paramref name="k"/> largest entries of <paramref name="probs"/>.</summary>
+    public static bool InTopK(float[] probs, int classId, int k)
+    {
+        if (classId < 0 || classId >= probs.Length) return false;
+        float p = probs[classId];
+        int larger = 0;
+        for (int c = 0; c < probs.Length; c++)
+            if (probs[c] > p || (probs[c] == p && c < classId)) larger++;
+        return larger < k;
+    }
+
+    /// <summary>Run <paramref name="detector"/> once per image holding a target and judge every target.</summary>
+    /// <param name="loadBgr">Reads an image file as 8-bit BGR (the caller owns the decoder).</param>
+    /// <param name="imagesDir">Folder of the image files (default: the instances file's folder + "/images").</param>
+    public static RecallResult Measure(IDetector detector, CocoDataset coco, IReadOnlyList<RefCocoRef> refs,
+                                       Func<string, Mat> loadBgr, string? imagesDir = null, float minIou = 0.5f)
+    {
+        var targets = ReferredTargets(coco, refs);
+        string dir = imagesDir ?? Path.Combine(coco.Root, "images");
+        var items = new List<RecallItem>(targets.Count);
+        double ms = 0;
+        int images = 0;
+        foreach (var group in targets.GroupBy(t => t.ImageId).OrderBy(g => g.Key))
+        {
+            using var bgr = loadBgr(Path.Combine(dir, coco.Image(group.Key).FileName));
+            var sw = Stopwatch.StartNew();
+            var dets = detector.Detect(bgr);
+            ms += sw.Elapsed.TotalMilliseconds;
+            images++;
+            items.AddRange(group.Select(t => Judge(t, dets, minIou)));
+        }
+        double n = Math.Max(1, items.Count);
+        return new RecallResult(detector.Name, images, items.Count, items.Count(i => i.Class) / n, items.Count(i => i.Top3) / n,
+                                items.Count(i => i.Agnostic) / n, images == 0 ? 0 : ms / images, items);
+    }
+}
