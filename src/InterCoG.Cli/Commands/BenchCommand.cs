@@ -67,16 +67,18 @@ public static class BenchCommand
         var cmd = new Command("detect", "Detection recall of the referred objects (IoU ≥ 0.5, right class).") { instances, refs, images, noTiles, json };
         cmd.SetAction(pr =>
         {
-            var result = DetectionRecall.Measure(pr.GetValue(instances)!, pr.GetValue(refs)!, pr.GetValue(images)!,
-                EngineFactory.CreateDetector(ModelStoreOrDefault(), tiling: !pr.GetValue(noTiles)));
+            var detector = EngineFactory.CreateDetector(Models.ModelStore.Default, new Perception.DetectorOptions { Tiling = !pr.GetValue(noTiles) });
+            var coco = CocoDataset.Load(pr.GetValue(instances)!);
+            var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
+            var r = DetectionRecall.Measure(detector, coco, referred, p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); }, pr.GetValue(images));
+            var result = new { detector = r.Detector, images = r.Images, targets = r.Targets, recall_class = r.RecallClass, recall_top3 = r.RecallTop3, recall_agnostic = r.RecallAgnostic, ms_per_image = r.MsPerImage };
             if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ChainTrace.JsonOptions));
-            else ctx.Out.WriteLine(result.ToString());
+            else ctx.Out.WriteLine($"{r.Detector}: {r.Targets} referred objects in {r.Images} images; found with the right class {r.RecallClass:P1}, class in top-3 {r.RecallTop3:P1}, any class {r.RecallAgnostic:P1}; {r.MsPerImage:0} ms/image");
             return 0;
         });
         return cmd;
     }
 
-    private static Models.ModelStore ModelStoreOrDefault() => Models.ModelStore.Default;
 
     private static double Median(List<double> v)
     {

@@ -41,7 +41,7 @@ public static class ParseCommand
         return cmd;
     }
 
-    private static object Doc(string instruction, ParseResult r) => new
+    private static object Doc(string instruction, Reasoning.ParseResult r) => new
     {
         instruction,
         parsed = r.Parsed,

@@ -50,6 +50,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 {
     private readonly EngineOptions _options = options ?? new EngineOptions();
     private readonly Reasoner _reasoner = new((options ?? new EngineOptions()).Reasoning);
+    private readonly SceneBuilder _sceneBuilder = new();
     private readonly Verifier _verifier = new(detector, (options ?? new EngineOptions()).Verify);
 
     public IDetector Detector => detector;
@@ -58,7 +59,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
     public Reasoner Reasoner => _reasoner;
 
     /// <summary>Detect every object and build the scene (ids, colour names, depth proxy).</summary>
-    public Scene Perceive(Mat bgr) => SceneBuilder.Build(detector.Detect(bgr), bgr);
+    public Scene Perceive(Mat bgr) => _sceneBuilder.Build(bgr, detector.Detect(bgr));
 
     /// <summary>Run the chain for <paramref name="instruction"/> on <paramref name="image"/>.</summary>
     public ChainRun Run(LoadedImage image, string instruction, ChainRunOptions? runOptions = null)

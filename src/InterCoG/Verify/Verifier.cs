@@ -62,7 +62,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         Cv2.Absdiff(a, b, diff);
         using var changed = new Mat();
         // any channel differing → non-zero (the sum saturates at 255, it never wraps to 0)
-        using var ones = new Mat(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 });
+        using var ones = Mat.FromPixelData(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 });
         Cv2.Transform(diff, changed, ones);
         changed.SetTo(Scalar.All(0), grown);
         return Cv2.CountNonZero(changed);

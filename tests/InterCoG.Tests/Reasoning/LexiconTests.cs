@@ -93,7 +93,7 @@ public class LexiconTests
         Assert.True(ColorPalette.TryResolve("#FF8800", out c, out rgb));
         Assert.Equal("#ff8800", c);
         Assert.Equal(new InterCoG.Editing.Rgb(255, 136, 0), rgb);
-        Assert.Equal("#ff8800", rgb.ToHex());
+        Assert.Equal("#ff8800", rgb.ToString());
         Assert.True(ColorPalette.TryResolve("teal", out _, out _));
         Assert.False(ColorPalette.TryResolve("#ff88", out _, out _));
         Assert.False(ColorPalette.TryResolve("flurple", out _, out _));
