@@ -45,7 +45,7 @@ public sealed class GroundingExecutor
     public GroundingExecutor(ReasoningOptions? options = null)
     {
         _options = (options ?? new ReasoningOptions()).Validate();
-        _registry["filter_category"] = Filter((e, v, o) => IsCategory(e, v, o), DescribeCategory);
+        _registry["filter_category"] = FilterCategory;
         _registry["filter_color"] = Filter((e, v, _) => ColorLexicon.Attribute((e.ColorName ?? "").ToLowerInvariant()) == v, DescribeColor);
         foreach (var (kind, test) in SpatialRelations.All) _registry["relate_" + kind] = Relate(kind, test);
         _registry["region"] = Region;
@@ -138,6 +138,24 @@ public sealed class GroundingExecutor
                 : input.Select(e => Box(e, kept.Contains(e) ? "kept" : "dropped")).ToList();
             return new NodeResult(kept, describe(ctx, input, kept, node.Value!), boxes);
         };
+
+    // Category: members by label or probability (IsCategory); among them only confident detections
+    // (probability ≥ CandidateMinProb) are candidates, unless there is no confident one at all.
+    private static NodeResult FilterCategory(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
+    {
+        string category = node.Value!;
+        var members = input.Where(e => IsCategory(e, category, ctx.Options)).ToList();
+        var confident = members.Where(e => e.ProbOf(category) >= ctx.Options.CandidateMinProb).ToList();
+        var kept = confident.Count > 0 ? confident : members;
+        var weak = members.Except(kept).ToList();
+        var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Select(e => Box(e, "dropped"))).ToList();
+        string text = DescribeCategory(ctx, input, kept, category);
+        if (weak.Count > 0)
+            text += $" Ignored as too unsure (p < {F(ctx.Options.CandidateMinProb)}): {string.Join(", ", weak.Select(e => $"#{e.Id} p={F(e.ProbOf(category))}"))}.";
+        else if (confident.Count == 0 && members.Count > 0)
+            text += $" All are unsure detections (p < {F(ctx.Options.CandidateMinProb)}).";
+        return new NodeResult(kept, text, boxes);
+    }
 
     private static string DescribeCategory(GroundingContext ctx, IReadOnlyList<SceneEntity> input, IReadOnlyList<SceneEntity> kept, string category)
     {

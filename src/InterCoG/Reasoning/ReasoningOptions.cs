@@ -17,6 +17,10 @@ public sealed record ReasoningOptions
     /// <summary>… and at least this fraction (0..1) of its highest class probability.</summary>
     public float CategoryMinFractionOfTop { get; init; } = 0.5f;
 
+    /// <summary>Members of the category whose probability for it is below this (0..1) are unsure detections: they are
+    /// candidates only when no member reaches it.</summary>
+    public float CandidateMinProb { get; init; } = 0.25f;
+
     /// <summary>left_of/right_of/above/below: how far (fraction of the pair's mean width or height) the candidate's
     /// centre may pass the anchor's near edge and still count.</summary>
     public float RelationEdgeMargin { get; init; } = 0.25f;
@@ -54,6 +58,7 @@ public sealed record ReasoningOptions
         Check(MaxNesting >= 0, nameof(MaxNesting), MaxNesting, "at least 0");
         Check(CategoryMinProb is >= 0 and <= 1, nameof(CategoryMinProb), CategoryMinProb, "in 0..1");
         Check(CategoryMinFractionOfTop is >= 0 and <= 1, nameof(CategoryMinFractionOfTop), CategoryMinFractionOfTop, "in 0..1");
+        Check(CandidateMinProb is >= 0 and <= 1, nameof(CandidateMinProb), CandidateMinProb, "in 0..1");
         Check(RelationEdgeMargin >= 0, nameof(RelationEdgeMargin), RelationEdgeMargin, "at least 0");
         Check(RelationBand >= 0, nameof(RelationBand), RelationBand, "at least 0");
         Check(NextToGap >= 0, nameof(NextToGap), NextToGap, "at least 0");
