@@ -81,7 +81,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         {
             trace.Status = ChainStatus.Error;
             trace.Message = $"instruction not understood: {parse.Reason}";
-            Add(new TraceStep(Stages.Reason, trace.Message) { Ms = Ms(sw) });
+            trace.Add(new TraceStep(Stages.Reason, trace.Message) { Ms = Ms(sw) }); // not streamed: the caller reports the error itself
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }

@@ -139,21 +139,25 @@ public sealed class GroundingExecutor
             return new NodeResult(kept, describe(ctx, input, kept, node.Value!), boxes);
         };
 
-    // Category: members by label or probability (IsCategory); among them only confident detections
-    // (probability ≥ CandidateMinProb) are candidates, unless there is no confident one at all.
+    // Category: members by label or probability (IsCategory); only confident detections (probability ≥
+    // CandidateMinProb) are candidates. When every member is unsure the answer is not found, with the unsure
+    // members listed (--choose can still pick one): an editor must not act on a detection it barely believes.
     private static NodeResult FilterCategory(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
     {
         string category = node.Value!;
+        float min = ctx.Options.CandidateMinProb;
         var members = input.Where(e => IsCategory(e, category, ctx.Options)).ToList();
-        var confident = members.Where(e => e.ProbOf(category) >= ctx.Options.CandidateMinProb).ToList();
-        var kept = confident.Count > 0 ? confident : members;
+        var kept = members.Where(e => e.ProbOf(category) >= min).ToList();
         var weak = members.Except(kept).ToList();
         var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Select(e => Box(e, "dropped"))).ToList();
+        string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(e.ProbOf(category))}"));
+        if (kept.Count == 0 && weak.Count > 0)
+        {
+            string msg = $"No confident {category}; only unsure detections (p < {F(min)}): {unsure}.";
+            return new NodeResult([], msg, boxes, new GroundingOutcome(GroundingKind.NotFound, null, weak, msg));
+        }
         string text = DescribeCategory(ctx, input, kept, category);
-        if (weak.Count > 0)
-            text += $" Ignored as too unsure (p < {F(ctx.Options.CandidateMinProb)}): {string.Join(", ", weak.Select(e => $"#{e.Id} p={F(e.ProbOf(category))}"))}.";
-        else if (confident.Count == 0 && members.Count > 0)
-            text += $" All are unsure detections (p < {F(ctx.Options.CandidateMinProb)}).";
+        if (weak.Count > 0) text += $" Ignored as unsure (p < {F(min)}): {unsure}.";
         return new NodeResult(kept, text, boxes);
     }
 
