@@ -1,1 +1,1 @@
-return 0;
+return InterCoG.Cli.CliApp.Run(args, Console.Out, Console.Error);

@@ -38,4 +38,8 @@ public sealed record ReferringExpression
     public string? Region { get; init; }
     public Ordinal? Ordinal { get; init; }
     public Relation? Relation { get; init; }
+    /// <summary>Phrases the parser kept but cannot ground yet, e.g. "on the counter" (an anchor outside the
+    /// detector's vocabulary, or a relation this version lacks); reported, never silently dropped.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Unresolved { get; init; }
 }

@@ -16,7 +16,7 @@ public class CocoDatasetTests
         Assert.Equal(5, coco.Images.Count);
         Assert.Equal(88, coco.Annotations.Count);
         var a = coco.Annotation(0);
-        Assert.Equal(new Imaging.Box(0, 122, 32, 141), a.Box); // bbox [0,122,32,19] as XYXY
+        Assert.Equal(new global::InterCoG.Imaging.Box(0, 122, 32, 141), a.Box); // bbox [0,122,32,19] as XYXY
         Assert.Equal("bowl", coco.Category(a.CategoryId).Name);
         Assert.Equal(45, coco.Category(a.CategoryId).CocoIndex);
         Assert.Equal((640, 480), (coco.Image(0).Width, coco.Image(0).Height));

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using InterCoG.Cli.Commands;
+
+namespace InterCoG.Cli;
+
+/// <summary>The intercog command line: parse, then invoke; stdout and stderr are injected so tests capture them.
+/// Parse errors are usage errors (exit 2); <see cref="InterCoGException"/>s map to their exit codes with one line on stderr.</summary>
+public static class CliApp
+{
+    public static RootCommand BuildRoot(CliContext ctx)
+    {
+        var root = new RootCommand("InterCoG: spatially precise image editing through an interleaved chain of grounding.");
+        root.Subcommands.Add(ChainCommands.Edit(ctx));
+        root.Subcommands.Add(ChainCommands.Ground(ctx));
+        root.Subcommands.Add(DetectCommand.Build(ctx));
+        root.Subcommands.Add(ParseCommand.Build(ctx));
+        root.Subcommands.Add(ModelsCommand.Build(ctx));
+        root.Subcommands.Add(DemoCommand.Build(ctx));
+        root.Subcommands.Add(BenchCommand.Build(ctx));
+        return root;
+    }
+
+    /// <summary>Run the tool; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var ctx = new CliContext(stdout, stderr);
+        var root = BuildRoot(ctx);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) stderr.WriteLine($"intercog: {e.Message}");
+            stderr.WriteLine("Run 'intercog --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (InterCoGException e)
+        {
+            stderr.WriteLine($"intercog: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OpenCvSharp.OpenCVException e)
+        {
+            stderr.WriteLine($"intercog: image processing failed: {e.Message}");
+            return ExitCodes.Other;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"intercog: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+}
+
+/// <summary>What every command shares: the writers and the lazily created engine.</summary>
+public sealed class CliContext(TextWriter stdout, TextWriter stderr)
+{
+    public TextWriter Out { get; } = stdout;
+    public TextWriter Err { get; } = stderr;
+}

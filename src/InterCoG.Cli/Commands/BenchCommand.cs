@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using InterCoG.Bench;
+using InterCoG.Chain;
+using InterCoG.Data;
+using InterCoG.Imaging;
+
+namespace InterCoG.Cli.Commands;
+
+/// <summary><c>bench chain</c> (per-stage median times) and <c>bench detect</c> (detection recall on COCO + refs).</summary>
+public static class BenchCommand
+{
+    public static Command Build(CliContext ctx)
+    {
+        var bench = new Command("bench", "Benchmarks: stage timings, detection recall.");
+        bench.Subcommands.Add(Chain(ctx));
+        bench.Subcommands.Add(Detect(ctx));
+        return bench;
+    }
+
+    private static Command Chain(CliContext ctx)
+    {
+        var image = new Option<string?>("--image") { Description = "Photo (default: the demo's)." };
+        var instruction = new Option<string?>("--instruction") { Description = "Instruction (default: the demo's)." };
+        var runs = new Option<int>("--runs") { Description = "Timed runs after one warm-up.", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print the medians as JSON." };
+        var cmd = new Command("chain", "Run the whole chain repeatedly in one process and print per-stage median times.") { image, instruction, runs, json };
+        cmd.SetAction(pr =>
+        {
+            var spec = DemoCommand.Spec();
+            string path = pr.GetValue(image) ?? SamplePhotos.Ensure(spec.Photo, new Progress<string>(ctx.Err.WriteLine));
+            string text = pr.GetValue(instruction) ?? spec.Instruction;
+            int n = pr.GetValue(runs);
+            if (n < 1) throw new InputException("--runs must be at least 1");
+            using var input = ImageCodec.Load(path);
+            var engine = EngineFactory.Shared();
+            using (engine.Run(input, text)) { } // warm-up: first ONNX runs allocate
+            var samples = new Dictionary<string, List<double>>();
+            ChainStatus status = ChainStatus.Error;
+            for (int i = 0; i < n; i++)
+            {
+                using var run = engine.Run(input, text);
+                status = run.Trace.Status;
+                foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
+                ctx.Err.WriteLine($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
+            }
+            var medians = samples.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+            if (pr.GetValue(json))
+                ctx.Out.WriteLine(JsonSerializer.Serialize(new { image = path, instruction = text, width = input.Width, height = input.Height, runs = n, status, median_ms = medians }, ChainTrace.JsonOptions));
+            else
+            {
+                ctx.Out.WriteLine($"{path} ({input.Width}x{input.Height}), \"{text}\", {n} runs, status {status}");
+                foreach (var (k, v) in medians) ctx.Out.WriteLine($"  {k,-8} median {v,8:0.0} ms");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Detect(CliContext ctx)
+    {
+        var instances = new Option<string>("--instances") { Description = "COCO instances.json.", Required = true };
+        var refs = new Option<string>("--refs") { Description = "RefCOCO-format refs.json (its referred objects are scored).", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder of the images.", Required = true };
+        var noTiles = new Option<bool>("--no-tiles") { Description = "Single full-image pass only." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var cmd = new Command("detect", "Detection recall of the referred objects (IoU ≥ 0.5, right class).") { instances, refs, images, noTiles, json };
+        cmd.SetAction(pr =>
+        {
+            var detector = EngineFactory.CreateDetector(Models.ModelStore.Default, new Perception.DetectorOptions { Tiling = !pr.GetValue(noTiles) });
+            var coco = CocoDataset.Load(pr.GetValue(instances)!);
+            var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
+            var r = DetectionRecall.Measure(detector, coco, referred, p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); }, pr.GetValue(images));
+            var result = new { detector = r.Detector, images = r.Images, targets = r.Targets, recall_class = r.RecallClass, recall_top3 = r.RecallTop3, recall_agnostic = r.RecallAgnostic, ms_per_image = r.MsPerImage };
+            if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ChainTrace.JsonOptions));
+            else ctx.Out.WriteLine($"{r.Detector}: {r.Targets} referred objects in {r.Images} images; found with the right class {r.RecallClass:P1}, class in top-3 {r.RecallTop3:P1}, any class {r.RecallAgnostic:P1}; {r.MsPerImage:0} ms/image");
+            return 0;
+        });
+        return cmd;
+    }
+
+
+    private static double Median(List<double> v)
+    {
+        var s = v.OrderBy(x => x).ToList();
+        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+    }
+}

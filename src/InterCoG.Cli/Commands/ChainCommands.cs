@@ -1,0 +1,127 @@
+using System.CommandLine;
+using InterCoG.Chain;
+using InterCoG.Imaging;
+
+namespace InterCoG.Cli.Commands;
+
+/// <summary><c>edit</c> and <c>ground</c>: run the chain and write what the user asked for.</summary>
+public static class ChainCommands
+{
+    public static Command Edit(CliContext ctx)
+    {
+        var image = new Argument<string>("image") { Description = "Input photo (JPEG or PNG); never modified." };
+        var instruction = new Argument<string>("instruction") { Description = "What to do, e.g. \"make the horse on the left brown\"." };
+        var output = new Option<string?>("--output", "-o") { Description = "Edited image (.png keeps every untouched pixel bit-identical; .jpg re-encodes). Default: ./<name>.edited.png" };
+        var trace = new Option<string?>("--trace") { Description = "Write the chain trace JSON here." };
+        var report = new Option<string?>("--report") { Description = "Write an HTML report (index.html + one PNG per step) into this folder." };
+        var maskOut = new Option<string?>("--mask-out") { Description = "Write the edited region as a black/white PNG of the input's size." };
+        var choose = new Option<int?>("--choose") { Description = "Resolve an ambiguity: the id of one of the candidates." };
+        var json = new Option<bool>("--json") { Description = "Print the trace JSON on stdout (and nothing else there)." };
+        var strict = new Option<bool>("--strict") { Description = "Exit 6 when the verify stage fails." };
+        var cmd = new Command("edit", "Find the object the instruction means, edit only it, verify, and show the chain.")
+        {
+            image, instruction, output, trace, report, maskOut, choose, json, strict,
+        };
+        cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
+            pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
+            Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))));
+        return cmd;
+    }
+
+    public static Command Ground(CliContext ctx)
+    {
+        var image = new Argument<string>("image") { Description = "Input photo (JPEG or PNG)." };
+        var expression = new Argument<string>("expression") { Description = "A referring expression, e.g. \"the second horse from the left\"." };
+        var trace = new Option<string?>("--trace") { Description = "Write the chain trace JSON here." };
+        var report = new Option<string?>("--report") { Description = "Write an HTML report into this folder." };
+        var maskOut = new Option<string?>("--mask-out") { Description = "Write the target's mask as a black/white PNG." };
+        var choose = new Option<int?>("--choose") { Description = "Resolve an ambiguity: the id of one of the candidates." };
+        var json = new Option<bool>("--json") { Description = "Print the trace JSON on stdout." };
+        var cmd = new Command("ground", "Find the object a referring expression means (no edit).")
+        {
+            image, expression, trace, report, maskOut, choose, json,
+        };
+        cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
+            pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
+            Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)));
+        return cmd;
+    }
+
+    internal sealed record ChainRequest(string Image, string Instruction, bool GroundOnly, string? Output, string? Trace,
+        string? Report, string? MaskOut, int? Choose, bool Json, bool Strict);
+
+    internal static int RunChain(CliContext ctx, ChainRequest r)
+    {
+        // Everything that can be refused is refused before any model runs or any file is written.
+        using var input = ImageCodec.Load(r.Image);
+        string? output = r.GroundOnly ? null : r.Output ?? Path.Combine(Directory.GetCurrentDirectory(), Path.GetFileNameWithoutExtension(r.Image) + ".edited.png");
+        var outputs = new List<(string kind, string path)>();
+        if (output is not null) outputs.Add(("output", output));
+        if (r.Trace is not null) outputs.Add(("trace", r.Trace));
+        if (r.MaskOut is not null) outputs.Add(("mask", r.MaskOut));
+        foreach (var (kind, path) in outputs)
+            OutputPaths.EnsureWritable(path, r.Image, kind, kind is "output" or "mask" ? OutputPaths.ImageExtensions : [".json"]);
+        if (r.Report is not null) OutputPaths.EnsureWritableFolder(r.Report, r.Image);
+
+        var engine = EngineFactory.Shared();
+        var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
+        using var run = engine.Run(input, r.Instruction, new ChainRunOptions { Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress });
+        var trace = run.Trace;
+        int code = ChainOutcome.ExitCode(trace, r.Strict);
+        if (trace.Status == ChainStatus.Error)
+        {
+            ctx.Err.WriteLine($"intercog: {trace.Message}");
+            return code;
+        }
+
+        var written = new Dictionary<string, string>();
+        if (trace.Status == ChainStatus.Edited && output is not null && run.Output is not null)
+        {
+            ImageCodec.Save(run.Output, output);
+            written["output"] = output;
+        }
+        if (r.MaskOut is not null && (run.Region ?? run.TargetMask) is { } region)
+        {
+            ImageCodec.Save(region, r.MaskOut);
+            written["mask"] = r.MaskOut;
+        }
+        if (r.Report is not null) written["report"] = Path.Combine(r.Report, "index.html");
+        if (r.Trace is not null) written["trace"] = r.Trace;
+        trace.Outputs = written.Count > 0 ? written : null;
+        if (r.Trace is not null) OutputPaths.WriteTextAtomic(r.Trace, trace.ToJson());
+        if (r.Report is not null) TraceReport.Write(r.Report, trace, input.Bgr, run.OutputBgr);
+
+        if (r.Json) ctx.Out.WriteLine(trace.ToJson());
+        else PrintSummary(ctx, trace);
+        return code;
+    }
+
+    private static void PrintSummary(CliContext ctx, ChainTrace trace)
+    {
+        switch (trace.Status)
+        {
+            case ChainStatus.Edited:
+            case ChainStatus.Grounded:
+                var t = trace.Target!;
+                ctx.Out.WriteLine($"{(trace.Status == ChainStatus.Edited ? "edited" : "grounded")}: #{t.Id} {t.Label} at [{string.Join(",", t.Xyxy)}]");
+                var verify = trace.Steps.LastOrDefault(s => s.Stage == Stages.Verify);
+                if (verify is not null) ctx.Out.WriteLine($"verify: {(verify.Ok == true ? "ok" : "FAILED")} — {verify.Text}");
+                break;
+            case ChainStatus.Ambiguous:
+            case ChainStatus.NotFound:
+                ctx.Out.WriteLine($"{(trace.Status == ChainStatus.Ambiguous ? "ambiguous" : "not found")}: {trace.Message}");
+                foreach (var c in trace.Candidates)
+                    ctx.Out.WriteLine($"  #{c.Id} {c.Label} {c.Score:0.00} at [{string.Join(",", c.Xyxy)}]");
+                if (trace.Status == ChainStatus.Ambiguous && trace.Candidates.Count > 0)
+                    ctx.Out.WriteLine($"Re-run with --choose ID (e.g. --choose {trace.Candidates[0].Id}) to pick one.");
+                break;
+            default:
+                ctx.Out.WriteLine($"{trace.Status.ToString().ToLowerInvariant()}: {trace.Message}");
+                break;
+        }
+        foreach (var (kind, path) in trace.Outputs ?? [])
+            ctx.Out.WriteLine($"{kind}: {path}");
+    }
+}

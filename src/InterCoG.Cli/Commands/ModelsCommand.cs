@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Text.Json;
+using InterCoG.Chain;
+using InterCoG.Models;
+
+namespace InterCoG.Cli.Commands;
+
+/// <summary><c>models install [--from DIR]</c> and <c>models list [--json]</c>.</summary>
+public static class ModelsCommand
+{
+    public static Command Build(CliContext ctx)
+    {
+        var from = new Option<string?>("--from") { Description = "Take model files from this folder (e.g. ../shared/models) before any download." };
+        var install = new Command("install", "Install the models into the models folder (INTERCOG_MODELS or ~/.cache/intercog/models), checking sha256.") { from };
+        install.SetAction(pr =>
+        {
+            string? dir = pr.GetValue(from);
+            if (dir is not null && !Directory.Exists(dir)) throw new InputException($"--from folder {dir} does not exist");
+            var store = ModelStore.Default;
+            new ModelInstaller(store).Install(new InstallOptions { FromDir = dir }, new Progress<string>(ctx.Err.WriteLine));
+            foreach (var m in store.List()) ctx.Out.WriteLine($"{m.Name,-22} {(m.Present ? "ok" : "MISSING")}  {m.Path}");
+            return 0;
+        });
+        var json = new Option<bool>("--json") { Description = "Print the list as JSON." };
+        var list = new Command("list", "List the models, where they are, and whether they are installed and intact.") { json };
+        list.SetAction(pr =>
+        {
+            var models = ModelStore.Default.List();
+            if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(models, ChainTrace.JsonOptions));
+            else
+                foreach (var m in models)
+                    ctx.Out.WriteLine($"{m.Name,-22} {(m.Present ? "installed" : "missing"),-9} {m.Licence,-10} {m.Path}");
+            return models.All(m => m.Present) ? 0 : ExitCodes.ModelMissing;
+        });
+        return new Command("models", "Install and list the models.") { install, list };
+    }
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using InterCoG.Editing;
+using InterCoG.Imaging;
+using InterCoG.Perception;
+using InterCoG.Reasoning;
+using InterCoG.Verify;
+using OpenCvSharp;
+
+namespace InterCoG.Chain;
+
+/// <summary>Options of one chain run (not of the engine).</summary>
+public sealed record ChainRunOptions
+{
+    /// <summary>Entity id that resolves an ambiguity (must be one of the candidates).</summary>
+    public int? Choose { get; init; }
+    /// <summary>Stop after grounding (the <c>ground</c> command).</summary>
+    public bool GroundOnly { get; init; }
+    /// <summary>Called with each step as it is appended (for live progress).</summary>
+    public Action<TraceStep>? OnStep { get; init; }
+}
+
+/// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
+public sealed class ChainRun : IDisposable
+{
+    public required ChainTrace Trace { get; init; }
+    /// <summary>The edited image in the input's depth and channel layout, or null.</summary>
+    public Mat? Output { get; set; }
+    /// <summary>The edited image as 8-bit BGR (for reports), or null.</summary>
+    public Mat? OutputBgr { get; set; }
+    /// <summary>CV_8UC1 region the edit was allowed to change (target mask grown as needed), or null.</summary>
+    public Mat? Region { get; set; }
+    /// <summary>CV_8UC1 mask of the grounded target, or null.</summary>
+    public Mat? TargetMask { get; set; }
+
+    public void Dispose() { Output?.Dispose(); OutputBgr?.Dispose(); Region?.Dispose(); TargetMask?.Dispose(); }
+}
+
+/// <summary>Options of the whole engine, one record per stage.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Width in pixels of the band around the edited region inside which the compositor may blend (≤ 8).</summary>
+    public int FeatherPx { get; init; } = 8;
+    public ReasoningOptions Reasoning { get; init; } = new();
+    public VerifyOptions Verify { get; init; } = new();
+}
+
+/// <summary>The interleaved chain of grounding: reason → detect → ground → mask → rewrite → edit → verify,
+/// each stage appending typed steps to one <see cref="ChainTrace"/>. Models are held, not owned per call.</summary>
+public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEditBackend backend, EngineOptions? options = null)
+{
+    private readonly EngineOptions _options = options ?? new EngineOptions();
+    private readonly Reasoner _reasoner = new((options ?? new EngineOptions()).Reasoning);
+    private readonly SceneBuilder _sceneBuilder = new();
+    private readonly Verifier _verifier = new(detector, (options ?? new EngineOptions()).Verify);
+
+    public IDetector Detector => detector;
+    public ISegmenter Segmenter => segmenter;
+    public IEditBackend Backend => backend;
+    public Reasoner Reasoner => _reasoner;
+
+    /// <summary>Detect every object and build the scene (ids, colour names, depth proxy).</summary>
+    public Scene Perceive(Mat bgr) => _sceneBuilder.Build(bgr, detector.Detect(bgr));
+
+    /// <summary>Run the chain for <paramref name="instruction"/> on <paramref name="image"/>.</summary>
+    public ChainRun Run(LoadedImage image, string instruction, ChainRunOptions? runOptions = null)
+    {
+        runOptions ??= new ChainRunOptions();
+        var total = Stopwatch.StartNew();
+        var trace = new ChainTrace
+        {
+            Image = new TraceImage(image.Path, image.Width, image.Height, image.Sha256),
+            Instruction = instruction,
+        };
+        var run = new ChainRun { Trace = trace };
+        void Add(TraceStep s) { trace.Add(s); runOptions.OnStep?.Invoke(s); }
+
+        // 1. Reason in text: what is asked, about which object.
+        var sw = Stopwatch.StartNew();
+        var parse = _reasoner.Parse(instruction);
+        if (!parse.Parsed || parse.Request is null)
+        {
+            trace.Status = ChainStatus.Error;
+            trace.Message = $"instruction not understood: {parse.Reason}";
+            Add(new TraceStep(Stages.Reason, trace.Message) { Ms = Ms(sw) });
+            trace.TimingsMs["total"] = Ms(total);
+            return run;
+        }
+        var request = runOptions.GroundOnly ? parse.Request with { Operation = Operations.Ground } : parse.Request;
+        trace.Request = request;
+        Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
+
+        // 2. Ground in pixels: every candidate's box.
+        sw.Restart();
+        var scene = Perceive(image.Bgr);
+        double detectMs = Ms(sw);
+        trace.TimingsMs["detect"] = detectMs;
+        Add(new TraceStep(Stages.Detect, DescribeScene(scene, request.Target.Category))
+        {
+            Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box)).ToList(),
+            Ms = detectMs,
+        });
+
+        // 3. Narrow step by step to one target.
+        sw.Restart();
+        var outcome = _reasoner.Ground(request.Target, scene, trace, runOptions.OnStep);
+        trace.TimingsMs["reason"] = Ms(sw);
+        SceneEntity? target = outcome.Target;
+        if (outcome.Kind != GroundingKind.Unique)
+        {
+            var chosen = runOptions.Choose is int id ? outcome.Candidates.FirstOrDefault(c => c.Id == id) : null;
+            if (runOptions.Choose is int cid && chosen is null)
+                throw new InputException($"--choose {cid}: #{cid} is not one of the candidates ({string.Join(", ", outcome.Candidates.Select(c => "#" + c.Id))})");
+            if (chosen is null)
+            {
+                trace.Status = outcome.Kind == GroundingKind.Ambiguous ? ChainStatus.Ambiguous : ChainStatus.NotFound;
+                trace.Message = outcome.Message;
+                trace.Candidates = outcome.Candidates.Select(c => TraceBox.From(c.Id, c.Label, c.Score, c.Box, "candidate")).ToList();
+                trace.TimingsMs["total"] = Ms(total);
+                return run;
+            }
+            target = chosen;
+            Add(new TraceStep(Stages.Reason, $"The user chose #{chosen.Id} among the candidates.")
+            {
+                Boxes = [TraceBox.From(chosen.Id, chosen.Label, chosen.Score, chosen.Box, "target")],
+            });
+        }
+        if (target is null) throw new InvalidOperationException("grounding returned no target for a unique outcome");
+
+        // 4. The target's box and mask.
+        sw.Restart();
+        var mask = segmenter.Segment(image.Bgr, target.Box);
+        run.TargetMask = mask.Mask;
+        double maskMs = Ms(sw);
+        trace.TimingsMs["mask"] = maskMs;
+        var targetBox = TraceBox.From(target.Id, target.Label, target.Score, target.Box, "target");
+        trace.Target = targetBox with { Role = null };
+        Add(new TraceStep(Stages.Ground, $"Target #{target.Id} {target.Label} at {target.Box}; mask by {mask.Method} ({Cv2.CountNonZero(mask.Mask)} px, quality {mask.Quality:0.00}).")
+        {
+            Boxes = [targetBox],
+            Mask = CocoRle.Encode(mask.Mask),
+            Ms = maskMs,
+        });
+
+        // 5. Rewrite the instruction into an explicit, grounded outcome.
+        Add(new TraceStep(Stages.Rewrite, Rewriter.Rewrite(request, target)));
+
+        if (request.Operation == Operations.Ground)
+        {
+            trace.Status = ChainStatus.Grounded;
+            trace.TimingsMs["total"] = Ms(total);
+            return run;
+        }
+        if (!backend.Supports(request.Operation))
+        {
+            trace.Status = ChainStatus.Unsupported;
+            trace.Message = $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
+            trace.TimingsMs["total"] = Ms(total);
+            return run;
+        }
+
+        // 6. Edit only that region; composite so everything outside the band is bit-identical.
+        sw.Restart();
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask.Mask, request, target)))
+        {
+            run.Output = Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
+            run.OutputBgr = ImageCodec.ToBgr8(run.Output);
+            run.Region = edit.Region.Clone();
+            double editMs = Ms(sw);
+            trace.TimingsMs["edit"] = editMs;
+            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data });
+        }
+
+        // 7. Verify by grounding again on the output.
+        sw.Restart();
+        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, target, mask.Mask, _options.FeatherPx);
+        double verifyMs = Ms(sw);
+        trace.TimingsMs["verify"] = verifyMs;
+        Add(verify with { Ms = verifyMs });
+        trace.Status = ChainStatus.Edited;
+        trace.TimingsMs["total"] = Ms(total);
+        return run;
+    }
+
+    private static string DescribeScene(Scene scene, string category)
+    {
+        int n = scene.Entities.Count;
+        var same = scene.Entities.Where(e => string.Equals(e.Label, category, StringComparison.OrdinalIgnoreCase)).ToList();
+        string counts = string.Join(", ", scene.Entities.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count()} {g.Key}"));
+        string ids = same.Count > 0 ? $"; {same.Count} labelled {category}: {string.Join(" ", same.Select(e => "#" + e.Id))}" : "";
+        return $"{n} objects ({counts}){ids}.";
+    }
+
+    private static double Ms(Stopwatch sw) => Math.Round(sw.Elapsed.TotalMilliseconds, 1);
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text;
+using OpenCvSharp;
+
+namespace InterCoG.Chain;
+
+/// <summary>Renders a <see cref="ChainTrace"/> as a folder: index.html plus one PNG per step (that step's boxes
+/// drawn on the image, its mask overlaid), so a person sees the chain of grounding at a glance.</summary>
+public static class TraceReport
+{
+    /// <summary>Write the report into <paramref name="dir"/> atomically (built in a sibling temp folder, then moved).</summary>
+    /// <param name="input">The 8-bit BGR input image.</param>
+    /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
+    public static void Write(string dir, ChainTrace trace, Mat input, Mat? output)
+    {
+        string full = Path.GetFullPath(dir);
+        string parent = Path.GetDirectoryName(full) ?? throw new InputException($"report folder {dir} has no parent");
+        if (!Directory.Exists(parent)) throw new InputException($"report folder's parent {parent} does not exist");
+        string temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
+        if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var html = new StringBuilder();
+            html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>InterCoG chain</title><style>")
+                .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
+                .Append(".step{display:flex;gap:1.5em;margin:1.2em 0;padding:1em;border:1px solid #ddd;border-radius:8px}")
+                .Append(".step img{max-width:520px;height:auto;border-radius:4px}.stage{font-weight:600;text-transform:uppercase;color:#555;font-size:.85em}")
+                .Append(".ok{color:#080}.bad{color:#b00}.pair{display:flex;gap:1em}.pair img{max-width:540px}code{background:#f4f4f4;padding:2px 4px}")
+                .Append("</style></head><body>");
+            html.Append("<h1>Chain of grounding</h1>");
+            html.Append($"<p><b>Instruction:</b> {Enc(trace.Instruction)}<br><b>Image:</b> {Enc(trace.Image.Path)} ({trace.Image.Width}×{trace.Image.Height})<br>")
+                .Append($"<b>Status:</b> <code>{Enc(StatusName(trace.Status))}</code>");
+            if (trace.Message is { } msg) html.Append($" — {Enc(msg)}");
+            html.Append("</p>");
+
+            for (int i = 0; i < trace.Steps.Count; i++)
+            {
+                var step = trace.Steps[i];
+                Mat basis = (step.Stage is Stages.Edit or Stages.Verify) && output is not null ? output : input;
+                string png = $"step_{i + 1:00}_{step.Stage}.png";
+                using (var img = RenderStep(basis, step)) Cv2.ImWrite(Path.Combine(temp, png), img);
+                html.Append("<div class=\"step\"><div><img src=\"").Append(png).Append("\" alt=\"step ").Append(i + 1).Append("\"></div><div>")
+                    .Append($"<div class=\"stage\">{i + 1}. {Enc(step.Stage)}</div><p>{Enc(step.Text)}</p>");
+                if (step.Ok is bool ok) html.Append(ok ? "<p class=\"ok\">verified</p>" : "<p class=\"bad\">not verified</p>");
+                if (step.Ms is double ms) html.Append($"<p><small>{ms:0.#} ms</small></p>");
+                if (step.Data is { Count: > 0 } data)
+                    html.Append("<p><small>").Append(string.Join(", ", data.Select(kv => $"{Enc(kv.Key)} = {kv.Value:0.###}"))).Append("</small></p>");
+                html.Append("</div></div>");
+            }
+
+            if (output is not null)
+            {
+                Cv2.ImWrite(Path.Combine(temp, "before.png"), input);
+                Cv2.ImWrite(Path.Combine(temp, "after.png"), output);
+                html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
+            }
+            if (trace.TimingsMs.Count > 0)
+                html.Append("<p><small>Timings: ").Append(string.Join(", ", trace.TimingsMs.Select(kv => $"{Enc(kv.Key)} {kv.Value:0} ms"))).Append("</small></p>");
+            html.Append("</body></html>");
+            File.WriteAllText(Path.Combine(temp, "index.html"), html.ToString());
+            File.WriteAllText(Path.Combine(temp, "trace.json"), trace.ToJson());
+
+            if (Directory.Exists(full)) Directory.Delete(full, true);
+            Directory.Move(temp, full);
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, true);
+            throw;
+        }
+    }
+
+    /// <summary>The image of one step: its mask tinted, its boxes outlined with "#id label".</summary>
+    public static Mat RenderStep(Mat bgr, TraceStep step)
+    {
+        var img = bgr.Clone();
+        if (step.Mask is { } rle && rle.Size[0] == img.Rows && rle.Size[1] == img.Cols)
+        {
+            using var mask = rle.Decode();
+            using var tint = new Mat(img.Size(), img.Type(), new Scalar(255, 80, 0));
+            using var blended = new Mat();
+            Cv2.AddWeighted(img, 0.5, tint, 0.5, 0, blended);
+            blended.CopyTo(img, mask);
+            Cv2.FindContours(mask, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+            Cv2.DrawContours(img, contours, -1, new Scalar(255, 200, 0), 2);
+        }
+        double scale = Math.Max(0.4, Math.Min(img.Cols, img.Rows) / 900.0);
+        int thick = Math.Max(1, (int)Math.Round(2 * scale));
+        foreach (var b in step.Boxes ?? [])
+        {
+            var color = b.Role switch
+            {
+                "target" => new Scalar(0, 0, 255),
+                "anchor" => new Scalar(255, 128, 0),
+                "dropped" => new Scalar(140, 140, 140),
+                "candidate" => new Scalar(0, 215, 255),
+                _ => new Scalar(0, 200, 0),
+            };
+            var r = new Rect(b.Xyxy[0], b.Xyxy[1], Math.Max(1, b.Xyxy[2] - b.Xyxy[0]), Math.Max(1, b.Xyxy[3] - b.Xyxy[1]));
+            Cv2.Rectangle(img, r, color, b.Role == "target" ? thick * 2 : thick);
+            string label = $"#{b.Id} {b.Label}";
+            var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, 0.5 * scale, thick, out int baseline);
+            int ty = Math.Max(size.Height + 2, r.Y - 3);
+            Cv2.Rectangle(img, new Rect(r.X, ty - size.Height - 2, size.Width + 4, size.Height + baseline + 2), color, -1);
+            Cv2.PutText(img, label, new Point(r.X + 2, ty), HersheyFonts.HersheySimplex, 0.5 * scale, Scalar.Black, thick, LineTypes.AntiAlias);
+        }
+        return img;
+    }
+
+    private static string StatusName(ChainStatus s) => System.Text.Json.JsonSerializer.Serialize(s).Trim('"');
+
+    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+}

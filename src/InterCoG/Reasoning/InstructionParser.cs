@@ -1,0 +1,428 @@
+using System.Text;
+
+namespace InterCoG.Reasoning;
+
+/// <summary>Result of parsing an instruction: a request, or why there is none. Parse failures are data, not exceptions.</summary>
+/// <param name="Parsed">True when <paramref name="Request"/> is set.</param>
+/// <param name="Reason">Why parsing failed (null when parsed).</param>
+/// <param name="Notes">Words or phrases kept but not used (unknown nouns, unsupported relations), in reading order.</param>
+public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reason, IReadOnlyList<string> Notes)
+{
+    internal static ParseResult Fail(string reason, IReadOnlyList<string>? notes = null) => new(false, null, reason, notes ?? []);
+}
+
+/// <summary>Parses English edit instructions and bare referring expressions into an <see cref="EditRequest"/>.</summary>
+/// <remarks>Grammar (after lower-casing, dropping punctuation, "please"/"can you" and articles):
+/// <code>
+/// instruction := remove-verb EXPR | recolor-verb [the colour of] EXPR [to|into|in] COLOUR | EXPR   (→ ground)
+/// remove-verb := remove | delete | erase | eliminate | get rid of | take out | take away
+/// recolor-verb:= make | turn | paint | repaint | colour | color | recolor | recolour | change | dye
+/// EXPR        := [ORDINAL] [REGION-ADJ] [COLOUR] [UNKNOWN-ADJ*] NOUN [from the SIDE] POST*   (unknown adjectives: kept in Unresolved)
+/// ORDINAL     := first..tenth | 1st..10th | Nth | leftmost | rightmost | topmost | bottommost | last
+/// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
+///              | REL EXPR                                                                               (relation)
+///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
+/// REL         := left of | to/on the left of | right of | … | above | over | on top of | below | under |
+///                underneath | beneath | next to | beside | near | close to | by | alongside | adjacent to
+/// </code>
+/// Decisions: an ordinal without "from the …" counts from the left; "last" is the first from the right;
+/// "leftmost" is ordinal 1 from the left; a post-modifier attaches to the nearest noun before it; a phrase
+/// this version cannot ground (relation "on", an anchor outside the COCO vocabulary such as "the counter") keeps
+/// the request parsed, is stored in <see cref="ReferringExpression.Unresolved"/> and reported in the notes.</remarks>
+public sealed class InstructionParser(ReasoningOptions? options = null)
+{
+    private readonly ReasoningOptions _options = (options ?? new ReasoningOptions()).Validate();
+
+    private static readonly string[][] RemoveVerbs =
+        [["get", "rid", "of"], ["take", "out"], ["take", "away"], ["remove"], ["delete"], ["erase"], ["eliminate"]];
+    private static readonly string[][] RecolorVerbs =
+        [["make"], ["turn"], ["paint"], ["repaint"], ["colour"], ["color"], ["recolor"], ["recolour"], ["change"], ["dye"]];
+    private static readonly string[][] Politeness =
+        [["please"], ["kindly"], ["can", "you"], ["could", "you"], ["would", "you"], ["will", "you"], ["i", "want", "you", "to"],
+         ["i", "would", "like", "you", "to"], ["id", "like", "you", "to"], ["go", "ahead", "and"], ["now"]];
+    private static readonly HashSet<string> Articles = ["the", "a", "an", "this", "that"];
+    private static readonly HashSet<string> Sides = ["left", "right", "top", "bottom"];
+    private static readonly string[] OrdinalWords = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
+    private static readonly string[][] PictureWords = [["image"], ["picture"], ["photo"], ["photograph"], ["frame"], ["scene"], ["pic"]];
+
+    private static readonly (string Kind, string[] Words)[] RelationPhrases =
+    [
+        (SpatialRelations.LeftOf, ["to", "the", "left", "of"]), (SpatialRelations.LeftOf, ["on", "the", "left", "of"]),
+        (SpatialRelations.LeftOf, ["at", "the", "left", "of"]), (SpatialRelations.LeftOf, ["left", "of"]),
+        (SpatialRelations.RightOf, ["to", "the", "right", "of"]), (SpatialRelations.RightOf, ["on", "the", "right", "of"]),
+        (SpatialRelations.RightOf, ["at", "the", "right", "of"]), (SpatialRelations.RightOf, ["right", "of"]),
+        (SpatialRelations.Above, ["on", "top", "of"]), (SpatialRelations.Above, ["above"]), (SpatialRelations.Above, ["over"]),
+        (SpatialRelations.Above, ["atop"]),
+        (SpatialRelations.Below, ["below"]), (SpatialRelations.Below, ["under"]), (SpatialRelations.Below, ["underneath"]),
+        (SpatialRelations.Below, ["beneath"]),
+        (SpatialRelations.NextTo, ["next", "to"]), (SpatialRelations.NextTo, ["beside"]), (SpatialRelations.NextTo, ["besides"]),
+        (SpatialRelations.NextTo, ["near", "to"]), (SpatialRelations.NextTo, ["near"]), (SpatialRelations.NextTo, ["close", "to"]),
+        (SpatialRelations.NextTo, ["by"]), (SpatialRelations.NextTo, ["alongside"]), (SpatialRelations.NextTo, ["adjacent", "to"]),
+    ];
+
+    // Prepositions whose relation this version cannot ground yet: the phrase is kept in Unresolved.
+    private static readonly string[][] UnsupportedRelations =
+        [["in", "front", "of"], ["on"], ["in"], ["at"], ["behind"], ["inside"], ["between"], ["with"], ["holding"], ["against"], ["from"]];
+
+    // Filler words between a noun and its post-modifier ("the cup that is next to …").
+    private static readonly HashSet<string> Fillers = ["that", "which", "who", "is", "are", "sits", "sitting", "standing", "located", "placed", "lying"];
+
+    /// <summary>Parse one instruction. Never throws for any string; fails with a reason instead.</summary>
+    public ParseResult Parse(string? instruction)
+    {
+        if (string.IsNullOrWhiteSpace(instruction)) return ParseResult.Fail("empty instruction");
+        if (instruction.Length > _options.MaxInstructionChars)
+            return ParseResult.Fail($"instruction is {instruction.Length} characters; at most {_options.MaxInstructionChars} are accepted");
+
+        var tokens = Tokenize(instruction);
+        StripPoliteness(tokens);
+        if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
+
+        var notes = new List<string>();
+        int pos = 0;
+        string operation;
+        if (MatchAny(tokens, 0, RemoveVerbs) is int rn) { operation = Operations.Remove; pos = rn; }
+        else if (MatchAny(tokens, 0, RecolorVerbs) is int cn) { operation = Operations.Recolor; pos = cn; }
+        else if (StartsExpression(tokens, 0)) operation = Operations.Ground;
+        else return ParseResult.Fail($"no verb I know: '{tokens[0]}' (known: make, turn, paint, colour, change, recolor, remove, delete, erase, get rid of, take out; or a bare description such as 'the horse on the left')");
+
+        var arguments = new Dictionary<string, string>();
+        int end = tokens.Count;
+        if (operation == Operations.Recolor)
+        {
+            // "change the colour of X to C" / "make the color of X C"
+            pos = Skip(tokens, pos, ["the"]);
+            if (pos < end && tokens[pos] is "colour" or "color" && pos + 1 < end && tokens[pos + 1] == "of") pos += 2;
+            var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            if (colorName is null)
+            {
+                string last = tokens[end - 1];
+                string why = end > pos && !NounLexicon.IsKnownNoun(last) && ColorLexicon.Attribute(last) is null
+                    ? $"; '{last}' is not a colour I know" : "";
+                return ParseResult.Fail($"recolor needs a target colour (e.g. 'make the car red' or '… to #ff8800'){why}");
+            }
+            arguments["color"] = colorName;
+            end = colorStart;
+            // "to", "into", "in", "the colour" before the colour; "colour" after the object ("the car colour to red")
+            while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored") end--;
+        }
+
+        if (end <= pos) return ParseResult.Fail("no object named");
+        int p = pos;
+        var (expr, error) = ParseExpression(tokens, ref p, end, 0, notes);
+        if (expr is null) return ParseResult.Fail(error ?? "no object named", notes);
+        if (p < end)
+            return ParseResult.Fail($"did not understand '{string.Join(' ', tokens.Skip(p).Take(end - p))}' after '{string.Join(' ', tokens.Skip(pos).Take(p - pos))}'", notes);
+        return new ParseResult(true, new EditRequest(operation, arguments, expr), null, notes);
+    }
+
+    /// <summary>Lower-case words: letters, digits and '#'; "'s" dropped, other punctuation splits words.</summary>
+    internal static List<string> Tokenize(string text)
+    {
+        var words = new List<string>();
+        var sb = new StringBuilder();
+        string s = text.ToLowerInvariant().Replace("'s ", " ").Replace("’s ", " ");
+        if (s.EndsWith("'s", StringComparison.Ordinal) || s.EndsWith("’s", StringComparison.Ordinal)) s = s[..^2];
+        foreach (char ch in s)
+        {
+            if (ch is '\'' or '’') continue; // "i'd" → "id", "don't" → "dont"
+            if (char.IsAsciiLetterOrDigit(ch) || ch == '#') sb.Append(ch);
+            else if (sb.Length > 0) { words.Add(sb.ToString()); sb.Clear(); }
+        }
+        if (sb.Length > 0) words.Add(sb.ToString());
+        return words;
+    }
+
+    private static void StripPoliteness(List<string> tokens)
+    {
+        bool changed = true;
+        while (changed && tokens.Count > 0)
+        {
+            changed = false;
+            if (MatchAny(tokens, 0, Politeness) is int n) { tokens.RemoveRange(0, n); changed = true; }
+        }
+        while (tokens.Count > 0 && tokens[^1] is "please" or "thanks" or "thank" or "you" or "now")
+        {
+            if (tokens[^1] == "you" && !(tokens.Count >= 2 && tokens[^2] == "thank")) break;
+            tokens.RemoveAt(tokens.Count - 1);
+        }
+    }
+
+    // The target colour at the end of [from, end): a hex code, a two-word or a one-word palette name.
+    private static (int Start, string? Name) TargetColor(List<string> t, int from, int end)
+    {
+        if (end - 2 > from && ColorPalette.TryResolve(t[end - 2] + " " + t[end - 1], out string two, out _)) return (end - 2, two);
+        if (end - 1 > from && ColorPalette.TryResolve(t[end - 1], out string one, out _)) return (end - 1, one);
+        return (end, null);
+    }
+
+    private static bool StartsExpression(List<string> t, int i)
+    {
+        int j = Skip(t, i, Articles);
+        if (j >= t.Count) return false;
+        if (j > i) return true; // "the …": a description, even when its noun is unknown
+        i = j;
+        string w = t[i];
+        if (NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
+            || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" || Sides.Contains(w))
+            return true;
+        // "closest bowl": unknown modifiers directly before a known noun.
+        return UnknownModifiersBeforeNoun(t, i, t.Count) > 0;
+    }
+
+    // How many unknown words at i come directly before a known noun (0 when none or no noun follows).
+    private static int UnknownModifiersBeforeNoun(List<string> t, int i, int end)
+    {
+        int k = i;
+        while (k < end && k - i < 3 && IsWord(t[k]) && !IsFunctionWord(t[k]) && !Articles.Contains(t[k]) && !Quantifiers.Contains(t[k])
+               && !Pronouns.Contains(t[k]) && NounLexicon.Match(t, k) is null && ColorLexicon.Attribute(t[k]) is null)
+            k++;
+        int n = k;
+        while (n < end && ColorLexicon.Attribute(t[n]) is not null && NounLexicon.Match(t, n) is null) n++; // "broken white cup"
+        return k > i && n < end && NounLexicon.Match(t, n) is NounMatch m && m.TokenCount <= end - n ? k - i : 0;
+    }
+
+    private (ReferringExpression? Expr, string? Error) ParseExpression(List<string> t, ref int i, int end, int depth, List<string> notes)
+    {
+        if (depth > _options.MaxNesting) return (null, $"more than {_options.MaxNesting} nested objects");
+        i = Skip(t, i, Articles, end);
+        Ordinal? ordinal = null;
+        string? region = null, color = null;
+        var unresolvedPre = new List<string>();
+
+        // Pre-modifiers: ordinals, superlative sides, side adjectives, colour.
+        while (i < end)
+        {
+            string w = t[i];
+            if (OrdinalOf(w) is int n)
+            {
+                ordinal = new Ordinal(n, "left");
+                i++;
+                if (MatchFromSide(t, i, end) is (int k, string side)) { ordinal = ordinal with { From = side }; i = k; }
+            }
+            else if (w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "uppermost" or "lowermost")
+            {
+                ordinal = new Ordinal(1, w switch { "leftmost" => "left", "rightmost" => "right", "topmost" or "uppermost" => "top", _ => "bottom" });
+                i++;
+            }
+            else if (w == "last") { ordinal = new Ordinal(1, "right"); i++; }
+            else if ((Sides.Contains(w) || w is "upper" or "lower") && i + 1 < end && t[i + 1] != "of" && NounAhead(t, i + 1, end))
+            {
+                region = w switch { "upper" => "top", "lower" => "bottom", _ => w };
+                i++;
+            }
+            else if (ColorLexicon.Attribute(w) is string c && (NounAhead(t, i + 1, end) || i + 1 < end && t[i + 1] == "and"))
+            {
+                if (color is not null && color != c) notes.Add($"second colour '{w}' ignored (one colour per object in this version)");
+                color ??= c;
+                i++;
+                if (i < end && t[i] is "coloured" or "colored") i++;
+                // "red and white bus": the first colour is used, the second reported.
+                if (i + 1 < end && t[i] == "and" && ColorLexicon.Attribute(t[i + 1]) is not null) i++;
+            }
+            else if (UnknownModifiersBeforeNoun(t, i, end) is int u and > 0)
+            {
+                // Words this version cannot use ("closest", "big", "broken"): kept and reported, not used for grounding.
+                string phrase = string.Join(' ', t.Skip(i).Take(u));
+                notes.Add($"'{phrase}' is not understood by this version; ignored for grounding");
+                unresolvedPre.Add(phrase);
+                i += u;
+            }
+            else break;
+        }
+
+        if (i >= end) return (null, "no object named");
+        if (Quantifiers.Contains(t[i]) || int.TryParse(t[i], out _))
+            return (null, $"counts ('{t[i]}') are not supported yet; name one object");
+        if (Pronouns.Contains(t[i]))
+            return (null, $"no object named ('{t[i]}' does not say which object)");
+        if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
+            return (null, $"no object named (colour '{t[i]}' without an object)");
+        ReferringExpression expr;
+        if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i)
+        {
+            expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
+            i += m.TokenCount;
+        }
+        else if (IsWord(t[i]) && !Articles.Contains(t[i]) && !IsFunctionWord(t[i]))
+        {
+            notes.Add($"'{t[i]}' is not in the detector's vocabulary (COCO 80)");
+            expr = new ReferringExpression { Category = t[i], InVocabulary = false };
+            i++;
+        }
+        else return (null, $"no object named (found '{t[i]}' where an object was expected)");
+
+        if (ordinal is not null && MatchFromSide(t, i, end) is (int k2, string side2)) { ordinal = ordinal with { From = side2 }; i = k2; }
+
+        Relation? relation = null;
+        var unresolved = unresolvedPre;
+        while (i < end)
+        {
+            int j = i;
+            while (j < end && Fillers.Contains(t[j])) j++;
+            if (j >= end) { i = j; break; }
+            if (MatchRegion(t, j, end, notes) is (int rk, string rside))
+            {
+                if (region is not null && region != rside) notes.Add($"second region '{rside}' ignored");
+                region ??= rside;
+                i = rk;
+                continue;
+            }
+            if (MatchFromSide(t, j, end) is (int fk, string fside) && ordinal is not null)
+            {
+                ordinal = ordinal with { From = fside };
+                i = fk;
+                continue;
+            }
+            string? kind = null;
+            int after = -1;
+            foreach (var (k, words) in RelationPhrases)
+                if (MatchAt(t, j, words, end)) { kind = k; after = j + words.Length; break; }
+            if (kind is not null)
+            {
+                int a = after;
+                var (anchor, err) = ParseExpression(t, ref a, end, depth + 1, notes);
+                if (anchor is null) return (null, $"'{string.Join(' ', t.Skip(j).Take(after - j))}' needs an object after it ({err})");
+                if (relation is not null)
+                {
+                    string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                    notes.Add($"second relation '{phrase}' ignored (one relation per object in this version)");
+                    unresolved.Add(phrase);
+                }
+                else if (!anchor.InVocabulary)
+                {
+                    string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                    notes.Add($"relation '{phrase}' ignored: '{anchor.Category}' is not something the detector can find");
+                    unresolved.Add(phrase);
+                }
+                else relation = new Relation(kind, anchor);
+                i = a;
+                continue;
+            }
+            if (MatchAny(t, j, UnsupportedRelations) is int un)
+            {
+                int a = j + un;
+                var (anchor, _) = ParseExpression(t, ref a, end, depth + 1, notes);
+                if (anchor is null) break;
+                string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                string prep = string.Join(' ', t.Skip(j).Take(un));
+                notes.Add(anchor.InVocabulary
+                    ? $"relation '{prep}' in '{phrase}' is not supported yet; ignored for grounding"
+                    : $"relation '{phrase}' ignored: '{anchor.Category}' is not something the detector can find and '{prep}' is not supported yet");
+                unresolved.Add(phrase);
+                i = a;
+                continue;
+            }
+            break;
+        }
+
+        return (expr with
+        {
+            Color = color,
+            Region = region,
+            Ordinal = ordinal,
+            Relation = relation,
+            Unresolved = unresolved.Count > 0 ? unresolved : null,
+        }, null);
+    }
+
+    // A noun (known or unknown word) still lies ahead before the end, past colour/side adjectives.
+    private static bool NounAhead(List<string> t, int i, int end)
+    {
+        while (i < end && (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]) || t[i] is "coloured" or "colored"))
+            i++;
+        return i < end && (NounLexicon.IsKnownNoun(t[i]) || IsWord(t[i]) && !IsFunctionWord(t[i]) && !Articles.Contains(t[i]));
+    }
+
+    private static readonly HashSet<string> Quantifiers = ["all", "both", "every", "each", "two", "three", "four", "five", "several", "many", "some"];
+    private static readonly HashSet<string> Pronouns = ["it", "them", "this", "that", "these", "those", "everything", "something", "anything", "one", "ones"];
+
+    private static bool IsWord(string w) => w.All(char.IsAsciiLetterLower) && w.Length > 1;
+
+    private static readonly HashSet<string> FunctionWords =
+    [
+        "of", "to", "into", "in", "on", "at", "from", "by", "with", "and", "or", "is", "are", "it", "its", "one", "ones",
+        "left", "right", "top", "bottom", "above", "below", "under", "over", "near", "next", "beside", "behind", "between",
+        "that", "which", "who", "please", "side", "not", "no",
+    ];
+
+    private static bool IsFunctionWord(string w) => FunctionWords.Contains(w) || OrdinalOf(w) is not null;
+
+    /// <summary>1-based number of an ordinal word ("second", "2nd", "12th"), or null.</summary>
+    internal static int? OrdinalOf(string w)
+    {
+        int idx = Array.IndexOf(OrdinalWords, w);
+        if (idx >= 0) return idx + 1;
+        if (w.Length >= 3 && w[^2..] is "st" or "nd" or "rd" or "th" && int.TryParse(w[..^2], out int n) && n is >= 1 and <= 99) return n;
+        return null;
+    }
+
+    // "from the left", "from left", "counting from the right" → (index after, side)
+    private static (int, string)? MatchFromSide(List<string> t, int i, int end)
+    {
+        if (i < end && t[i] == "counting") i++;
+        if (i >= end || t[i] != "from") return null;
+        int j = Skip(t, i + 1, ["the"], end);
+        if (j < end && Sides.Contains(t[j])) return (SkipPicture(t, j + 1, end), t[j]);
+        return null;
+    }
+
+    // "on the left", "at the far right side of the image", "in the top", "on top" (not followed by "of")
+    private static (int, string)? MatchRegion(List<string> t, int i, int end, List<string> notes)
+    {
+        if (i >= end || t[i] is not ("on" or "at" or "in" or "to" or "near" or "towards" or "toward")) return null;
+        int j = Skip(t, i + 1, ["the", "far", "very"], end);
+        if (j >= end) return null;
+        string? side = t[j] switch { "left" => "left", "right" => "right", "top" or "upper" => "top", "bottom" or "lower" => "bottom", _ => null };
+        if (side is null) return null;
+        int k = j + 1;
+        // "top left corner": one region per object in this version; the second side is reported.
+        if (k < end && (side is "top" or "bottom" ? t[k] is "left" or "right" : t[k] is "top" or "bottom" or "upper" or "lower")
+            && !(k + 1 < end && t[k + 1] == "of" && SkipPicture(t, k + 1, end) == k + 1))
+        {
+            notes.Add($"'{t[j]} {t[k]}': only '{side}' is used (one region per object in this version)");
+            k++;
+        }
+        if (k < end && t[k] == "hand") k++;
+        if (k < end && t[k] is "side" or "corner" or "edge" or "part" or "half" or "end") k++;
+        if (k < end && t[k] == "of")
+        {
+            int after = SkipPicture(t, k, end);
+            if (after == k) return null; // "to the left of the cup" is a relation
+            return (after, side);
+        }
+        return (k, side);
+    }
+
+    // Optional "of the image/picture/photo".
+    private static int SkipPicture(List<string> t, int i, int end)
+    {
+        if (i < end && t[i] == "of")
+        {
+            int j = Skip(t, i + 1, ["the", "this"], end);
+            if (MatchAny(t, j, PictureWords) is int n && j + n <= end) return j + n;
+        }
+        return i;
+    }
+
+    private static int Skip(List<string> t, int i, IReadOnlyCollection<string> words, int end = int.MaxValue)
+    {
+        end = Math.Min(end, t.Count);
+        while (i < end && words.Contains(t[i])) i++;
+        return i;
+    }
+
+    private static bool MatchAt(List<string> t, int i, string[] words, int end = int.MaxValue)
+    {
+        if (i + words.Length > Math.Min(end, t.Count)) return false;
+        for (int k = 0; k < words.Length; k++) if (t[i + k] != words[k]) return false;
+        return true;
+    }
+
+    // Length of the first phrase in the list found at i (lists put longer phrases first), or null.
+    private static int? MatchAny(List<string> t, int i, string[][] phrases)
+    {
+        foreach (var p in phrases) if (MatchAt(t, i, p)) return p.Length;
+        return null;
+    }
+}

@@ -1,0 +1,44 @@
+using InterCoG.Chain;
+using InterCoG.Perception;
+
+namespace InterCoG.Reasoning;
+
+/// <summary>The reasoning stage's facade: parse an instruction, ground its target in a scene, rewrite the outcome.</summary>
+public sealed class Reasoner
+{
+    private readonly InstructionParser _parser;
+    private readonly GroundingExecutor _executor;
+
+    /// <summary>Create the stage; <paramref name="options"/> null means the defaults of <see cref="ReasoningOptions"/>.</summary>
+    public Reasoner(ReasoningOptions? options = null)
+    {
+        Options = options ?? new ReasoningOptions();
+        _parser = new InstructionParser(Options);
+        _executor = new GroundingExecutor(Options);
+    }
+
+    /// <summary>Options in use.</summary>
+    public ReasoningOptions Options { get; }
+
+    /// <summary>Parse an instruction ("make the horse on the left brown") or a bare description ("the horse on the left").</summary>
+    public ParseResult Parse(string instruction) => _parser.Parse(instruction);
+
+    /// <summary>Ground an expression over a scene, appending one "reason" step per narrowing to <paramref name="trace"/>
+    /// (and passing each to <paramref name="onStep"/> when given).</summary>
+    public GroundingOutcome Ground(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null) =>
+        _executor.Execute(expr, scene, trace, onStep);
+
+    /// <summary>The request in plain words, e.g. "Recolor a horse to brown; the horse meant is the leftmost one."</summary>
+    public static string Describe(EditRequest request) => ExpressionText.Summarize(request);
+
+    /// <summary>Write the request and a plain-words summary step to <paramref name="trace"/>, then ground its target.</summary>
+    public GroundingOutcome Ground(EditRequest request, Scene scene, ChainTrace trace)
+    {
+        trace.Request = request;
+        trace.Add(new TraceStep(Stages.Reason, Describe(request)));
+        return _executor.Execute(request.Target, scene, trace);
+    }
+
+    /// <summary>The explicit outcome sentence for a grounded request (see <see cref="Rewriter"/>).</summary>
+    public string Rewrite(EditRequest request, SceneEntity target) => Rewriter.Rewrite(request, target);
+}

@@ -1,0 +1,92 @@
+using InterCoG.Editing;
+using OpenCvSharp;
+using Xunit;
+using static InterCoG.Tests.Editing.EditingTestData;
+using static InterCoG.Tests.Imaging.ImagingTestData;
+
+namespace InterCoG.Tests.Editing;
+
+public class ObjectRemoverTests
+{
+    /// <summary>Mean BGR over a ring 4..20 px outside the hole.</summary>
+    private static Scalar RingMean(Mat bgr, Mat hole)
+    {
+        using var outer = MaskOps.Dilate(hole, 20);
+        using var inner = MaskOps.Dilate(hole, 4);
+        using var ring = new Mat();
+        Cv2.Subtract(outer, inner, ring);
+        return Cv2.Mean(bgr, ring);
+    }
+
+    private static void AssertRemoved(Mat bgr, Mat mask, RemoveOutcome r)
+    {
+        // The object's pixels changed substantially...
+        using var diff = new Mat();
+        Cv2.Absdiff(bgr, r.Edited, diff);
+        var changed = Cv2.Mean(diff, mask);
+        Assert.True(changed.Val0 + changed.Val1 + changed.Val2 > 60, $"hole barely changed ({changed})");
+        // ...into something like the surroundings.
+        var fill = Cv2.Mean(r.Edited, r.Hole);
+        var ring = RingMean(bgr, r.Hole);
+        for (int c = 0; c < 3; c++)
+            Assert.True(Math.Abs(fill[c] - ring[c]) < 20, $"channel {c}: fill {fill[c]:0} vs ring {ring[c]:0}");
+        // Outside the hole nothing moved, and the hole covers the mask.
+        using var outside = new Mat();
+        Cv2.BitwiseNot(r.Hole, outside);
+        Assert.Equal(0, CountDifferent(bgr, r.Edited, outside));
+        using var uncovered = new Mat();
+        Cv2.BitwiseAnd(mask, outside, uncovered);
+        Assert.Equal(0, Cv2.CountNonZero(uncovered));
+    }
+
+    [Fact]
+    public void Dog_is_filled_from_its_surroundings()
+    {
+        using var dog = Dog();
+        using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
+        var r = new ObjectRemover().Remove(dog.Bgr, mask);
+        Assert.True(r.Scale < 1);   // this hole is big enough for the pyramid path
+        AssertRemoved(dog.Bgr, mask, r);
+    }
+
+    [Fact]
+    public void Painted_object_on_the_floor_is_removed_and_the_floor_comes_back()
+    {
+        using var dog = Dog();
+        var spot = new Rect(470, 470, 50, 40);
+        using var mask = EllipseMask(dog.Bgr.Size(), spot);
+        using var painted = dog.Bgr.Clone();
+        painted.SetTo(new Scalar(30, 20, 160), mask);
+        var r = new ObjectRemover().Remove(painted, mask);
+        Assert.Equal(1, r.Scale);
+        AssertRemoved(painted, mask, r);
+        // Against the real floor that was under the paint.
+        using var diff = new Mat();
+        Cv2.Absdiff(dog.Bgr, r.Edited, diff);
+        var err = Cv2.Mean(diff, r.Hole);
+        Assert.True(err.Val0 + err.Val1 + err.Val2 < 45, $"fill differs from the true floor by {err}");
+    }
+
+    [Fact]
+    public void Hole_is_the_mask_grown_by_fixed_plus_relative_radius()
+    {
+        using var dog = Dog();
+        using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
+        var options = new RemoveOptions { DilatePx = 3, DilateFraction = 0.05 };
+        var r = new ObjectRemover(options).Remove(dog.Bgr, mask);
+        int expected = 3 + (int)Math.Round(0.05 * Math.Sqrt(Cv2.CountNonZero(mask)));
+        Assert.Equal(expected, r.DilateRadiusPx);
+        using var grown = MaskOps.Dilate(mask, expected);
+        Assert.Equal(0, CountDifferent(grown, r.Hole));
+    }
+
+    [Fact]
+    public void Remove_is_deterministic()
+    {
+        using var dog = Dog();
+        using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
+        var a = new ObjectRemover().Remove(dog.Bgr, mask);
+        var b = new ObjectRemover().Remove(dog.Bgr, mask);
+        Assert.Equal(0, CountDifferent(a.Edited, b.Edited));
+    }
+}

@@ -1,0 +1,132 @@
+using Xunit;
+using System.Security.Cryptography;
+using InterCoG.Models;
+
+namespace InterCoG.Tests.Models;
+
+public sealed class ModelStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("intercog-store-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static ModelSpec SpecFor(string name, byte[] content) =>
+        new(name, content.Length, Convert.ToHexStringLower(SHA256.HashData(content)), "MIT", "test", "test model");
+
+    [Fact]
+    public void Catalogue_lists_yolox_and_isnet_with_sizes_hashes_and_licences()
+    {
+        var yolox = ModelCatalog.Get(ModelCatalog.YoloxNano);
+        Assert.Equal(3_678_356, yolox.SizeBytes);
+        Assert.Equal("e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd", yolox.Sha256);
+        Assert.Equal("Apache-2.0", yolox.Licence);
+        var isnet = ModelCatalog.Get(ModelCatalog.IsNet);
+        Assert.Equal(88_188_479, isnet.SizeBytes);
+        Assert.StartsWith("MIT", isnet.Licence);
+        foreach (int size in ModelCatalog.IsNetDerivedSizes)
+        {
+            var derived = ModelCatalog.Get(ModelCatalog.IsNetAt(size));
+            Assert.Equal(ModelCatalog.IsNet, derived.DerivedFrom);
+            Assert.Equal(size, derived.InputSize);
+            Assert.Equal(64, derived.Sha256.Length);
+        }
+        Assert.All(ModelCatalog.All, m => Assert.Matches("^[0-9a-f]{64}$", m.Sha256));
+    }
+
+    [Fact]
+    public void RequirePath_on_a_missing_model_names_the_install_command()
+    {
+        var store = new ModelStore(_dir);
+        var e = Assert.Throws<ModelMissingException>(() => store.RequirePath(ModelCatalog.YoloxNano));
+        Assert.Equal(ExitCodes.ModelMissing, e.ExitCode);
+        Assert.Contains("./intercog models install", e.Message);
+        Assert.Contains("--from DIR", e.Message);
+        Assert.Contains("missing", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void RequirePath_on_a_file_of_the_wrong_size_reports_it_corrupt()
+    {
+        var store = new ModelStore(_dir);
+        File.WriteAllBytes(store.PathOf(ModelCatalog.YoloxNano), [1, 2, 3]);
+        var e = Assert.Throws<ModelMissingException>(() => store.RequirePath(ModelCatalog.YoloxNano));
+        Assert.Contains("corrupt", e.Message);
+        Assert.Contains("./intercog models install", e.Message);
+    }
+
+    [Fact]
+    public void A_verified_file_is_stamped_and_a_changed_file_is_hashed_again()
+    {
+        byte[] content = [.. Enumerable.Range(0, 1000).Select(i => (byte)i)];
+        var spec = SpecFor("tiny.onnx", content);
+        var store = new ModelStore(_dir, [spec]);
+        File.WriteAllBytes(store.PathOf(spec.Name), content);
+
+        Assert.Equal(store.PathOf(spec.Name), store.RequirePath(spec.Name));
+        string stamp = File.ReadAllText(store.StampPath(spec.Name));
+        Assert.StartsWith(spec.Sha256 + " 1000 ", stamp);
+
+        // Same size, different bytes, newer mtime: the stamp no longer matches, so the file is hashed and rejected.
+        content[10] ^= 0xFF;
+        File.WriteAllBytes(store.PathOf(spec.Name), content);
+        File.SetLastWriteTimeUtc(store.PathOf(spec.Name), DateTime.UtcNow.AddMinutes(1));
+        Assert.Equal(ModelState.Corrupt, store.Check(spec));
+        Assert.Throws<ModelMissingException>(() => store.RequirePath(spec.Name));
+    }
+
+    [Fact]
+    public void List_reports_every_catalogued_model_with_its_state()
+    {
+        byte[] good = [1, 2, 3, 4];
+        var ok = SpecFor("a.onnx", good);
+        var missing = SpecFor("b.onnx", [9]);
+        var store = new ModelStore(_dir, [ok, missing]);
+        File.WriteAllBytes(store.PathOf(ok.Name), good);
+
+        var list = store.List();
+        Assert.Equal(["a.onnx", "b.onnx"], list.Select(m => m.Name));
+        Assert.Equal(ModelState.Ok, list[0].State);
+        Assert.True(list[0].Sha256Ok);
+        Assert.Equal(4, list[0].SizeBytes);
+        Assert.Equal(ModelState.Missing, list[1].State);
+        Assert.False(list[1].Present);
+        Assert.Equal(Path.Combine(_dir, "b.onnx"), list[1].Path);
+    }
+
+    [Fact]
+    public void Unknown_model_names_are_rejected_with_the_known_names()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ModelStore(_dir).RequirePath("nope.onnx"));
+        Assert.Contains(ModelCatalog.YoloxNano, e.Message);
+    }
+
+    [Fact]
+    public void Installer_copies_from_the_from_folder_and_skips_what_is_installed()
+    {
+        byte[] content = [5, 6, 7, 8, 9];
+        var spec = SpecFor("copied.onnx", content);
+        string from = Directory.CreateDirectory(Path.Combine(_dir, "from")).FullName;
+        File.WriteAllBytes(Path.Combine(from, spec.Name), content);
+        var store = new ModelStore(Path.Combine(_dir, "models"), [spec]);
+
+        var log = new SyncLog();
+        var list = new ModelInstaller(store).Install(new InstallOptions { FromDir = from }, log);
+        Assert.Equal(ModelState.Ok, Assert.Single(list).State);
+        Assert.Equal(content, File.ReadAllBytes(store.PathOf(spec.Name)));
+        Assert.Contains(log.Lines, l => l.Contains("copied"));
+        Assert.Empty(Directory.EnumerateFiles(store.Folder, "*.tmp-*"));
+
+        new ModelInstaller(store).Install(new InstallOptions { FromDir = from }, log);
+        Assert.Contains(log.Lines, l => l.Contains("already installed"));
+    }
+
+    [Fact]
+    public void Installer_without_a_source_fails_with_the_offline_command()
+    {
+        var spec = SpecFor("nosource.onnx", [1]);
+        var store = new ModelStore(_dir, [spec]);
+        var e = Assert.Throws<ModelMissingException>(() => new ModelInstaller(store).Install(new InstallOptions()));
+        Assert.Contains("--from DIR", e.Message);
+    }
+}
