@@ -9,6 +9,7 @@ namespace InterCoG.Bench;
 /// <summary>A referred object of a RefCOCO-style set: its annotation, image, COCO-80 class index and XYXY pixel box.</summary>
 public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int ClassId, Box Box)
 {
+    /// <summary>COCO class name of the target.</summary>
     public string Label => CocoClasses.Names[ClassId];
 }
 
@@ -17,9 +18,10 @@ public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int C
 /// probable classes, <see cref="Agnostic"/> any class.</summary>
 public sealed record RecallItem(RecallTarget Target, bool Class, bool Top3, bool Agnostic, float BestIou);
 
-/// <summary>Detection recall of referred objects (fractions 0..1) with the mean detector time per image in milliseconds.</summary>
+/// <summary>Detection recall of referred objects (fractions 0..1), the mean detector time per image in milliseconds
+/// and the mean number of detections per image.</summary>
 public sealed record RecallResult(string Detector, int Images, int Targets, double RecallClass, double RecallTop3,
-                                  double RecallAgnostic, double MsPerImage, IReadOnlyList<RecallItem> Items);
+                                  double RecallAgnostic, double MsPerImage, double DetectionsPerImage, IReadOnlyList<RecallItem> Items);
 
 /// <summary>Measures how many referred objects a detector finds: the ceiling on grounding accuracy that perception sets.</summary>
 public static class DetectionRecall
@@ -71,7 +73,7 @@ public static class DetectionRecall
         string dir = imagesDir ?? Path.Combine(coco.Root, "images");
         var items = new List<RecallItem>(targets.Count);
         double ms = 0;
-        int images = 0;
+        int images = 0, boxes = 0;
         foreach (var group in targets.GroupBy(t => t.ImageId).OrderBy(g => g.Key))
         {
             using var bgr = loadBgr(Path.Combine(dir, coco.Image(group.Key).FileName));
@@ -79,10 +81,12 @@ public static class DetectionRecall
             var dets = detector.Detect(bgr);
             ms += sw.Elapsed.TotalMilliseconds;
             images++;
+            boxes += dets.Count;
             items.AddRange(group.Select(t => Judge(t, dets, minIou)));
         }
         double n = Math.Max(1, items.Count);
         return new RecallResult(detector.Name, images, items.Count, items.Count(i => i.Class) / n, items.Count(i => i.Top3) / n,
-                                items.Count(i => i.Agnostic) / n, images == 0 ? 0 : ms / images, items);
+                                items.Count(i => i.Agnostic) / n, images == 0 ? 0 : ms / images,
+                                images == 0 ? 0 : (double)boxes / images, items);
     }
 }

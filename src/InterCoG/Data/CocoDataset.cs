@@ -11,6 +11,7 @@ public sealed record CocoImage(int Id, string FileName, int Width, int Height);
 /// <summary>A COCO category; <see cref="CocoIndex"/> is its index in <see cref="Perception.CocoClasses.Names"/> (matched by name) or -1.</summary>
 public sealed record CocoCategory(int Id, string Name, string? Supercategory)
 {
+    /// <summary>Index in the 80 detector classes, or -1 when the name is not one of them.</summary>
     public int CocoIndex => Perception.CocoClasses.IndexOf(Name);
 }
 
@@ -22,8 +23,11 @@ public sealed record CocoAnnotation(int Id, int ImageId, int CategoryId, Box Box
 /// <summary>A COCO instances file (images, categories, annotations) read with System.Text.Json.</summary>
 public sealed class CocoDataset
 {
+    /// <summary>Images in file order.</summary>
     public IReadOnlyList<CocoImage> Images { get; }
+    /// <summary>Categories in file order (COCO ids, not contiguous).</summary>
     public IReadOnlyList<CocoCategory> Categories { get; }
+    /// <summary>Annotations in file order.</summary>
     public IReadOnlyList<CocoAnnotation> Annotations { get; }
     /// <summary>Folder of the instances file, against which image file names are resolved.</summary>
     public string Root { get; }
@@ -42,8 +46,11 @@ public sealed class CocoDataset
         _byImage = annotations.GroupBy(a => a.ImageId).ToDictionary(g => g.Key, g => g.ToList());
     }
 
+    /// <summary>Image by id; throws <see cref="KeyNotFoundException"/> for an unknown id.</summary>
     public CocoImage Image(int id) => _images.TryGetValue(id, out var i) ? i : throw new KeyNotFoundException($"no image {id}");
+    /// <summary>Category by COCO id; throws <see cref="KeyNotFoundException"/> for an unknown id.</summary>
     public CocoCategory Category(int id) => _categories.TryGetValue(id, out var c) ? c : throw new KeyNotFoundException($"no category {id}");
+    /// <summary>Annotation by id; throws <see cref="KeyNotFoundException"/> for an unknown id.</summary>
     public CocoAnnotation Annotation(int id) => _annotations.TryGetValue(id, out var a) ? a : throw new KeyNotFoundException($"no annotation {id}");
 
     /// <summary>Annotations of one image, in file order.</summary>

@@ -6,8 +6,10 @@ public sealed record DetectorOptions
     /// <summary>Model input side in pixels; 0 = read it from the model (416 for YOLOX-nano, 640 for YOLOv8 exports).</summary>
     public int InputSize { get; init; }
 
-    /// <summary>Lowest kept score (objectness × class score, 0..1). Low on purpose: reasoning reads probabilities.</summary>
-    public float MinScore { get; init; } = 0.08f;
+    /// <summary>Lowest kept score (objectness × class score, 0..1). Low on purpose: reasoning reads probabilities. On the
+    /// RefCOCO-3DS scenes (2×2+3×3 tiles) 0.02 finds 57 %/40 % of the referred objects (kitchen/livingroom) against
+    /// 51 %/29 % at 0.05, at the cost of about twice the boxes (100–150 a cluttered 640×480 image).</summary>
+    public float MinScore { get; init; } = 0.02f;
 
     /// <summary>Per-class non-maximum suppression: a box overlapping a higher-scoring box of its class by at least this IoU is dropped.</summary>
     public float NmsIou { get; init; } = 0.5f;
@@ -23,7 +25,8 @@ public sealed record DetectorOptions
     /// <summary>Run overlapping tiles as well as the full image (SAHI-style slicing).</summary>
     public bool Tiling { get; init; } = true;
 
-    /// <summary>Tile grids (columns = rows = n) run besides the full-image pass, e.g. [2, 3].</summary>
+    /// <summary>Tile grids (columns = rows = n) run besides the full-image pass. [2, 3] is 14 passes; [2, 3, 4] (30 passes,
+    /// about twice the time) finds 7–8 points more of the small referred objects of RefCOCO-3DS.</summary>
     public int[] TileGrids { get; init; } = [2, 3];
 
     /// <summary>Overlap of neighbouring tiles as a fraction of the tile size, 0..0.5.</summary>
