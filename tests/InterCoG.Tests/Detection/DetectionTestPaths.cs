@@ -5,32 +5,12 @@ namespace InterCoG.Tests.DetectionTests;
 /// <summary>Locates the repository, shared assets and test images for the detection tests.</summary>
 internal static class DetectionTestPaths
 {
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir != null && !File.Exists(Path.Combine(dir.FullName, "InterCoG.slnx"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("InterCoG.slnx not found above " + AppContext.BaseDirectory);
-        }
-    }
-
-    /// <summary>INTERCOG_SHARED, else &lt;repo&gt;/../shared, else /work/shared.</summary>
-    public static string Shared
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("INTERCOG_SHARED");
-            if (!string.IsNullOrEmpty(env)) return env;
-            string beside = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-            return Directory.Exists(beside) ? beside : "/work/shared";
-        }
-    }
+    public static string Shared => TestSupport.TestPaths.Shared;
 
     public static string YoloxModel => Path.Combine(Shared, "models", "yolox_nano.onnx");
     public static string Yolov8Model => Path.Combine(Shared, "models", "yolov8n_int8.onnx");
     public static string RefCoco(string scene) => Path.Combine(Shared, "data", "refcoco-3ds", scene);
-    public static string Darknet(string name) => Path.Combine("/usr/share/darknet/data", name);
+    public static string Darknet(string name) => TestSupport.TestPaths.Darknet(name);
 
     /// <summary>Read an image as 8-bit BGR; 16-bit and alpha inputs are reduced (÷257, alpha dropped).</summary>
     public static Mat ReadBgr(string path)

@@ -11,20 +11,7 @@ internal static class ImagingTestData
 {
     public const string DogJpg = "/usr/share/darknet/data/dog.jpg";
 
-    /// <summary>shared/: INTERCOG_SHARED, else &lt;repo root&gt;/../shared, else /work/shared.</summary>
-    public static string SharedDir
-    {
-        get
-        {
-            string? env = Environment.GetEnvironmentVariable("INTERCOG_SHARED");
-            if (!string.IsNullOrEmpty(env)) return env;
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "InterCoG.slnx"))) dir = dir.Parent;
-            if (dir?.Parent is { } parent && Directory.Exists(Path.Combine(parent.FullName, "shared")))
-                return Path.Combine(parent.FullName, "shared");
-            return "/work/shared";
-        }
-    }
+    public static string SharedDir => TestSupport.TestPaths.Shared;
 
     public static string KitchenPng => Path.Combine(SharedDir, "data/refcoco-3ds/kitchen/images/000000.png");
 

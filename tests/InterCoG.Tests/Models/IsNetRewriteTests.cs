@@ -1,3 +1,4 @@
+using InterCoG.Tests.TestSupport;
 using System.Security.Cryptography;
 using InterCoG.Models;
 using InterCoG.Models.Onnx;
@@ -8,8 +9,8 @@ namespace InterCoG.Tests.Models;
 
 /// <summary>The resolution rewrite on the real IS-Net: the same bytes as the catalogue's derived file, and a
 /// model ONNX Runtime loads with the new input and output shapes.</summary>
-[Collection(InstalledModelsCollection.Name)]
-public sealed class IsNetRewriteTests(InstalledModelsFixture models)
+[Collection(ModelCollection.Name)]
+public sealed class IsNetRewriteTests(ModelFixture models)
 {
     [Fact]
     public void Rewriting_IsNet_to_320_reproduces_the_catalogued_file_and_loads_at_320()

@@ -1,3 +1,4 @@
+using InterCoG.Tests.TestSupport;
 using Xunit;
 using InterCoG.Imaging;
 using InterCoG.Models;
@@ -9,12 +10,12 @@ namespace InterCoG.Tests.Segmentation;
 
 /// <summary>IS-Net, GrabCut and the automatic choice on a real photo: the dog in darknet's dog.jpg (768×576),
 /// roughly at [120,220,320,540].</summary>
-[Collection(InstalledModelsCollection.Name)]
-public sealed class BoxSegmenterTests(InstalledModelsFixture models)
+[Collection(ModelCollection.Name)]
+public sealed class BoxSegmenterTests(ModelFixture models)
 {
     private static readonly Box Dog = new(120, 220, 320, 540);
 
-    private static Mat Photo() => Cv2.ImRead(ModelTestPaths.DarknetPhoto("dog.jpg"), ImreadModes.Color);
+    private static Mat Photo() => Cv2.ImRead(TestPaths.Darknet("dog.jpg"), ImreadModes.Color);
 
     /// <summary>Share of the box covered by the mask, and share of the mask inside the box.</summary>
     private static (double Fill, double Inside) Measure(Mat mask, Box box)
