@@ -94,9 +94,10 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         var scene = Perceive(image.Bgr);
         double detectMs = Ms(sw);
         trace.TimingsMs["detect"] = detectMs;
-        Add(new TraceStep(Stages.Detect, DescribeScene(scene, request.Target.Category))
+        float sure = _options.Reasoning.CandidateMinProb;
+        Add(new TraceStep(Stages.Detect, DescribeScene(scene, request.Target.Category, sure))
         {
-            Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box)).ToList(),
+            Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.Score >= sure ? null : "unsure")).ToList(),
             Ms = detectMs,
         });
 
@@ -181,14 +182,15 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         return run;
     }
 
-    private static string DescribeScene(Scene scene, string category)
+    private static string DescribeScene(Scene scene, string category, float sure)
     {
-        int n = scene.Entities.Count;
-        var same = scene.Entities.Where(e => string.Equals(e.Label, category, StringComparison.OrdinalIgnoreCase)).ToList();
-        string counts = string.Join(", ", scene.Entities.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+        var confident = scene.Entities.Where(e => e.Score >= sure).ToList();
+        string counts = string.Join(", ", confident.GroupBy(e => e.Label).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => $"{g.Count()} {g.Key}"));
-        string ids = same.Count > 0 ? $"; {same.Count} labelled {category}: {string.Join(" ", same.Select(e => "#" + e.Id))}" : "";
-        return $"{n} objects ({counts}){ids}.";
+        var same = confident.Where(e => string.Equals(e.Label, category, StringComparison.OrdinalIgnoreCase)).ToList();
+        string ids = same.Count > 0 ? $"; {category}: {string.Join(" ", same.Select(e => "#" + e.Id))}" : "";
+        return $"{scene.Entities.Count} detections, {confident.Count} confident (score ≥ {sure:0.##}){(counts.Length > 0 ? $": {counts}" : "")}{ids}. " +
+               "The unsure ones stay in the scene: their class probabilities can still count for a category.";
     }
 
     private static double Ms(Stopwatch sw) => Math.Round(sw.Elapsed.TotalMilliseconds, 1);

@@ -94,11 +94,13 @@ public static class TraceReport
                 "target" => new Scalar(0, 0, 255),
                 "anchor" => new Scalar(255, 128, 0),
                 "dropped" => new Scalar(140, 140, 140),
+                "unsure" => new Scalar(170, 170, 170),
                 "candidate" => new Scalar(0, 215, 255),
                 _ => new Scalar(0, 200, 0),
             };
             var r = new Rect(b.Xyxy[0], b.Xyxy[1], Math.Max(1, b.Xyxy[2] - b.Xyxy[0]), Math.Max(1, b.Xyxy[3] - b.Xyxy[1]));
             Cv2.Rectangle(img, r, color, b.Role == "target" ? thick * 2 : thick);
+            if (b.Role == "unsure") continue; // outlined only: dozens of low-score boxes would hide the picture
             string label = $"#{b.Id} {b.Label}";
             var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, 0.5 * scale, thick, out int baseline);
             int ty = Math.Max(size.Height + 2, r.Y - 3);
