@@ -16,13 +16,16 @@ public static class SamplePhotos
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "intercog", "samples");
 
     /// <summary>Path of the sample photo <paramref name="name"/> (e.g. "horses.jpg"), fetching it on first use.</summary>
-    public static string Ensure(string name, IProgress<string>? log = null)
+    public static string Ensure(string name, IProgress<string>? log = null) => Ensure(name, log, CacheFolder, InstalledFolder);
+
+    /// <summary><see cref="Ensure(string, IProgress{string})"/> with explicit cache and installed-package folders.</summary>
+    internal static string Ensure(string name, IProgress<string>? log, string cacheFolder, string installedFolder)
     {
         if (name.Contains('/') || name.Contains('\\')) throw new ArgumentException($"bad sample name {name}");
-        string cached = Path.Combine(CacheFolder, name);
+        string cached = Path.Combine(cacheFolder, name);
         if (File.Exists(cached)) return cached;
-        Directory.CreateDirectory(CacheFolder);
-        string installed = Path.Combine(InstalledFolder, name);
+        Directory.CreateDirectory(cacheFolder);
+        string installed = Path.Combine(installedFolder, name);
         if (File.Exists(installed))
         {
             CopyAtomic(installed, cached);
@@ -40,7 +43,7 @@ public static class SamplePhotos
             Run("dpkg", ["-x", deb, root], temp);
             string data = Path.Combine(root, "usr", "share", "darknet", "data");
             foreach (var jpg in Directory.GetFiles(data, "*.jpg"))
-                CopyAtomic(jpg, Path.Combine(CacheFolder, Path.GetFileName(jpg)));
+                CopyAtomic(jpg, Path.Combine(cacheFolder, Path.GetFileName(jpg)));
         }
         finally
         {
