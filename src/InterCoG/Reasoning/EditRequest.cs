@@ -7,6 +7,21 @@ public static class Operations
 {
     public const string Recolor = "recolor";
     public const string Remove = "remove";
+    public const string Replace = "replace";
+    public const string Add = "add";
+    public const string Blur = "blur";
+    public const string Pixelate = "pixelate";
+    public const string Brighten = "brighten";
+    public const string Darken = "darken";
+    public const string Saturate = "saturate";
+    public const string Desaturate = "desaturate";
+    public const string Move = "move";
+    public const string Resize = "resize";
+    public const string Flip = "flip";
+    public const string Duplicate = "duplicate";
+    public const string Cutout = "cutout";
+    public const string Outline = "outline";
+    /// <summary>A bare referring expression: find the object, edit nothing.</summary>
     public const string Ground = "ground";
 }
 
