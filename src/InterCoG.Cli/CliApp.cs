@@ -7,9 +7,13 @@ namespace InterCoG.Cli;
 /// Parse errors are usage errors (exit 2); <see cref="InterCoGException"/>s map to their exit codes with one line on stderr.</summary>
 public static class CliApp
 {
-    public static RootCommand BuildRoot(CliContext ctx)
+    public static Command BuildRoot(CliContext ctx)
     {
-        var root = new RootCommand("InterCoG: spatially precise image editing through an interleaved chain of grounding.");
+        // a plain command named after the tool (RootCommand would take its name from the assembly file)
+        var root = new Command("intercog", "InterCoG: spatially precise image editing through an interleaved chain of grounding.")
+        {
+            new System.CommandLine.Help.HelpOption(), new VersionOption(),
+        };
         root.Subcommands.Add(ChainCommands.Edit(ctx));
         root.Subcommands.Add(ChainCommands.Ground(ctx));
         root.Subcommands.Add(DetectCommand.Build(ctx));
