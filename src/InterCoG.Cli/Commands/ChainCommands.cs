@@ -62,8 +62,9 @@ public static class ChainCommands
         if (r.Trace is not null) outputs.Add(("trace", r.Trace));
         if (r.MaskOut is not null) outputs.Add(("mask", r.MaskOut));
         foreach (var (kind, path) in outputs)
-            OutputPaths.EnsureWritable(path, r.Image, kind, kind is "output" or "mask" ? OutputPaths.ImageExtensions : [".json"]);
-        if (r.Report is not null) OutputPaths.EnsureWritableFolder(r.Report, r.Image);
+            if (kind == "trace") OutputFiles.EnsureWritable(path, r.Image, kind, [".json"]);
+            else ImageCodec.EnsureWritableOutput(path, r.Image);
+        if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
 
         var engine = EngineFactory.Shared();
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
@@ -90,7 +91,7 @@ public static class ChainCommands
         if (r.Report is not null) written["report"] = Path.Combine(r.Report, "index.html");
         if (r.Trace is not null) written["trace"] = r.Trace;
         trace.Outputs = written.Count > 0 ? written : null;
-        if (r.Trace is not null) OutputPaths.WriteTextAtomic(r.Trace, trace.ToJson());
+        if (r.Trace is not null) OutputFiles.WriteTextAtomic(r.Trace, trace.ToJson());
         if (r.Report is not null) TraceReport.Write(r.Report, trace, input.Bgr, run.OutputBgr);
 
         if (r.Json) ctx.Out.WriteLine(trace.ToJson());

@@ -20,7 +20,7 @@ public static class DetectCommand
             string path = pr.GetValue(image)!;
             string? overlayPath = pr.GetValue(overlay);
             using var input = ImageCodec.Load(path);
-            if (overlayPath is not null) OutputPaths.EnsureWritable(overlayPath, path, "overlay", OutputPaths.ImageExtensions);
+            if (overlayPath is not null) ImageCodec.EnsureWritableOutput(overlayPath, path);
             var engine = EngineFactory.Shared();
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var scene = engine.Perceive(input.Bgr);

@@ -14,8 +14,8 @@ public static class TraceReport
     public static void Write(string dir, ChainTrace trace, Mat input, Mat? output)
     {
         string full = Path.GetFullPath(dir);
-        string parent = Path.GetDirectoryName(full) ?? throw new InputException($"report folder {dir} has no parent");
-        if (!Directory.Exists(parent)) throw new InputException($"report folder's parent {parent} does not exist");
+        string parent = Path.GetDirectoryName(full) ?? full;
+        if (!Directory.Exists(parent)) throw new InputException($"{dir}: the report folder's parent {parent} does not exist");
         string temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
         if (Directory.Exists(temp)) Directory.Delete(temp, true);
         Directory.CreateDirectory(temp);
@@ -60,6 +60,7 @@ public static class TraceReport
             html.Append("</body></html>");
             File.WriteAllText(Path.Combine(temp, "index.html"), html.ToString());
             File.WriteAllText(Path.Combine(temp, "trace.json"), trace.ToJson());
+            // the whole folder appears at once: built beside the target, then moved into place
 
             if (Directory.Exists(full)) Directory.Delete(full, true);
             Directory.Move(temp, full);

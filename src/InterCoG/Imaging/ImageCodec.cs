@@ -129,33 +129,9 @@ public static class ImageCodec
         if (image.Empty())
             throw new ArgumentException("cannot save an empty image", nameof(image));
         string format = OutputFormat(path);
-        string dir = FolderOf(path);
-        if (!Directory.Exists(dir))
-            throw new InputException($"{path}: output folder {dir} does not exist");
         if (Directory.Exists(path))
             throw new InputException($"{path}: is a directory, cannot write an image there");
-
-        byte[] data = Encode(image, format, o);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                fs.Write(data);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temp);
-            throw new InputException($"{path}: cannot write the file ({e.Message})", e);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        OutputFiles.WriteAtomic(path, Encode(image, format, o));
     }
 
     /// <summary>Encodes to PNG or JPEG bytes (<paramref name="format"/>: "png" or "jpeg").</summary>
@@ -190,13 +166,7 @@ public static class ImageCodec
     public static void EnsureWritableOutput(string outPath, string inputPath)
     {
         OutputFormat(outPath);
-        string dir = FolderOf(outPath);
-        if (!Directory.Exists(dir))
-            throw new InputException($"{outPath}: output folder {dir} does not exist");
-        if (Directory.Exists(outPath))
-            throw new InputException($"{outPath}: is a directory, cannot write an image there");
-        if (SameFile(outPath, inputPath))
-            throw new InputException($"{outPath}: output would overwrite the input image; choose another output path");
+        OutputFiles.EnsureWritable(outPath, inputPath, "output", [".png", ".jpg", ".jpeg"]);
     }
 
     /// <summary>"png" or "jpeg" from the extension; anything else throws <see cref="InputException"/>.</summary>
@@ -211,36 +181,7 @@ public static class ImageCodec
         };
     }
 
-    private static string FolderOf(string path)
-    {
-        string full = Path.GetFullPath(path);
-        return Path.GetDirectoryName(full) ?? full;
-    }
 
-    private static bool SameFile(string a, string b)
-    {
-        string fa = Resolve(a), fb = Resolve(b);
-        return string.Equals(fa, fb, OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-    }
 
-    private static string Resolve(string p)
-    {
-        string full = Path.GetFullPath(p);
-        try
-        {
-            var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
-            return target is null ? full : Path.GetFullPath(target.FullName);
-        }
-        catch (IOException)
-        {
-            return full;
-        }
-    }
 
-    private static void TryDelete(string path)
-    {
-        try { if (File.Exists(path)) File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 }
