@@ -259,7 +259,8 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             {
                 count = cnt;
                 i++;
-                if (i < end && t[i] == "of") i = Skip(t, i + 1, Articles, end); // "both of the cups"
+                if (i < end && t[i] == "of") i++; // "both of the cups"
+                i = Skip(t, i, Articles, end);    // "all the cups"
             }
             else if (w is "middle" or "center" or "centre" or "central" && NounAhead(t, i + 1, end)) { region = "middle"; i++; }
             else if ((Sides.Contains(w) || w is "upper" or "lower") && i + 1 < end && t[i + 1] != "of" && NounAhead(t, i + 1, end))
@@ -440,7 +441,12 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
     private static (int, string)? MatchDepth(List<string> t, int i, int end)
     {
         foreach (var (from, words) in DepthPhrases)
-            if (MatchAt(t, i, words, end)) return (SkipPicture(t, i + words.Length, end), from);
+            if (MatchAt(t, i, words, end))
+            {
+                int k = SkipPicture(t, i + words.Length, end);
+                if (k < end && t[k] == "of") return null; // "in front of the laptop" is a relation
+                return (k, from);
+            }
         return null;
     }
 

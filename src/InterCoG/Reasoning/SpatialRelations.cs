@@ -50,17 +50,16 @@ public static class SpatialRelations
         return overlapX && (front ? c.Y2 > a.Y2 + d : c.Y2 < a.Y2 - d);
     };
 
-    /// <summary>Nearness to the camera of a box (larger = nearer), a log inverse-distance estimate from 2-D cues.
-    /// Definition: bottom-edge cue ln(max(Y2, 1)) (objects standing on a common plane below the camera touch it lower
-    /// in the image the nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2); size cue
-    /// ln(√area) (for objects of one category, apparent size ∝ 1 / distance). When <paramref name="sameCategory"/>,
-    /// nearness = ½·bottom cue + ½·size cue (the geometric mean of the two inverse-distance estimates);
-    /// otherwise the bottom cue alone. Differences are log distance ratios.</summary>
-    public static double Nearness(Box b, bool sameCategory)
-    {
-        double bottom = Math.Log(Math.Max(b.Y2, 1f));
-        return sameCategory ? 0.5 * bottom + 0.5 * Math.Log(Math.Max(Math.Sqrt(b.Area), 1)) : bottom;
-    }
+    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), a log inverse-distance
+    /// estimate: ln(max(Y2, 1)). Objects standing on a common plane below the camera touch it lower in the image the
+    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2, so differences are log distance
+    /// ratios. Depth picks combine it with <see cref="SizeNearness"/> lexicographically: the ground-contact cue decides;
+    /// only where it leaves candidates level (within DepthTieLogRatio) and they share a category does apparent size
+    /// decide (the size cue assumes equal physical size, which instances of one category only roughly share).</summary>
+    public static double Nearness(Box b) => Math.Log(Math.Max(b.Y2, 1f));
+
+    /// <summary>Size cue of nearness for objects of one category: ln(√area) (apparent size ∝ 1 / distance).</summary>
+    public static double SizeNearness(Box b) => Math.Log(Math.Max(Math.Sqrt(b.Area), 1));
 
     /// <summary>Position of a candidate centre along the segment between two anchor centres: (t, perpendicular
     /// distance in pixels); t in (0, 1) lies between them. "between": 0 &lt; t &lt; 1 and distance ≤ RelationBand × s̄,
