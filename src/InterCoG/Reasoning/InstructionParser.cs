@@ -15,10 +15,18 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// <remarks>Grammar (after lower-casing, dropping punctuation, "please"/"can you" and articles):
 /// <code>
 /// instruction := remove-verb EXPR | recolor-verb [the colour of] EXPR [to|into|in] COLOUR | EXPR   (→ ground)
+///              | the other operations' verbs (InstructionParser.Operations.cs)
 /// remove-verb := remove | delete | erase | eliminate | get rid of | take out | take away
 /// recolor-verb:= make | turn | paint | repaint | colour | color | recolor | recolour | change | dye
 /// EXPR        := [ORDINAL] [REGION-ADJ] [COLOUR] [UNKNOWN-ADJ*] NOUN [from the SIDE] POST*   (unknown adjectives: kept in Unresolved)
 /// ORDINAL     := first..tenth | 1st..10th | Nth | leftmost | rightmost | topmost | bottommost | last
+///              | [ORDINAL] (nearest | closest | farthest | furthest | most distant | largest | biggest | big |
+///                smallest | small | tallest | shortest)                          (depth and size picks)
+/// COUNT       := both | all [the] | every | two..five | N                         (a set)
+/// POST        += in the foreground | in front | in the background | in the back | behind   (nearest / farthest)
+///              | in the middle | the top left corner …                                    (middle, corners)
+///              | [that is] not (COLOUR | the big one | on the left …)                          (negation)
+///              | between EXPR and EXPR | closest to | farthest from | in front of | behind EXPR  (relations)
 /// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
 ///              | REL EXPR                                                                               (relation)
 ///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
@@ -29,7 +37,7 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// "leftmost" is ordinal 1 from the left; a post-modifier attaches to the nearest noun before it; a phrase
 /// this version cannot ground (relation "on", an anchor outside the COCO vocabulary such as "the counter") keeps
 /// the request parsed, is stored in <see cref="ReferringExpression.Unresolved"/> and reported in the notes.</remarks>
-public sealed class InstructionParser(ReasoningOptions? options = null)
+public sealed partial class InstructionParser(ReasoningOptions? options = null)
 {
     private readonly ReasoningOptions _options = (options ?? new ReasoningOptions()).Validate();
 
@@ -119,6 +127,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
 
         var notes = new List<string>();
+        if (ParseOperation(tokens, notes) is ParseResult other) return other;
         int pos = 0;
         string operation;
         if (MatchAny(tokens, 0, RemoveVerbs) is int rn) { operation = Operations.Remove; pos = rn; }
@@ -134,6 +143,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             pos = Skip(tokens, pos, ["the"]);
             if (pos < end && tokens[pos] is "colour" or "color" && pos + 1 < end && tokens[pos + 1] == "of") pos += 2;
             var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            if (colorName is null && ParseInto(tokens, pos, notes) is ParseResult replaced) return replaced;
             if (colorName is null)
             {
                 string last = tokens[end - 1];

@@ -59,6 +59,12 @@ public sealed record ReasoningOptions
     /// candidates' mean size (√area); otherwise ambiguous.</summary>
     public float ClosestMargin { get; init; } = 0.25f;
 
+    /// <summary>resize without a number ("make the dog bigger", "enlarge", "scale up"): this scale factor (&gt; 1).</summary>
+    public double GrowScale { get; init; } = 1.5;
+
+    /// <summary>resize without a number ("smaller", "shrink", "scale down"): this scale factor (0..1), 1 / GrowScale by default.</summary>
+    public double ShrinkScale { get; init; } = 2.0 / 3.0;
+
     /// <summary>Most entities offered as nearest candidates when nothing matches.</summary>
     public int NearestCount { get; init; } = 3;
 
@@ -84,6 +90,8 @@ public sealed record ReasoningOptions
         Check(DepthTieLogRatio >= 0, nameof(DepthTieLogRatio), DepthTieLogRatio, "at least 0");
         Check(SizeTieLogRatio >= 0, nameof(SizeTieLogRatio), SizeTieLogRatio, "at least 0");
         Check(ClosestMargin >= 0, nameof(ClosestMargin), ClosestMargin, "at least 0");
+        Check(GrowScale > 1, nameof(GrowScale), GrowScale, "above 1");
+        Check(ShrinkScale is > 0 and < 1, nameof(ShrinkScale), ShrinkScale, "in (0, 1)");
         Check(NearestCount >= 0, nameof(NearestCount), NearestCount, "at least 0");
         return this;
     }
