@@ -29,17 +29,19 @@ public static class BenchGroundingCommand
             var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
             var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default);
             var r = GroundingBench.Run(coco, referred, imagesDir, p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); },
-                detector, progress: new Progress<string>(ctx.Err.WriteLine));
+                detector, progress: new Immediate(ctx.Err.WriteLine));
             var doc = new
             {
                 n = r.N, acc50 = r.Acc50, miou = r.MIoU, mask_iou = (double?)null, oracle = r.Oracle,
                 parsed = r.Parsed, ambiguous = r.Ambiguous, not_found = r.NotFound,
-                by_relation = r.ByRelation, by_distractors = r.ByDistractors, by_size = r.BySize,
+                by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
                 ms_per_sentence = r.MsPerSentence, ms_per_image = r.MsPerImage,
             };
             string? jsonPath = pr.GetValue(json);
-            if (jsonPath == "-") ctx.Out.WriteLine(JsonSerializer.Serialize(doc, ChainTrace.JsonOptions));
-            else if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, ChainTrace.JsonOptions) + "\n");
+            // mask_iou is null by contract (no masks in this bench) and must be written, not dropped.
+            var options = new JsonSerializerOptions(ChainTrace.JsonOptions) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never };
+            if (jsonPath == "-") ctx.Out.WriteLine(JsonSerializer.Serialize(doc, options));
+            else if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, options) + "\n");
             if (pr.GetValue(html) is string htmlPath)
                 File.WriteAllText(htmlPath, GroundingBench.Html(r, $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}"));
             if (jsonPath != "-")
@@ -53,5 +55,14 @@ public static class BenchGroundingCommand
             return 0;
         });
         return cmd;
+    }
+
+    private static Dictionary<string, object> Buckets(IReadOnlyDictionary<string, GroundingBucket> b) =>
+        b.ToDictionary(kv => kv.Key, kv => (object)new Dictionary<string, object> { ["n"] = kv.Value.N, ["hits"] = kv.Value.Hits, ["acc50"] = kv.Value.Acc50, ["miou"] = kv.Value.MIoU });
+
+    // Reports on the calling thread, in order (Progress<T> posts to the thread pool).
+    private sealed class Immediate(Action<string> write) : IProgress<string>
+    {
+        public void Report(string value) => write(value);
     }
 }

@@ -59,3 +59,38 @@ public class GroundingBenchTests
         Assert.Contains("extreme", html);
     }
 }
+
+public class BenchGroundingCliTests
+{
+    [Fact]
+    public void Oracle_bench_writes_the_design_json_contract_and_an_html_page()
+    {
+        string dir = Path.Combine(TestPaths.RefCoco3ds, "kitchen");
+        string tmp = TestPaths.TempDir("bench-grounding");
+        string json = Path.Combine(tmp, "g.json"), html = Path.Combine(tmp, "g.html");
+        var r = CliRunner.Run("bench", "grounding", "--instances", Path.Combine(dir, "instances.json"), "--refs", Path.Combine(dir, "refs.json"),
+            "--images", Path.Combine(dir, "images"), "--oracle-boxes", "--json", json, "--html", html);
+        Assert.True(r.ExitCode == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(501, root.GetProperty("n").GetInt32());
+        Assert.True(root.GetProperty("oracle").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("mask_iou").ValueKind);
+        double acc = root.GetProperty("acc50").GetDouble();
+        Assert.InRange(acc, 0.0, 1.0);
+        Assert.True(root.GetProperty("by_relation").TryGetProperty("depth_far", out _));
+        Assert.True(root.GetProperty("ms_per_sentence").GetDouble() > 0);
+        Assert.Contains("Acc@0.5", r.Out);
+        Assert.Contains("grounding: 501/501", r.Err);
+        Assert.Contains("<svg", File.ReadAllText(html));
+    }
+
+    [Fact]
+    public void Missing_images_folder_is_an_input_error()
+    {
+        string dir = Path.Combine(TestPaths.RefCoco3ds, "kitchen");
+        var r = CliRunner.Run("bench", "grounding", "--instances", Path.Combine(dir, "instances.json"), "--refs", Path.Combine(dir, "refs.json"),
+            "--images", Path.Combine(dir, "no-such-folder"), "--oracle-boxes");
+        Assert.Equal(2, r.ExitCode);
+    }
+}
