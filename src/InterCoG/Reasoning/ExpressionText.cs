@@ -11,7 +11,9 @@ public static class ExpressionText
     /// <summary>"left to right" for ordinals counted from the left, and so on.</summary>
     public static string Direction(string from) => from switch
     {
-        "right" => "right to left", "top" => "top to bottom", "bottom" => "bottom to top", _ => "left to right",
+        "right" => "right to left", "top" => "top to bottom", "bottom" => "bottom to top",
+        "near" => "nearest first", "far" => "farthest first", "large" => "largest first", "small" => "smallest first",
+        "tall" => "tallest first", "short" => "shortest first", _ => "left to right",
     };
 
     /// <summary>Plural of a COCO name ("person" → "people", "bus" → "buses") when <paramref name="count"/> ≠ 1.</summary>
@@ -34,12 +36,15 @@ public static class ExpressionText
     {
         var words = new List<string>();
         if (article) words.Add("the");
+        if (e.Count is int n) words.Add(n == 0 ? "all" : n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (e.Ordinal is { } o) words.Add(o.N == 1 ? Superlative(o.From) : OrdinalWord(o.N));
+        if (e.Ordinal is { N: > 1 } o3 && IsQuality(o3.From)) words.Add(Superlative(o3.From));
         if (e.Color is not null) words.Add(e.Color);
-        words.Add(e.Category);
-        if (e.Ordinal is { N: > 1 } o2) words.Add($"from the {o2.From}");
+        words.Add(e.Count is not null ? Plural(e.Category, 2) : e.Category);
+        if (e.Ordinal is { N: > 1 } o2 && !IsQuality(o2.From)) words.Add($"from the {o2.From}");
         if (e.Region is not null) words.Add(RegionWords(e.Region));
-        if (e.Relation is { } r) words.Add($"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)}");
+        if (e.Negated is { } neg) words.Add($"but not {WhichOne(neg)}");
+        if (e.Relation is { } r) words.Add(RelationWords(r));
         return string.Join(' ', words);
     }
 
@@ -53,9 +58,16 @@ public static class ExpressionText
         words.Add("one");
         if (e.Ordinal is { N: > 1 } o2) words.Add($"from the {o2.From}");
         if (e.Region is not null) words.Add(RegionWords(e.Region));
-        if (e.Relation is { } r) words.Add($"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)}");
+        if (e.Negated is { } neg) words.Add($"but not {WhichOne(neg)}");
+        if (e.Relation is { } r) words.Add(RelationWords(r));
         return string.Join(' ', words);
     }
+
+    private static string RelationWords(Relation r) => r.SecondAnchor is { } b
+        ? $"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)} and {Describe(b)}"
+        : $"{SpatialRelations.Words(r.Kind)} {Describe(r.Anchor)}";
+
+    private static bool IsQuality(string from) => from is "near" or "far" or "large" or "small" or "tall" or "short";
 
     /// <summary>"Recolor a horse to brown; the horse meant is the leftmost one." (plus phrases not used, if any).</summary>
     public static string Summarize(EditRequest request)
@@ -81,8 +93,15 @@ public static class ExpressionText
 
     private static string Superlative(string from) => from switch
     {
-        "right" => "rightmost", "top" => "topmost", "bottom" => "bottommost", _ => "leftmost",
+        "right" => "rightmost", "top" => "topmost", "bottom" => "bottommost", "near" => "nearest", "far" => "farthest",
+        "large" => "largest", "small" => "smallest", "tall" => "tallest", "short" => "shortest", _ => "leftmost",
     };
 
-    private static string RegionWords(string side) => side is "top" or "bottom" ? $"at the {side}" : $"on the {side}";
+    private static string RegionWords(string side) => side switch
+    {
+        "top" or "bottom" => $"at the {side}",
+        "middle" => "in the middle",
+        _ when side.Contains('_') => $"in the {side.Replace('_', ' ')} corner",
+        _ => $"on the {side}",
+    };
 }

@@ -8,18 +8,27 @@ namespace InterCoG.Reasoning;
 public enum GroundingKind { Unique, Ambiguous, NotFound }
 
 /// <summary>The outcome of grounding a referring expression. Ambiguity and absence are outcomes, never guesses.</summary>
-/// <param name="Target">The object meant (only when <see cref="Kind"/> is Unique).</param>
+/// <param name="Target">The object meant (only when <see cref="Kind"/> is Unique); for a set ("both cups") the first of
+/// <see cref="Targets"/> by id.</param>
 /// <param name="Candidates">Ambiguous: the objects still in the running. NotFound: the nearest candidates (same
 /// category ignoring the failed step, or the top entities by class probability). Unique: empty.</param>
 /// <param name="Message">One sentence saying why.</param>
-public sealed record GroundingOutcome(GroundingKind Kind, SceneEntity? Target, IReadOnlyList<SceneEntity> Candidates, string Message);
+public sealed record GroundingOutcome(GroundingKind Kind, SceneEntity? Target, IReadOnlyList<SceneEntity> Candidates, string Message)
+{
+    /// <summary>Every object meant when Unique: one for a single object, several for a set whose count matched
+    /// ("both", "the two", "all the"); empty otherwise.</summary>
+    public IReadOnlyList<SceneEntity> Targets { get; init; } = Target is null ? [] : [Target];
+}
 
 /// <summary>One node of a grounding program: an operation name from the registry plus its literal inputs.</summary>
 /// <param name="Op">Registry name, e.g. "filter_category", "relate_left_of", "region", "ordinal".</param>
 /// <param name="Value">Literal: category, colour, side.</param>
 /// <param name="Anchor">For relations: the expression naming the anchor, grounded by the same executor.</param>
 /// <param name="N">For ordinals: 1-based position; for relations: 1 when the nearest may break a tie.</param>
-public sealed record GroundingNode(string Op, string? Value = null, ReferringExpression? Anchor = null, int N = 0);
+/// <param name="Count">For region and ordinal picks: how many objects are picked (a set, "the two on the left"); 1 otherwise.</param>
+/// <param name="Anchor2">For between: the second anchor.</param>
+public sealed record GroundingNode(string Op, string? Value = null, ReferringExpression? Anchor = null, int N = 0, int Count = 1,
+    ReferringExpression? Anchor2 = null);
 
 /// <summary>What a node did: the entities it kept, the sentence and boxes of its trace step, and a stop outcome
 /// when it cannot go on (an ambiguous pick, an anchor not found).</summary>
@@ -48,8 +57,12 @@ public sealed class GroundingExecutor
         _registry["filter_category"] = FilterCategory;
         _registry["filter_color"] = Filter((e, v, _) => ColorLexicon.Attribute((e.ColorName ?? "").ToLowerInvariant()) == v, DescribeColor);
         foreach (var (kind, test) in SpatialRelations.All) _registry["relate_" + kind] = Relate(kind, test);
+        _registry["relate_" + SpatialRelations.ClosestTo] = Closest(farthest: false);
+        _registry["relate_" + SpatialRelations.FarthestFrom] = Closest(farthest: true);
+        _registry["relate_" + SpatialRelations.Between] = Between;
         _registry["region"] = Region;
         _registry["ordinal"] = PickOrdinal;
+        _registry["negate"] = Negate;
     }
 
     /// <summary>Names of the operations in the registry.</summary>
@@ -70,11 +83,21 @@ public sealed class GroundingExecutor
     public static List<GroundingNode> Compile(ReferringExpression e)
     {
         var nodes = new List<GroundingNode> { new("filter_category", e.Category) };
+        nodes.AddRange(Modifiers(e));
+        return nodes;
+    }
+
+    // Every node after the category filter; a negated expression runs the same list to find what to drop.
+    private static List<GroundingNode> Modifiers(ReferringExpression e)
+    {
+        var nodes = new List<GroundingNode>();
+        int count = e.Count is > 1 ? e.Count.Value : 1;
         if (e.Color is not null) nodes.Add(new("filter_color", e.Color));
+        if (e.Negated is not null) nodes.Add(new("negate", null, e.Negated));
         if (e.Relation is not null)
-            nodes.Add(new("relate_" + e.Relation.Kind, null, e.Relation.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0));
-        if (e.Region is not null) nodes.Add(new("region", e.Region));
-        if (e.Ordinal is not null) nodes.Add(new("ordinal", e.Ordinal.From, null, e.Ordinal.N));
+            nodes.Add(new("relate_" + e.Relation.Kind, null, e.Relation.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0, 1, e.Relation.SecondAnchor));
+        if (e.Region is not null) nodes.Add(new("region", e.Region, null, 0, e.Ordinal is null ? count : 1));
+        if (e.Ordinal is not null) nodes.Add(new("ordinal", e.Ordinal.From, null, e.Ordinal.N, count));
         return nodes;
     }
 
@@ -108,6 +131,17 @@ public sealed class GroundingExecutor
             }
             current = result.Output;
         }
+        if (expr.Count is int want)
+        {
+            // A set: unique only when the count matches ("all the": any number).
+            if (want == 0 || current.Count == want)
+            {
+                var set = current.OrderBy(e => e.Id).ToList();
+                return Finish(ctx, new GroundingOutcome(GroundingKind.Unique, set[0], [], $"{ExpressionText.Describe(expr)}: {Ids(set)}.") { Targets = set });
+            }
+            return Finish(ctx, new GroundingOutcome(GroundingKind.Ambiguous, null, current,
+                $"{want} asked for but {current.Count} objects match {ExpressionText.Describe(expr)}: {Ids(current)}."));
+        }
         if (current.Count == 1)
             return Finish(ctx, new GroundingOutcome(GroundingKind.Unique, current[0], [], $"{ExpressionText.Describe(expr)} is #{current[0].Id} at {current[0].Box}."));
         return Finish(ctx, new GroundingOutcome(GroundingKind.Ambiguous, null, current,
@@ -117,7 +151,7 @@ public sealed class GroundingExecutor
     private static GroundingOutcome Finish(GroundingContext ctx, GroundingOutcome outcome)
     {
         if (ctx.Depth > 0) return outcome; // an anchor's outcome is reported by the relation step that used it
-        var boxes = outcome.Target is { } t ? [Box(t, "target")] : outcome.Candidates.Select(c => Box(c, "candidate")).ToList();
+        var boxes = outcome.Targets.Count > 0 ? outcome.Targets.Select(t => Box(t, "target")).ToList() : outcome.Candidates.Select(c => Box(c, "candidate")).ToList();
         ctx.Emit(new TraceStep(Stages.Reason, outcome.Kind switch
         {
             GroundingKind.Unique => "Unique: " + outcome.Message,
@@ -227,68 +261,224 @@ public sealed class GroundingExecutor
         return new NodeResult(kept, text, boxes);
     };
 
-    // Region ("the horse on the left"): the extreme candidate along the axis, if it leads the runner-up by
-    // RegionMargin × the candidates' mean extent; otherwise ambiguous among those within that margin.
+    // Pick order shared by regions and ordinals: Key(e) is larger for the object met first when counting from
+    // `from`; Margin is the key difference under which two objects are level.
+    //   left/right/top/bottom: ∓ centre x/y in pixels; margin = fraction × mean width (height).
+    //   middle: −distance of the centre from the centre of the candidates' union box; corners (top_left …):
+    //           −(±cx ± cy); both with margin = fraction × mean (w + h)/2.
+    //   near/far: ± SpatialRelations.Nearness (ground contact, log distance ratio), margin DepthTieLogRatio; candidates
+    //             level on it and of one category are then ordered by ± SizeNearness, margin DepthTieLogRatio.
+    //   large/small: ± ln(area); tall/short: ± ln(height); margin SizeTieLogRatio.
+    private static (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2) Order(IReadOnlyList<SceneEntity> input, string from, float fraction, ReasoningOptions o)
+    {
+        double meanW = input.Count == 0 ? 0 : input.Average(e => e.Box.Width), meanH = input.Count == 0 ? 0 : input.Average(e => e.Box.Height);
+        double both = fraction * (meanW + meanH) / 2;
+        bool same = input.Select(e => e.Label).Distinct().Count() <= 1;
+        switch (from)
+        {
+            case "right": return (e => e.Box.CenterX, fraction * meanW, null);
+            case "top": return (e => -e.Box.CenterY, fraction * meanH, null);
+            case "bottom": return (e => e.Box.CenterY, fraction * meanH, null);
+            case "near": return (e => SpatialRelations.Nearness(e.Box), o.DepthTieLogRatio, same ? e => SpatialRelations.SizeNearness(e.Box) : null);
+            case "far": return (e => -SpatialRelations.Nearness(e.Box), o.DepthTieLogRatio, same ? e => -SpatialRelations.SizeNearness(e.Box) : null);
+            case "large": return (e => Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null);
+            case "small": return (e => -Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null);
+            case "tall": return (e => Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null);
+            case "short": return (e => -Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null);
+            case "middle":
+            {
+                float ux = (input.Min(e => e.Box.X1) + input.Max(e => e.Box.X2)) / 2, uy = (input.Min(e => e.Box.Y1) + input.Max(e => e.Box.Y2)) / 2;
+                return (e => -Math.Sqrt(Math.Pow(e.Box.CenterX - ux, 2) + Math.Pow(e.Box.CenterY - uy, 2)), both, null);
+            }
+            case "top_left": return (e => -(e.Box.CenterX + e.Box.CenterY), both, null);
+            case "top_right": return (e => e.Box.CenterX - e.Box.CenterY, both, null);
+            case "bottom_left": return (e => e.Box.CenterY - e.Box.CenterX, both, null);
+            case "bottom_right": return (e => e.Box.CenterX + e.Box.CenterY, both, null);
+            default: return (e => -e.Box.CenterX, fraction * meanW, null);
+        }
+    }
+
+    // Sorted by Key (descending); runs of neighbours level on Key (within margin) are re-sorted by Key2 when given.
+    // Returns the order and Lead(i): how far the i-th leads the (i+1)-th, on Key2 inside such a run, else on Key.
+    private static (List<SceneEntity> Sorted, Func<int, double> Lead) Rank(IReadOnlyList<SceneEntity> input,
+        (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2) order)
+    {
+        var (key, margin, key2) = order;
+        var sorted = input.OrderByDescending(key).ThenBy(e => e.Id).ToList();
+        var runOf = new int[sorted.Count];
+        for (int i = 1; i < sorted.Count; i++) runOf[i] = key(sorted[i - 1]) - key(sorted[i]) < margin ? runOf[i - 1] : i;
+        if (key2 is not null)
+            sorted = sorted.Select((e, i) => (e, run: runOf[i])).OrderBy(t => t.run).ThenByDescending(t => key2(t.e)).ThenBy(t => t.e.Id).Select(t => t.e).ToList();
+        var final = sorted;
+        return (final, i => key2 is not null && runOf[i + 1] == runOf[i] ? key2(final[i]) - key2(final[i + 1]) : key(final[i]) - key(final[i + 1]));
+    }
+
+    private static string Words(string from) => from switch
+    {
+        "middle" => "In the middle", "near" => "Nearest", "far" => "Farthest", "large" => "Largest", "small" => "Smallest",
+        "tall" => "Tallest", "short" => "Shortest", _ when from.Contains('_') => $"In the {from.Replace('_', ' ')} corner", _ => $"On the {from}",
+    };
+
+    // Region ("the horse on the left", "the cup in the middle"): the first candidate in the pick order, if it leads
+    // the runner-up by the margin (RegionMargin × mean extent); otherwise ambiguous among those within it. With a
+    // count k (a set), the first k, if the k-th leads the (k+1)-th.
     private static NodeResult Region(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
     {
         string side = node.Value!;
-        var sorted = SortFrom(input, side);
-        float margin = ctx.Options.RegionMargin * MeanExtent(input, side);
-        var boxes = sorted.Select((e, i) => Box(e, i == 0 ? "kept" : "dropped")).ToList();
-        if (sorted.Count == 1) return new NodeResult(sorted, $"On the {side}: #{sorted[0].Id} is the only candidate.", boxes);
-        float lead = Distance(sorted[0], sorted[1], side);
+        var order = Order(input, side, ctx.Options.RegionMargin, ctx.Options);
+        var (sorted, leadAt) = Rank(input, order);
+        double margin = order.Margin;
+        int k = Math.Max(1, node.Count);
+        string words = Words(side);
+        if (sorted.Count < k)
+            return new NodeResult([], $"{words}: only {sorted.Count} candidate(s) for {k}.", sorted.Select(e => Box(e, "dropped")).ToList(),
+                new GroundingOutcome(GroundingKind.NotFound, null, sorted, $"asked for {k} but only {sorted.Count} match: {Ids(sorted)}."));
+        var picked = sorted.Take(k).ToList();
+        var boxes = sorted.Select(e => Box(e, picked.Contains(e) ? "kept" : "dropped")).ToList();
+        if (sorted.Count == k) return new NodeResult(picked, $"{words}: {Ids(picked)} {(k == 1 ? "is the only candidate" : "are all the candidates")}.", boxes);
+        double lead = leadAt(k - 1);
         if (lead < margin)
         {
-            var tied = sorted.Where(e => Distance(sorted[0], e, side) < margin).ToList();
-            string msg = $"On the {side}: {Ids(tied)} are level (centres {F(lead)} px apart, margin {F(margin)} px).";
+            int lo = k - 1, hi = k;
+            while (lo > 0 && leadAt(lo - 1) < margin) lo--;
+            while (hi < sorted.Count - 1 && leadAt(hi) < margin) hi++;
+            var tied = sorted.Take(hi + 1).Skip(k == 1 ? lo : 0).ToList();
+            string msg = $"{words}: {Ids(tied)} are level (lead {F(lead)}, margin {F(margin)}).";
             return new NodeResult(tied, msg, sorted.Select(e => Box(e, tied.Contains(e) ? "candidate" : "dropped")).ToList(),
                 new GroundingOutcome(GroundingKind.Ambiguous, null, tied, msg));
         }
-        return new NodeResult([sorted[0]], $"On the {side}: #{sorted[0].Id} (leads #{sorted[1].Id} by {F(lead)} px, margin {F(margin)} px).", boxes);
+        return new NodeResult(picked, $"{words}: {Ids(picked)} (leads #{sorted[k].Id} by {F(lead)}, margin {F(margin)}).", boxes);
     }
 
-    // Ordinal ("the second from the left"): sort centres along the axis; level neighbours (closer than
-    // OrdinalTieMargin × mean extent) at the picked position make the pick ambiguous.
+    // Ordinal ("the second from the left", "the second closest"): sort by the pick order; level neighbours (keys
+    // closer than the margin: OrdinalTieMargin × mean extent for sides, the log margins for depth and size) at the
+    // picked position make the pick ambiguous.
     private static NodeResult PickOrdinal(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
     {
         string side = node.Value!;
-        var sorted = SortFrom(input, side);
+        var ord = Order(input, side, ctx.Options.OrdinalTieMargin, ctx.Options);
+        var (sorted, leadAt) = Rank(input, ord);
+        double margin = ord.Margin;
         string order = $"Ordered {ExpressionText.Direction(side)}: {Ids(sorted)}";
         string nth = ExpressionText.OrdinalWord(node.N);
-        if (node.N < 1 || node.N > sorted.Count)
+        int k = Math.Max(1, node.Count), first = node.N - 1, last = first + k - 1;
+        if (node.N < 1 || last >= sorted.Count)
             return new NodeResult([], $"{order}; there is no {nth} (only {sorted.Count}).", sorted.Select(e => Box(e, "dropped")).ToList(),
-                new GroundingOutcome(GroundingKind.NotFound, null, sorted, $"asked for the {nth} from the {side} but only {sorted.Count} match: {Ids(sorted)}."));
-        float margin = ctx.Options.OrdinalTieMargin * MeanExtent(input, side);
-        int lo = node.N - 1, hi = node.N - 1;
-        while (lo > 0 && Distance(sorted[lo - 1], sorted[lo], side) < margin) lo--;
-        while (hi < sorted.Count - 1 && Distance(sorted[hi], sorted[hi + 1], side) < margin) hi++;
-        if (hi > lo)
+                new GroundingOutcome(GroundingKind.NotFound, null, sorted, $"asked for the {nth} {ExpressionText.Direction(side)} but only {sorted.Count} match: {Ids(sorted)}."));
+        int lo = first, hi = last;
+        bool Level(int i) => leadAt(i) < margin;
+        if (lo > 0 && Level(lo - 1)) { while (lo > 0 && Level(lo - 1)) lo--; }
+        if (hi < sorted.Count - 1 && Level(hi)) { while (hi < sorted.Count - 1 && Level(hi)) hi++; }
+        if (lo < first || hi > last)
         {
             var tied = sorted.Skip(lo).Take(hi - lo + 1).ToList();
-            string msg = $"{order}; the {nth} is not clear: {Ids(tied)} are level (centres within {F(margin)} px).";
+            string msg = $"{order}; the {nth} is not clear: {Ids(tied)} are level (within {F(margin)}).";
             return new NodeResult(tied, msg, sorted.Select(e => Box(e, tied.Contains(e) ? "candidate" : "dropped")).ToList(),
                 new GroundingOutcome(GroundingKind.Ambiguous, null, tied, msg));
         }
-        var pick = sorted[node.N - 1];
-        return new NodeResult([pick], $"{order}; the {nth} is #{pick.Id}.",
-            sorted.Select(e => Box(e, e == pick ? "kept" : "dropped")).ToList());
+        var picks = sorted.Skip(first).Take(k).ToList();
+        return new NodeResult(picks, $"{order}; the {nth} is {Ids(picks)}.",
+            sorted.Select(e => Box(e, picks.Contains(e) ? "kept" : "dropped")).ToList());
     }
 
-    private static List<SceneEntity> SortFrom(IReadOnlyList<SceneEntity> input, string side) => side switch
+    // Negation ("the cup that is not red", "not the big one"): run the negated expression's modifiers on the
+    // candidates and drop what they pick. A negated pick that is itself ambiguous stops as ambiguous.
+    private NodeResult Negate(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
     {
-        "right" => input.OrderByDescending(e => e.Box.CenterX).ThenBy(e => e.Id).ToList(),
-        "top" => input.OrderBy(e => e.Box.CenterY).ThenBy(e => e.Id).ToList(),
-        "bottom" => input.OrderByDescending(e => e.Box.CenterY).ThenBy(e => e.Id).ToList(),
-        _ => input.OrderBy(e => e.Box.CenterX).ThenBy(e => e.Id).ToList(),
+        IReadOnlyList<SceneEntity> picked = input;
+        foreach (var sub in Modifiers(node.Anchor!))
+        {
+            if (!_registry.TryGetValue(sub.Op, out var handler)) break;
+            var r = handler(ctx with { Emit = _ => { } }, picked, sub);
+            if (r.Stop is { Kind: GroundingKind.Ambiguous } stop)
+            {
+                string m = $"Not {ExpressionText.WhichOne(node.Anchor!)}: which one that is is not clear ({stop.Message})";
+                return new NodeResult(input, m, input.Select(e => Box(e, "candidate")).ToList(),
+                    new GroundingOutcome(GroundingKind.Ambiguous, null, input, m));
+            }
+            picked = r.Stop is not null ? [] : r.Output;
+            if (picked.Count == 0) break;
+        }
+        var kept = input.Where(e => !picked.Contains(e)).ToList();
+        string text = $"Not {ExpressionText.WhichOne(node.Anchor!)}: " +
+            string.Join(", ", input.Select(e => $"#{e.Id} {(kept.Contains(e) ? "kept" : "dropped")}")) + ".";
+        return new NodeResult(kept, text, input.Select(e => Box(e, kept.Contains(e) ? "kept" : "dropped")).ToList());
+    }
+
+    private static IReadOnlyList<SceneEntity>? Anchors(GroundingContext ctx, ReferringExpression anchor) =>
+        ctx.GroundAnchor(anchor, ctx.Depth + 1) switch
+        {
+            { Kind: GroundingKind.Unique } o => o.Targets,
+            { Kind: GroundingKind.Ambiguous } o => o.Candidates,
+            _ => null,
+        };
+
+    private static NodeResult NoAnchor(IReadOnlyList<SceneEntity> input, string words, ReferringExpression anchor)
+    {
+        string msg = $"No {ExpressionText.Describe(anchor, article: false)} to be {words}; {input.Count} candidate(s) left unresolved: {Ids(input)}.";
+        return new NodeResult([], $"{Cap(words)} {ExpressionText.Describe(anchor)}: no anchor found.", input.Select(e => Box(e, "candidate")).ToList(),
+            new GroundingOutcome(GroundingKind.NotFound, null, input, msg));
+    }
+
+    // closest_to / farthest_from ("the cup closest to the laptop"): d(c) = smallest centre distance from c to any
+    // anchor candidate (CentreDistance); the candidate with the smallest (largest) d wins when it beats the runner-up
+    // by ClosestMargin × the candidates' mean √area; otherwise ambiguous among those within that margin.
+    private static GroundingHandler Closest(bool farthest) => (ctx, input, node) =>
+    {
+        string words = farthest ? "farthest from" : "closest to";
+        if (ctx.Depth + 1 > ctx.Options.MaxNesting)
+            return new NodeResult([], $"Too deeply nested at '{words}'.", [], new GroundingOutcome(GroundingKind.NotFound, null, input, $"more than {ctx.Options.MaxNesting} nested anchors"));
+        var anchors = Anchors(ctx, node.Anchor!);
+        if (anchors is null || anchors.Count == 0) return NoAnchor(input, words, node.Anchor!);
+        var dist = new Dictionary<int, float>();
+        foreach (var c in input)
+        {
+            var others = anchors.Where(a => a.Id != c.Id).ToList();
+            if (others.Count > 0) dist[c.Id] = others.Min(a => SpatialRelations.CentreDistance(c.Box, a.Box));
+        }
+        var ranked = input.Where(e => dist.ContainsKey(e.Id)).OrderBy(e => farthest ? -dist[e.Id] : dist[e.Id]).ThenBy(e => e.Id).ToList();
+        var boxes = input.Select(e => Box(e, ranked.Count > 0 && e == ranked[0] ? "kept" : "dropped"))
+            .Concat(anchors.Where(a => !input.Contains(a)).Select(a => Box(a, "anchor"))).ToList();
+        string head = $"{Cap(words)} {ExpressionText.Describe(node.Anchor!)} ({Ids(anchors)}): ";
+        if (ranked.Count == 0) return new NodeResult([], head + "no candidate besides the anchor.", boxes);
+        if (ranked.Count == 1) return new NodeResult(ranked, head + $"#{ranked[0].Id} is the only candidate.", boxes);
+        double margin = ctx.Options.ClosestMargin * input.Average(e => Math.Sqrt(e.Box.Area));
+        double lead = Math.Abs(dist[ranked[1].Id] - dist[ranked[0].Id]);
+        if (lead < margin)
+        {
+            var tied = ranked.Where(e => Math.Abs(dist[e.Id] - dist[ranked[0].Id]) < margin).ToList();
+            string msg = head + $"{Ids(tied)} are about as {(farthest ? "far" : "close")} (centre distances within {F(margin)} px).";
+            return new NodeResult(tied, msg, boxes, new GroundingOutcome(GroundingKind.Ambiguous, null, tied, msg));
+        }
+        return new NodeResult([ranked[0]], head + $"#{ranked[0].Id} at {F(dist[ranked[0].Id])} px vs {F(dist[ranked[1].Id])} px for #{ranked[1].Id}.", boxes);
     };
 
-    private static bool Horizontal(string side) => side is "left" or "right";
-
-    private static float Distance(SceneEntity a, SceneEntity b, string side) =>
-        Horizontal(side) ? MathF.Abs(a.Box.CenterX - b.Box.CenterX) : MathF.Abs(a.Box.CenterY - b.Box.CenterY);
-
-    private static float MeanExtent(IReadOnlyList<SceneEntity> es, string side) =>
-        es.Count == 0 ? 0 : es.Average(e => Horizontal(side) ? e.Box.Width : e.Box.Height);
+    // between ("the cup between the laptop and the bowl"): the candidate's centre projects onto the segment joining
+    // the two anchors' centres strictly inside it (0 < t < 1) and lies at most RelationBand × the anchors' mean √area
+    // from that segment (SpatialRelations.Project). Ambiguous anchors: any pair counts.
+    private static NodeResult Between(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
+    {
+        if (node.Anchor2 is null) return NoAnchor(input, "between", node.Anchor!);
+        if (ctx.Depth + 1 > ctx.Options.MaxNesting)
+            return new NodeResult([], "Too deeply nested at 'between'.", [], new GroundingOutcome(GroundingKind.NotFound, null, input, $"more than {ctx.Options.MaxNesting} nested anchors"));
+        var first = Anchors(ctx, node.Anchor!);
+        if (first is null || first.Count == 0) return NoAnchor(input, "between", node.Anchor!);
+        var second = Anchors(ctx, node.Anchor2);
+        if (second is null || second.Count == 0) return NoAnchor(input, "between", node.Anchor2);
+        bool Test(SceneEntity c) => first.Any(a1 => second.Any(a2 =>
+        {
+            if (a1.Id == a2.Id || c.Id == a1.Id || c.Id == a2.Id) return false;
+            var (t, d) = SpatialRelations.Project(c.Box, a1.Box, a2.Box);
+            return t > 0 && t < 1 && d <= ctx.Options.RelationBand * SpatialRelations.MeanSize(a1.Box, a2.Box);
+        }));
+        var kept = input.Where(Test).ToList();
+        var anchors = first.Concat(second).Distinct().ToList();
+        var boxes = input.Select(e => Box(e, kept.Contains(e) ? "kept" : "dropped"))
+            .Concat(anchors.Where(a => !input.Contains(a)).Select(a => Box(a, "anchor"))).ToList();
+        string text = $"Between {ExpressionText.Describe(node.Anchor!)} ({Ids(first)}) and {ExpressionText.Describe(node.Anchor2)} ({Ids(second)}): " +
+            string.Join(", ", input.Select(e => $"#{e.Id} {(kept.Contains(e) ? "kept" : "dropped")}")) + ".";
+        return new NodeResult(kept, text, boxes);
+    }
 
     private static List<SceneEntity> TopByProb(Scene scene, string category, int n) =>
         scene.Entities.Where(e => e.ProbOf(category) > 0).OrderByDescending(e => e.ProbOf(category)).ThenBy(e => e.Id).Take(n).ToList();

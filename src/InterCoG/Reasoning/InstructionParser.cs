@@ -15,10 +15,18 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// <remarks>Grammar (after lower-casing, dropping punctuation, "please"/"can you" and articles):
 /// <code>
 /// instruction := remove-verb EXPR | recolor-verb [the colour of] EXPR [to|into|in] COLOUR | EXPR   (→ ground)
+///              | the other operations' verbs (InstructionParser.Operations.cs)
 /// remove-verb := remove | delete | erase | eliminate | get rid of | take out | take away
 /// recolor-verb:= make | turn | paint | repaint | colour | color | recolor | recolour | change | dye
 /// EXPR        := [ORDINAL] [REGION-ADJ] [COLOUR] [UNKNOWN-ADJ*] NOUN [from the SIDE] POST*   (unknown adjectives: kept in Unresolved)
 /// ORDINAL     := first..tenth | 1st..10th | Nth | leftmost | rightmost | topmost | bottommost | last
+///              | [ORDINAL] (nearest | closest | farthest | furthest | most distant | largest | biggest | big |
+///                smallest | small | tallest | shortest)                          (depth and size picks)
+/// COUNT       := both | all [the] | every | two..five | N                         (a set)
+/// POST        += in the foreground | in front | in the background | in the back | behind   (nearest / farthest)
+///              | in the middle | the top left corner …                                    (middle, corners)
+///              | [that is] not (COLOUR | the big one | on the left …)                          (negation)
+///              | between EXPR and EXPR | closest to | farthest from | in front of | behind EXPR  (relations)
 /// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
 ///              | REL EXPR                                                                               (relation)
 ///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
@@ -29,7 +37,7 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// "leftmost" is ordinal 1 from the left; a post-modifier attaches to the nearest noun before it; a phrase
 /// this version cannot ground (relation "on", an anchor outside the COCO vocabulary such as "the counter") keeps
 /// the request parsed, is stored in <see cref="ReferringExpression.Unresolved"/> and reported in the notes.</remarks>
-public sealed class InstructionParser(ReasoningOptions? options = null)
+public sealed partial class InstructionParser(ReasoningOptions? options = null)
 {
     private readonly ReasoningOptions _options = (options ?? new ReasoningOptions()).Validate();
 
@@ -47,6 +55,13 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
 
     private static readonly (string Kind, string[] Words)[] RelationPhrases =
     [
+        (SpatialRelations.ClosestTo, ["closest", "to"]), (SpatialRelations.ClosestTo, ["nearest", "to"]),
+        (SpatialRelations.ClosestTo, ["closer", "to"]), (SpatialRelations.ClosestTo, ["nearer", "to"]),
+        (SpatialRelations.FarthestFrom, ["farthest", "from"]), (SpatialRelations.FarthestFrom, ["furthest", "from"]),
+        (SpatialRelations.FarthestFrom, ["farther", "from"]), (SpatialRelations.FarthestFrom, ["further", "from"]),
+        (SpatialRelations.InFrontOf, ["in", "front", "of"]), (SpatialRelations.InFrontOf, ["before"]),
+        (SpatialRelations.Behind, ["behind"]), (SpatialRelations.Behind, ["in", "back", "of"]),
+        (SpatialRelations.Between, ["in", "between"]), (SpatialRelations.Between, ["between"]),
         (SpatialRelations.LeftOf, ["to", "the", "left", "of"]), (SpatialRelations.LeftOf, ["on", "the", "left", "of"]),
         (SpatialRelations.LeftOf, ["at", "the", "left", "of"]), (SpatialRelations.LeftOf, ["left", "of"]),
         (SpatialRelations.RightOf, ["to", "the", "right", "of"]), (SpatialRelations.RightOf, ["on", "the", "right", "of"]),
@@ -62,7 +77,40 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
 
     // Prepositions whose relation this version cannot ground yet: the phrase is kept in Unresolved.
     private static readonly string[][] UnsupportedRelations =
-        [["in", "front", "of"], ["on"], ["in"], ["at"], ["behind"], ["inside"], ["between"], ["with"], ["holding"], ["against"], ["from"]];
+        [["on"], ["in"], ["at"], ["inside"], ["with"], ["holding"], ["against"], ["from"]];
+
+    // Superlatives and size adjectives → the pick order of Ordinal.From ("the biggest cup" is (1, large)).
+    private static readonly Dictionary<string, string> Qualities = new(StringComparer.Ordinal)
+    {
+        ["nearest"] = "near", ["closest"] = "near", ["nearer"] = "near", ["closer"] = "near",
+        ["farthest"] = "far", ["furthest"] = "far", ["farther"] = "far", ["further"] = "far",
+        ["largest"] = "large", ["biggest"] = "large", ["bigger"] = "large", ["larger"] = "large", ["big"] = "large", ["large"] = "large", ["huge"] = "large",
+        ["smallest"] = "small", ["smaller"] = "small", ["small"] = "small", ["little"] = "small", ["tiny"] = "small",
+        ["tallest"] = "tall", ["taller"] = "tall", ["tall"] = "tall", ["shortest"] = "short", ["shorter"] = "short",
+    };
+
+    // "most distant", "most far away": the two-word superlatives.
+    private static readonly Dictionary<string, string> MostQualities = new(StringComparer.Ordinal)
+    {
+        ["distant"] = "far", ["remote"] = "far", ["far"] = "far",
+    };
+
+    private static readonly Dictionary<string, int> CountWords = new(StringComparer.Ordinal)
+    {
+        ["both"] = 2, ["all"] = 0, ["every"] = 0, ["each"] = 0, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["pair"] = 2,
+    };
+
+    // Depth phrases after a noun with no object: nearest ("in the foreground", "in front") or farthest ("in the background", "behind").
+    private static readonly (string From, string[] Words)[] DepthPhrases =
+    [
+        ("near", ["in", "the", "foreground"]), ("near", ["in", "foreground"]), ("near", ["at", "the", "front"]), ("near", ["in", "the", "front"]),
+        ("near", ["in", "front"]), ("near", ["up", "front"]), ("near", ["closest", "to", "the", "camera"]), ("near", ["nearest", "to", "the", "camera"]),
+        ("near", ["closest", "to", "us"]), ("near", ["nearest", "to", "us"]), ("near", ["closest", "to", "me"]),
+        ("far", ["in", "the", "background"]), ("far", ["in", "background"]), ("far", ["in", "the", "back"]), ("far", ["at", "the", "back"]),
+        ("far", ["in", "back"]), ("far", ["far", "away"]), ("far", ["in", "the", "distance"]), ("far", ["farthest", "away"]), ("far", ["furthest", "away"]),
+        ("far", ["behind"]), ("far", ["farthest", "from", "the", "camera"]), ("far", ["furthest", "from", "the", "camera"]),
+        ("far", ["at", "the", "rear"]), ("far", ["in", "the", "rear"]),
+    ];
 
     // Filler words between a noun and its post-modifier ("the cup that is next to …").
     private static readonly HashSet<string> Fillers = ["that", "which", "who", "is", "are", "sits", "sitting", "standing", "located", "placed", "lying"];
@@ -79,6 +127,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
 
         var notes = new List<string>();
+        if (ParseOperation(tokens, notes) is ParseResult other) return other;
         int pos = 0;
         string operation;
         if (MatchAny(tokens, 0, RemoveVerbs) is int rn) { operation = Operations.Remove; pos = rn; }
@@ -94,6 +143,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             pos = Skip(tokens, pos, ["the"]);
             if (pos < end && tokens[pos] is "colour" or "color" && pos + 1 < end && tokens[pos + 1] == "of") pos += 2;
             var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            if (colorName is null && ParseInto(tokens, pos, notes) is ParseResult replaced) return replaced;
             if (colorName is null)
             {
                 string last = tokens[end - 1];
@@ -164,7 +214,8 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         i = j;
         string w = t[i];
         if (NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
-            || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" || Sides.Contains(w))
+            || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" or "middle" or "center" or "centre" || Sides.Contains(w)
+            || Qualities.ContainsKey(w) || w == "most" || CountWords.ContainsKey(w) || w == "not")
             return true;
         // "closest bowl": unknown modifiers directly before a known noun.
         return UnknownModifiersBeforeNoun(t, i, t.Count) > 0;
@@ -188,6 +239,8 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         i = Skip(t, i, Articles, end);
         Ordinal? ordinal = null;
         string? region = null, color = null;
+        int? count = null;
+        ReferringExpression? negated = null;
         var unresolvedPre = new List<string>();
 
         // Pre-modifiers: ordinals, superlative sides, side adjectives, colour.
@@ -206,6 +259,20 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
                 i++;
             }
             else if (w == "last") { ordinal = new Ordinal(1, "right"); i++; }
+            else if (Quality(t, i, end) is (int qn, string q))
+            {
+                // "the second closest cup" keeps the number; "the closest cup" is the first.
+                ordinal = ordinal is { N: > 1 } ? ordinal with { From = q } : new Ordinal(1, q);
+                i += qn;
+            }
+            else if (CountWords.TryGetValue(w, out int cnt) || int.TryParse(w, out cnt) && cnt is >= 2 and <= 20)
+            {
+                count = cnt;
+                i++;
+                if (i < end && t[i] == "of") i++; // "both of the cups"
+                i = Skip(t, i, Articles, end);    // "all the cups"
+            }
+            else if (w is "middle" or "center" or "centre" or "central" && NounAhead(t, i + 1, end)) { region = "middle"; i++; }
             else if ((Sides.Contains(w) || w is "upper" or "lower") && i + 1 < end && t[i + 1] != "of" && NounAhead(t, i + 1, end))
             {
                 region = w switch { "upper" => "top", "lower" => "bottom", _ => w };
@@ -233,7 +300,7 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
 
         if (i >= end) return (null, "no object named");
         if (Quantifiers.Contains(t[i]) || int.TryParse(t[i], out _))
-            return (null, $"counts ('{t[i]}') are not supported yet; name one object");
+            return (null, $"counts ('{t[i]}') need an object after them (e.g. 'both cups', 'the two cups on the left')");
         if (Pronouns.Contains(t[i]))
             return (null, $"no object named ('{t[i]}' does not say which object)");
         if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
@@ -261,6 +328,25 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             int j = i;
             while (j < end && Fillers.Contains(t[j])) j++;
             if (j >= end) { i = j; break; }
+            if (MatchMiddle(t, j, end) is int mk)
+            {
+                region ??= "middle";
+                i = mk;
+                continue;
+            }
+            if (t[j] == "not" && ParseNegation(t, j + 1, end, expr, notes) is (int nk, ReferringExpression neg))
+            {
+                negated = neg;
+                i = nk;
+                continue;
+            }
+            if (MatchDepth(t, j, end) is (int dk, string dfrom) && (dk >= end || !StartsAnchor(t, dk, end) || t[j] != "behind"))
+            {
+                if (ordinal is null) ordinal = new Ordinal(1, dfrom);
+                else notes.Add($"'{string.Join(' ', t.Skip(j).Take(dk - j))}' ignored: the object is already picked by an ordinal");
+                i = dk;
+                continue;
+            }
             if (MatchRegion(t, j, end, notes) is (int rk, string rside))
             {
                 if (region is not null && region != rside) notes.Add($"second region '{rside}' ignored");
@@ -283,6 +369,24 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
                 int a = after;
                 var (anchor, err) = ParseExpression(t, ref a, end, depth + 1, notes);
                 if (anchor is null) return (null, $"'{string.Join(' ', t.Skip(j).Take(after - j))}' needs an object after it ({err})");
+                ReferringExpression? second = null;
+                if (kind == SpatialRelations.Between)
+                {
+                    if (a < end && t[a] == "and")
+                    {
+                        a++;
+                        var (b, err2) = ParseExpression(t, ref a, end, depth + 1, notes);
+                        if (b is null) return (null, $"'between' needs a second object after 'and' ({err2})");
+                        second = b;
+                    }
+                    else if (anchor.Count is 2 || anchor.Count is null && anchor.Noun is string pl && pl != anchor.Category)
+                    {
+                        // "between the two cups": both anchors are the same expression, one object each.
+                        second = anchor with { Count = null };
+                        anchor = second;
+                    }
+                    else return (null, "'between' needs two objects ('between the X and the Y')");
+                }
                 if (relation is not null)
                 {
                     string phrase = string.Join(' ', t.Skip(j).Take(a - j));
@@ -295,7 +399,13 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
                     notes.Add($"relation '{phrase}' ignored: '{anchor.Category}' is not something the detector can find");
                     unresolved.Add(phrase);
                 }
-                else relation = new Relation(kind, anchor);
+                else if (second is { InVocabulary: false })
+                {
+                    string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                    notes.Add($"relation '{phrase}' ignored: '{second.Category}' is not something the detector can find");
+                    unresolved.Add(phrase);
+                }
+                else relation = new Relation(kind, anchor) { SecondAnchor = second };
                 i = a;
                 continue;
             }
@@ -322,8 +432,73 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
             Region = region,
             Ordinal = ordinal,
             Relation = relation,
+            Count = count,
+            Negated = negated,
             Unresolved = unresolved.Count > 0 ? unresolved : null,
         }, null);
+    }
+
+    // A superlative or size adjective at i: (words used, Ordinal.From), e.g. "closest" → (1, near), "most distant" → (2, far).
+    private static (int, string)? Quality(List<string> t, int i, int end)
+    {
+        if (i >= end) return null;
+        if (t[i] == "most" && i + 1 < end && MostQualities.TryGetValue(t[i + 1], out string? m)) return (i + 2 < end && t[i + 2] == "away" ? 3 : 2, m);
+        if (Qualities.TryGetValue(t[i], out string? q) && !(i + 1 < end && t[i + 1] is "to" or "from")) return (1, q);
+        return null;
+    }
+
+    // "in the foreground", "in the background", "behind" (no object after it) → (index after, near|far).
+    private static (int, string)? MatchDepth(List<string> t, int i, int end)
+    {
+        foreach (var (from, words) in DepthPhrases)
+            if (MatchAt(t, i, words, end))
+            {
+                int k = SkipPicture(t, i + words.Length, end);
+                if (k < end && t[k] == "of") return null; // "in front of the laptop" is a relation
+                return (k, from);
+            }
+        return null;
+    }
+
+    // "in the middle", "in the center of the image", "at the centre" → index after.
+    private static int? MatchMiddle(List<string> t, int i, int end)
+    {
+        if (i >= end || t[i] is not ("in" or "at" or "near" or "towards" or "toward")) return null;
+        int j = Skip(t, i + 1, ["the", "very"], end);
+        if (j >= end || t[j] is not ("middle" or "center" or "centre")) return null;
+        int k = SkipPicture(t, j + 1, end);
+        return k < end && t[k] == "of" ? null : k; // "in the middle of the table" is an object relation
+    }
+
+    // Whether an object expression (article, noun, adjective) starts at i.
+    private static bool StartsAnchor(List<string> t, int i, int end) =>
+        i < end && (Articles.Contains(t[i]) || NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(t[i]) is not null);
+
+    // After "not": what the object is not. "not red", "not the big one", "not on the left", "not the red cup".
+    private (int, ReferringExpression)? ParseNegation(List<string> t, int i, int end, ReferringExpression owner, List<string> notes)
+    {
+        i = Skip(t, i, Articles, end);
+        var neg = new ReferringExpression { Category = owner.Category, Noun = owner.Noun, InVocabulary = owner.InVocabulary };
+        bool any = false;
+        if (MatchRegion(t, i, end, notes) is (int rk, string side)) return (rk, neg with { Region = side });
+        if (MatchDepth(t, i, end) is (int dk, string from)) return (dk, neg with { Ordinal = new Ordinal(1, from) });
+        while (i < end)
+        {
+            if (ColorLexicon.Attribute(t[i]) is string c && !NounLexicon.IsKnownNoun(t[i])) { neg = neg with { Color = c }; i++; any = true; }
+            else if (Quality(t, i, end) is (int qn, string q)) { neg = neg with { Ordinal = new Ordinal(1, q) }; i += qn; any = true; }
+            else if (t[i] is "leftmost" or "rightmost" or "topmost" or "bottommost")
+            {
+                neg = neg with { Ordinal = new Ordinal(1, t[i][..^4]) };
+                i++;
+                any = true;
+            }
+            else if (Sides.Contains(t[i]) || t[i] is "middle") { neg = neg with { Region = t[i] }; i++; any = true; }
+            else break;
+        }
+        if (!any) return null;
+        if (i < end && t[i] is "one" or "ones") i++;
+        else if (NounLexicon.Match(t, i) is NounMatch m && m.Category == owner.Category) i += m.TokenCount;
+        return (i, neg);
     }
 
     // A noun (known or unknown word) still lies ahead before the end, past colour/side adjectives.
@@ -380,7 +555,8 @@ public sealed class InstructionParser(ReasoningOptions? options = null)
         if (k < end && (side is "top" or "bottom" ? t[k] is "left" or "right" : t[k] is "top" or "bottom" or "upper" or "lower")
             && !(k + 1 < end && t[k + 1] == "of" && SkipPicture(t, k + 1, end) == k + 1))
         {
-            notes.Add($"'{t[j]} {t[k]}': only '{side}' is used (one region per object in this version)");
+            string other = t[k] switch { "upper" => "top", "lower" => "bottom", _ => t[k] };
+            side = side is "top" or "bottom" ? $"{side}_{other}" : $"{other}_{side}";
             k++;
         }
         if (k < end && t[k] == "hand") k++;

@@ -44,6 +44,27 @@ public sealed record ReasoningOptions
     /// level; a level pair at the picked position makes the pick ambiguous.</summary>
     public float OrdinalTieMargin { get; init; } = 0.15f;
 
+    /// <summary>in_front_of/behind: the bottom edges must be apart by more than this fraction of the pair's mean height.</summary>
+    public float DepthEdgeMargin { get; init; } = 0.1f;
+
+    /// <summary>Depth picks ("the nearest", "in the background"): candidates whose nearness (a log distance ratio, see
+    /// <see cref="SpatialRelations.Nearness"/>) differs by less than this are level (0.05 ≈ 5 % of the distance).</summary>
+    public float DepthTieLogRatio { get; init; } = 0.05f;
+
+    /// <summary>Size picks ("the largest"): candidates whose areas (heights for tall/short) differ by less than this
+    /// log ratio are level (0.1 ≈ 10 %).</summary>
+    public float SizeTieLogRatio { get; init; } = 0.1f;
+
+    /// <summary>closest_to/farthest_from: the winner's centre distance must beat the runner-up's by this fraction of the
+    /// candidates' mean size (√area); otherwise ambiguous.</summary>
+    public float ClosestMargin { get; init; } = 0.25f;
+
+    /// <summary>resize without a number ("make the dog bigger", "enlarge", "scale up"): this scale factor (&gt; 1).</summary>
+    public double GrowScale { get; init; } = 1.5;
+
+    /// <summary>resize without a number ("smaller", "shrink", "scale down"): this scale factor (0..1), 1 / GrowScale by default.</summary>
+    public double ShrinkScale { get; init; } = 2.0 / 3.0;
+
     /// <summary>Most entities offered as nearest candidates when nothing matches.</summary>
     public int NearestCount { get; init; } = 3;
 
@@ -65,6 +86,12 @@ public sealed record ReasoningOptions
         Check(NextToPreferRatio is >= 0 and <= 1, nameof(NextToPreferRatio), NextToPreferRatio, "in 0..1");
         Check(RegionMargin >= 0, nameof(RegionMargin), RegionMargin, "at least 0");
         Check(OrdinalTieMargin >= 0, nameof(OrdinalTieMargin), OrdinalTieMargin, "at least 0");
+        Check(DepthEdgeMargin >= 0, nameof(DepthEdgeMargin), DepthEdgeMargin, "at least 0");
+        Check(DepthTieLogRatio >= 0, nameof(DepthTieLogRatio), DepthTieLogRatio, "at least 0");
+        Check(SizeTieLogRatio >= 0, nameof(SizeTieLogRatio), SizeTieLogRatio, "at least 0");
+        Check(ClosestMargin >= 0, nameof(ClosestMargin), ClosestMargin, "at least 0");
+        Check(GrowScale > 1, nameof(GrowScale), GrowScale, "above 1");
+        Check(ShrinkScale is > 0 and < 1, nameof(ShrinkScale), ShrinkScale, "in (0, 1)");
         Check(NearestCount >= 0, nameof(NearestCount), NearestCount, "at least 0");
         return this;
     }

@@ -15,6 +15,11 @@ public static class SpatialRelations
     public const string Above = "above";
     public const string Below = "below";
     public const string NextTo = "next_to";
+    public const string InFrontOf = "in_front_of";
+    public const string Behind = "behind";
+    public const string ClosestTo = "closest_to";
+    public const string FarthestFrom = "farthest_from";
+    public const string Between = "between";
 
     /// <summary>Every relation kind this version grounds, with its test. Built from the two factories below.</summary>
     public static IReadOnlyDictionary<string, RelationTest> All { get; } = new Dictionary<string, RelationTest>
@@ -30,7 +35,48 @@ public static class SpatialRelations
         // next_to:  Gap(c, a) ≤ NextToGap · s̄ (boxes that overlap have gap 0); among several, the nearest
         //           wins only when clearly nearer (NextToPreferRatio), see GroundingExecutor.
         [NextTo] = Proximity(),
+        // in_front_of: c.Y2 > a.Y2 + d·h̄ (its ground contact is lower in the image, so nearer the camera) and the
+        //              boxes overlap horizontally (one hides part of the other); d = DepthEdgeMargin.
+        [InFrontOf] = FrontBehind(front: true),
+        // behind:      c.Y2 < a.Y2 − d·h̄ and the boxes overlap horizontally.
+        [Behind] = FrontBehind(front: false),
     };
+
+    /// <summary>Factory for in_front_of (front) and behind: bottom edges apart by more than DepthEdgeMargin × mean height, x-intervals overlapping.</summary>
+    public static RelationTest FrontBehind(bool front) => (c, a, o) =>
+    {
+        float d = o.DepthEdgeMargin * (c.Height + a.Height) / 2;
+        bool overlapX = MathF.Min(c.X2, a.X2) - MathF.Max(c.X1, a.X1) > 0;
+        return overlapX && (front ? c.Y2 > a.Y2 + d : c.Y2 < a.Y2 - d);
+    };
+
+    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), a log inverse-distance
+    /// estimate: ln(max(Y2, 1)). Objects standing on a common plane below the camera touch it lower in the image the
+    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2, so differences are log distance
+    /// ratios. Depth picks combine it with <see cref="SizeNearness"/> lexicographically: the ground-contact cue decides;
+    /// only where it leaves candidates level (within DepthTieLogRatio) and they share a category does apparent size
+    /// decide (the size cue assumes equal physical size, which instances of one category only roughly share).</summary>
+    public static double Nearness(Box b) => Math.Log(Math.Max(b.Y2, 1f));
+
+    /// <summary>Size cue of nearness for objects of one category: ln(√area) (apparent size ∝ 1 / distance).</summary>
+    public static double SizeNearness(Box b) => Math.Log(Math.Max(Math.Sqrt(b.Area), 1));
+
+    /// <summary>Position of a candidate centre along the segment between two anchor centres: (t, perpendicular
+    /// distance in pixels); t in (0, 1) lies between them. "between": 0 &lt; t &lt; 1 and distance ≤ RelationBand × s̄,
+    /// s̄ the mean √area of the two anchors.</summary>
+    public static (float T, float Distance) Project(Box c, Box a1, Box a2)
+    {
+        float dx = a2.CenterX - a1.CenterX, dy = a2.CenterY - a1.CenterY;
+        float len2 = dx * dx + dy * dy;
+        if (len2 < 1e-6f) return (float.NaN, float.PositiveInfinity);
+        float px = c.CenterX - a1.CenterX, py = c.CenterY - a1.CenterY;
+        float t = (px * dx + py * dy) / len2;
+        float dist = MathF.Abs(px * dy - py * dx) / MathF.Sqrt(len2);
+        return (t, dist);
+    }
+
+    /// <summary>Distance between box centres in pixels (closest_to / farthest_from).</summary>
+    public static float CentreDistance(Box p, Box q) => MathF.Sqrt((p.CenterX - q.CenterX) * (p.CenterX - q.CenterX) + (p.CenterY - q.CenterY) * (p.CenterY - q.CenterY));
 
     /// <summary>Factory for the four directional relations: along x (horizontal) or y, candidate before (left/above) or after the anchor.</summary>
     public static RelationTest Directional(bool horizontal, bool before) => (c, a, o) =>
@@ -64,6 +110,7 @@ public static class SpatialRelations
     /// <summary>Words for a relation kind in sentences ("left of", "next to").</summary>
     public static string Words(string kind) => kind switch
     {
-        LeftOf => "left of", RightOf => "right of", Above => "above", Below => "below", NextTo => "next to", _ => kind.Replace('_', ' '),
+        LeftOf => "left of", RightOf => "right of", Above => "above", Below => "below", NextTo => "next to",
+        ClosestTo => "closest to", FarthestFrom => "farthest from", _ => kind.Replace('_', ' '),
     };
 }

@@ -1,0 +1,373 @@
+using System.Globalization;
+
+namespace InterCoG.Reasoning;
+
+/// <remarks>Verbs of the operations other than recolor and remove, and their arguments (all values are strings):
+/// <code>
+/// blur | pixelate     := (blur [out] | pixelate | pixelize | censor) [the face of] EXPR      part=face
+///                      | make EXPR (blurry | blurred | pixelated)
+/// brighten | darken   := (brighten | lighten | darken | dim) EXPR | make EXPR (brighter | lighter | darker | dimmer)
+/// saturate            := saturate EXPR | make EXPR (more saturated | more colorful | more vivid)
+/// desaturate          := (desaturate | grayscale) EXPR | make EXPR (black and white | grayscale | monochrome | less saturated)
+/// move                := (move | shift | drag | slide) EXPR MOVE-ARG
+///   MOVE-ARG          := [by] N [px|pixels] [to the] DIR      dx, dy (pixels, x right, y down)
+///                      | [to the | towards the] DIR          direction=left|right|up|down
+///                      | REL EXPR                            relation=left_of|…|next_to, anchor=the words of EXPR
+/// resize              := (resize | scale) EXPR (by | to) N [times | percent | %]  | scale EXPR (up | down)
+///                      | (enlarge | grow | magnify | shrink) EXPR
+///                      | make EXPR (twice | three times | half) as big | half the size | N times bigger | bigger | smaller
+///                                                            scale (factor, > 0; bigger/smaller: GrowScale/ShrinkScale)
+/// flip                := (flip | mirror) EXPR [horizontally | vertically | upside down]   axis=horizontal|vertical
+/// duplicate           := (duplicate | copy | clone | make a copy of) EXPR
+/// cutout              := (cut out | extract | isolate) EXPR | cut EXPR out
+/// outline             := (outline | highlight | draw a box around | circle | mark) EXPR [in COLOUR]   color
+/// replace             := (replace | swap | substitute) EXPR (with | for | by) NOUN-PHRASE         with=the noun phrase
+///                      | (turn | change | make | transform | convert) EXPR (into | to) NOUN-PHRASE (not a colour)
+/// add                 := (add | insert | put | place) [a|an|the] NOUN-PHRASE REL EXPR   object=the noun phrase,
+///                        relation=left_of|right_of|above|below|next_to|on|in_front_of|behind; the target is EXPR (the anchor)
+/// </code></remarks>
+public sealed partial class InstructionParser
+{
+    private static readonly (string Op, string[] Words)[] VerbFirst =
+    [
+        (Operations.Blur, ["blur", "out"]), (Operations.Blur, ["blur"]), (Operations.Blur, ["obscure"]),
+        (Operations.Pixelate, ["pixelate"]), (Operations.Pixelate, ["pixelize"]), (Operations.Pixelate, ["pixellate"]), (Operations.Pixelate, ["censor"]),
+        (Operations.Brighten, ["brighten", "up"]), (Operations.Brighten, ["brighten"]), (Operations.Brighten, ["lighten"]),
+        (Operations.Darken, ["darken"]), (Operations.Darken, ["dim"]),
+        (Operations.Saturate, ["saturate"]),
+        (Operations.Desaturate, ["desaturate"]), (Operations.Desaturate, ["grayscale"]), (Operations.Desaturate, ["greyscale"]),
+        (Operations.Move, ["move"]), (Operations.Move, ["shift"]), (Operations.Move, ["drag"]), (Operations.Move, ["slide"]),
+        (Operations.Resize, ["resize"]), (Operations.Resize, ["rescale"]), (Operations.Resize, ["scale"]), (Operations.Resize, ["enlarge"]),
+        (Operations.Resize, ["grow"]), (Operations.Resize, ["magnify"]), (Operations.Resize, ["shrink"]),
+        (Operations.Flip, ["flip"]), (Operations.Flip, ["mirror"]),
+        (Operations.Duplicate, ["make", "a", "copy", "of"]), (Operations.Duplicate, ["duplicate"]), (Operations.Duplicate, ["copy"]), (Operations.Duplicate, ["clone"]),
+        (Operations.Cutout, ["cut", "out"]), (Operations.Cutout, ["cut"]), (Operations.Cutout, ["extract"]), (Operations.Cutout, ["isolate"]),
+        (Operations.Outline, ["draw", "a", "box", "around"]), (Operations.Outline, ["draw", "an", "outline", "around"]), (Operations.Outline, ["outline"]),
+        (Operations.Outline, ["highlight"]), (Operations.Outline, ["circle"]), (Operations.Outline, ["mark"]),
+        (Operations.Replace, ["replace"]), (Operations.Replace, ["swap"]), (Operations.Replace, ["substitute"]), (Operations.Replace, ["exchange"]),
+        (Operations.Add, ["add"]), (Operations.Add, ["insert"]), (Operations.Add, ["put"]), (Operations.Add, ["place"]),
+    ];
+
+    // "make X …" endings that name an operation rather than a colour.
+    private static readonly (string Op, string[] Words)[] MakeTails =
+    [
+        (Operations.Desaturate, ["black", "and", "white"]), (Operations.Desaturate, ["black", "white"]), (Operations.Desaturate, ["grayscale"]),
+        (Operations.Desaturate, ["greyscale"]), (Operations.Desaturate, ["gray", "scale"]), (Operations.Desaturate, ["grey", "scale"]),
+        (Operations.Desaturate, ["monochrome"]), (Operations.Desaturate, ["less", "saturated"]), (Operations.Desaturate, ["less", "colorful"]),
+        (Operations.Desaturate, ["less", "colourful"]), (Operations.Desaturate, ["desaturated"]), (Operations.Desaturate, ["colorless"]), (Operations.Desaturate, ["colourless"]),
+        (Operations.Saturate, ["more", "saturated"]), (Operations.Saturate, ["more", "colorful"]), (Operations.Saturate, ["more", "colourful"]),
+        (Operations.Saturate, ["more", "vivid"]), (Operations.Saturate, ["more", "vibrant"]), (Operations.Saturate, ["saturated"]), (Operations.Saturate, ["vivid"]),
+        (Operations.Brighten, ["brighter"]), (Operations.Brighten, ["lighter"]), (Operations.Brighten, ["more", "bright"]),
+        (Operations.Darken, ["darker"]), (Operations.Darken, ["dimmer"]), (Operations.Darken, ["more", "dark"]),
+        (Operations.Blur, ["blurry"]), (Operations.Blur, ["blurred"]), (Operations.Blur, ["blurrier"]), (Operations.Pixelate, ["pixelated"]),
+    ];
+
+    private static readonly string[] MakeVerbs = ["make", "turn", "render", "get"];
+    private static readonly HashSet<string> Softeners = ["a", "bit", "little", "slightly", "much", "lot", "more", "please", "somewhat"];
+
+    private static readonly Dictionary<string, string> Directions = new(StringComparer.Ordinal)
+    {
+        ["left"] = "left", ["right"] = "right", ["up"] = "up", ["down"] = "down", ["upward"] = "up", ["upwards"] = "up",
+        ["downward"] = "down", ["downwards"] = "down", ["top"] = "up", ["bottom"] = "down", ["leftward"] = "left", ["rightward"] = "right",
+    };
+
+    // Operations other than recolor/remove/ground, or null to let the main grammar try.
+    private ParseResult? ParseOperation(List<string> t, List<string> notes)
+    {
+        if (MakeVerbs.Contains(t[0]) && MakeTail(t) is (string tailOp, int tailStart, Dictionary<string, string> tailArgs))
+            return Finish(tailOp, t, 1, tailStart, tailArgs, notes);
+        string? op = null;
+        int pos = 0;
+        foreach (var (o, words) in VerbFirst)
+            if (MatchAt(t, 0, words)) { op = o; pos = words.Length; break; }
+        if (op is null) return null;
+        int end = t.Count;
+        var args = new Dictionary<string, string>();
+        while (end > pos && t[end - 1] is "please" or "slightly" or "somewhat") end--;
+        switch (op)
+        {
+            case Operations.Blur or Operations.Pixelate:
+                int f = Skip(t, pos, Articles, end);
+                if (f + 1 < end && t[f] is "face" or "faces" && t[f + 1] == "of") { args["part"] = "face"; pos = f + 2; }
+                break;
+            case Operations.Brighten or Operations.Darken or Operations.Saturate or Operations.Desaturate:
+                while (end > pos && Softeners.Contains(t[end - 1])) end--;
+                if (end > pos && t[end - 1] == "up") end--;
+                break;
+            case Operations.Move:
+                return ParseMove(t, pos, end, notes);
+            case Operations.Resize:
+                return ParseResize(t, pos, end, notes);
+            case Operations.Flip:
+                if (end > pos && t[end - 1] is "horizontally" or "sideways") { args["axis"] = "horizontal"; end--; }
+                else if (end > pos && t[end - 1] == "vertically") { args["axis"] = "vertical"; end--; }
+                else if (end - 1 > pos && t[end - 2] == "upside" && t[end - 1] == "down") { args["axis"] = "vertical"; end -= 2; }
+                else if (end - 3 > pos && MatchAt(t, end - 3, ["left", "to", "right"])) { args["axis"] = "horizontal"; end -= 3; }
+                else args["axis"] = "horizontal";
+                break;
+            case Operations.Cutout:
+                if (t[0] == "cut" && pos == 1)
+                {
+                    if (end > pos && t[end - 1] == "out") end--;
+                    else return ParseResult.Fail("'cut' needs 'out' (e.g. 'cut out the dog')");
+                }
+                if (end > pos && t[end - 1] == "background" && end - 3 > pos && t[end - 3] == "from") end -= 3; // "… from the background"
+                break;
+            case Operations.Outline:
+                if (end - 2 > pos && t[end - 2] is "in" or "with" && ColorPalette.TryResolve(t[end - 1], out string c, out _)) { args["color"] = c; end -= 2; }
+                break;
+            case Operations.Replace:
+                return ParseReplace(t, pos, end, notes);
+            case Operations.Add:
+                return ParseAdd(t, pos, end, notes);
+        }
+        return Finish(op, t, pos, end, args, notes);
+    }
+
+    private ParseResult Finish(string op, List<string> t, int pos, int end, Dictionary<string, string> args, List<string> notes)
+    {
+        var (expr, error) = ParseTarget(t, pos, end, notes);
+        return expr is null ? ParseResult.Fail(error!, notes) : new ParseResult(true, new EditRequest(op, args, expr), null, notes);
+    }
+
+    // One expression filling exactly [pos, end).
+    private (ReferringExpression?, string?) ParseTarget(List<string> t, int pos, int end, List<string> notes)
+    {
+        if (end <= pos) return (null, "no object named");
+        int p = pos;
+        var (expr, error) = ParseExpression(t, ref p, end, 0, notes);
+        if (expr is null) return (null, error ?? "no object named");
+        if (p < end) return (null, $"did not understand '{string.Join(' ', t.Skip(p).Take(end - p))}' after '{string.Join(' ', t.Skip(pos).Take(p - pos))}'");
+        return (expr, null);
+    }
+
+    // "make X brighter", "make X twice as big": (operation, where the ending starts, arguments).
+    private (string, int, Dictionary<string, string>)? MakeTail(List<string> t)
+    {
+        int end = t.Count;
+        while (end > 1 && Softeners.Contains(t[end - 1]) && t[end - 1] != "more") end--;
+        foreach (var (op, words) in MakeTails)
+        {
+            int start = end - words.Length;
+            if (start <= 1 || !MatchAt(t, start, words)) continue;
+            while (start > 1 && Softeners.Contains(t[start - 1]) && !(words[0] == "more")) start--;
+            return (op, start, []);
+        }
+        if (ResizeTail(t, 1, end) is (int s, double scale)) return (Operations.Resize, s, new() { ["scale"] = Fmt(scale) });
+        return null;
+    }
+
+    // Size endings: "twice as big", "half the size", "3 times bigger", "bigger", "smaller" → (start, scale).
+    private (int, double)? ResizeTail(List<string> t, int pos, int end)
+    {
+        if (end - pos < 2) return null;
+        string last = t[end - 1];
+        bool grow = last is "big" or "large" or "bigger" or "larger" or "size" or "tall" or "wide";
+        // "(twice | N times | half) as big|large"
+        if (end - 3 > pos && t[end - 2] == "as" && last is "big" or "large" or "tall" or "wide" && Factor(t, end - 3) is (int fs, double f1)) return (fs, f1);
+        // "half the size", "twice the size", "double the size", "double size"
+        if (last == "size" && end - 2 > pos)
+        {
+            int k = t[end - 2] is "the" or "its" or "their" ? end - 3 : end - 2;
+            if (k > pos && Factor(t, k) is (int fs2, double f2)) return (fs2, f2);
+        }
+        // "N times bigger" / "N times larger"
+        if (last is "bigger" or "larger" && end - 3 > pos && t[end - 2] == "times" && Number(t[end - 3]) is double n) return (end - 3, n);
+        if (!grow && last is not "smaller")
+            return null;
+        if (last is "bigger" or "larger") return (SkipSofteners(t, pos, end - 1), _options.GrowScale);
+        if (last == "smaller") return (SkipSofteners(t, pos, end - 1), _options.ShrinkScale);
+        return null;
+    }
+
+    private static int SkipSofteners(List<string> t, int pos, int start)
+    {
+        while (start > pos + 1 && Softeners.Contains(t[start - 1])) start--;
+        return start;
+    }
+
+    // A factor word ending at i: "twice" 2, "half" 0.5, "double" 2, "thrice" 3, "N times" N → (start index, factor).
+    private static (int, double)? Factor(List<string> t, int i)
+    {
+        if (i < 0) return null;
+        switch (t[i])
+        {
+            case "twice" or "double": return (i, 2);
+            case "thrice" or "triple": return (i, 3);
+            case "half": return (i, 0.5);
+            case "times" when i >= 1 && Number(t[i - 1]) is double n: return (i - 1, n);
+        }
+        return null;
+    }
+
+    private static double? Number(string w) =>
+        w switch { "two" => 2, "three" => 3, "four" => 4, "five" => 5, "ten" => 10, _ => double.TryParse(w, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 ? v : null };
+
+    private static string Fmt(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private ParseResult ParseResize(List<string> t, int pos, int end, List<string> notes)
+    {
+        string verb = t[0];
+        var args = new Dictionary<string, string>();
+        if (verb is "enlarge" or "grow" or "magnify" or "shrink")
+        {
+            args["scale"] = Fmt(verb == "shrink" ? _options.ShrinkScale : _options.GrowScale);
+            // "shrink the cup by half", "enlarge the cup by 2"
+            if (end - 2 > pos && t[end - 2] is "by" or "to" && (t[end - 1] == "half" ? 0.5 : Number(t[end - 1])) is double f)
+            {
+                args["scale"] = Fmt(verb == "shrink" && f > 1 ? 1 / f : f);
+                end -= 2;
+            }
+            return Finish(Operations.Resize, t, pos, end, args, notes);
+        }
+        if (end > pos && t[end - 1] is "up" or "down")
+        {
+            args["scale"] = Fmt(t[end - 1] == "up" ? _options.GrowScale : _options.ShrinkScale);
+            return Finish(Operations.Resize, t, pos, end - 1, args, notes);
+        }
+        // "(by | to) [a factor of] N [times | x | percent]", "to half"
+        for (int k = end - 1; k > pos; k--)
+        {
+            if (t[k] is not ("by" or "to")) continue;
+            int j = k + 1;
+            if (MatchAt(t, j, ["a", "factor", "of"], end)) j += 3;
+            if (j >= end) break;
+            double? v = t[j] == "half" ? 0.5 : t[j] == "double" ? 2 : Number(t[j].TrimEnd('x'));
+            if (v is null) break;
+            int after = j + 1;
+            if (after < end && t[after] is "percent" or "pc")
+            {
+                v = t[k] == "to" ? v / 100 : 1 + v / 100;
+                after++;
+            }
+            else if (after < end && t[after] is "times" or "x") after++;
+            if (after < end && t[after] is "size" or "its") after = end;
+            if (after != end) break;
+            args["scale"] = Fmt(v.Value);
+            return Finish(Operations.Resize, t, pos, k, args, notes);
+        }
+        return ParseResult.Fail("resize needs a size (e.g. 'resize the dog by 2', 'make the dog twice as big', 'shrink the cup')", notes);
+    }
+
+    private ParseResult ParseMove(List<string> t, int pos, int end, List<string> notes)
+    {
+        var args = new Dictionary<string, string>();
+        // "[by] N [px|pixels] [to the] DIR" at the end
+        int e = end;
+        if (e > pos && Directions.TryGetValue(t[e - 1], out string? dir))
+        {
+            int k = e - 1;
+            k = SkipBack(t, pos, k, ["the", "to", "towards", "toward"]);
+            if (k - 1 > pos && t[k - 1] is "px" or "pixels" or "pixel" && Number(t[k - 2]) is double n)
+            {
+                int start = k - 2;
+                if (start > pos && t[start - 1] == "by") start--;
+                double dx = dir switch { "left" => -n, "right" => n, _ => 0 }, dy = dir switch { "up" => -n, "down" => n, _ => 0 };
+                args["dx"] = Fmt(dx);
+                args["dy"] = Fmt(dy);
+                return Finish(Operations.Move, t, pos, start, args, notes);
+            }
+            if (k > pos && Number(t[k - 1]) is double m)
+            {
+                int start = k - 1;
+                if (start > pos && t[start - 1] == "by") start--;
+                args["dx"] = Fmt(dir switch { "left" => -m, "right" => m, _ => 0 });
+                args["dy"] = Fmt(dir switch { "up" => -m, "down" => m, _ => 0 });
+                return Finish(Operations.Move, t, pos, start, args, notes);
+            }
+            while (k > pos + 1 && Softeners.Contains(t[k - 1])) k--;
+            if (k < e - 1 || k > pos + 1)
+            {
+                args["direction"] = dir;
+                return Finish(Operations.Move, t, pos, k, args, notes);
+            }
+        }
+        // "REL EXPR" at the end: the last relation phrase whose rest is one expression is the destination.
+        for (int j = end - 1; j > pos; j--)
+        {
+            foreach (var (kind, words) in RelationPhrases)
+            {
+                if (!MatchAt(t, j, words, end) || kind == SpatialRelations.Between) continue;
+                var scratch = new List<string>();
+                var (anchor, _) = ParseTarget(t, j + words.Length, end, scratch);
+                if (anchor is null) continue;
+                var moveArgs = new Dictionary<string, string>
+                {
+                    ["relation"] = kind, ["anchor"] = string.Join(' ', t.Skip(j + words.Length).Take(end - j - words.Length)),
+                };
+                // "to the left of": the shorter "left of" also matches one word later; keep looking when the rest fails.
+                var result = Finish(Operations.Move, t, pos, j, moveArgs, scratch);
+                if (!result.Parsed) continue;
+                notes.AddRange(scratch);
+                return result with { Notes = notes };
+            }
+        }
+        return ParseResult.Fail("move needs where to (e.g. 'move the cup 50 px left', 'move the cup to the right', 'move the cup next to the laptop')", notes);
+    }
+
+    private static int SkipBack(List<string> t, int pos, int k, string[] words)
+    {
+        while (k > pos + 1 && words.Contains(t[k - 1])) k--;
+        return k;
+    }
+
+    // "replace X with Y", "swap X for Y": the last with/for/by whose rest names an object.
+    private ParseResult ParseReplace(List<string> t, int pos, int end, List<string> notes)
+    {
+        for (int k = end - 1; k > pos; k--)
+        {
+            if (t[k] is not ("with" or "for" or "by")) continue;
+            string? what = NounPhrase(t, k + 1, end);
+            if (what is null) continue;
+            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+        }
+        return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
+    }
+
+    // "turn X into Y", "change X to Y" where Y is no colour: replace.
+    private ParseResult? ParseInto(List<string> t, int pos, List<string> notes)
+    {
+        int end = t.Count;
+        for (int k = end - 1; k > pos; k--)
+        {
+            if (t[k] is not ("into" or "to")) continue;
+            if (t[k] == "to" && t[0] is not ("change" or "convert" or "transform")) continue;
+            string? what = NounPhrase(t, k + 1, end);
+            if (what is null) continue;
+            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+        }
+        return null;
+    }
+
+    // Words after an optional article that name a thing ("a sofa", "a red tiger"); null when empty or not words.
+    private static string? NounPhrase(List<string> t, int i, int end)
+    {
+        i = Skip(t, i, Articles, end);
+        if (i >= end || end - i > 4) return null;
+        var words = t.Skip(i).Take(end - i).ToList();
+        if (words.Any(w => !IsWord(w) || IsFunctionWord(w) && w is not ("left" or "right" or "top" or "bottom"))) return null;
+        return string.Join(' ', words);
+    }
+
+    // "add a bench to the right of the boy": the object to add, the relation and the anchor (the target).
+    private ParseResult ParseAdd(List<string> t, int pos, int end, List<string> notes)
+    {
+        for (int j = pos + 1; j < end; j++)
+        {
+            string? kind = null;
+            int len = 0;
+            foreach (var (k, words) in RelationPhrases)
+                if (MatchAt(t, j, words, end) && k != SpatialRelations.Between) { kind = k; len = words.Length; break; }
+            if (kind is null && t[j] is "on" or "onto" or "in" or "to") { kind = t[j] == "in" ? "in" : "on"; len = 1; }
+            if (kind is null) continue;
+            string? what = NounPhrase(t, pos, j);
+            if (what is null) continue;
+            var scratch = new List<string>();
+            var (anchor, _) = ParseTarget(t, j + len, end, scratch);
+            if (anchor is null) continue;
+            notes.AddRange(scratch);
+            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = kind }, anchor), null, notes);
+        }
+        return ParseResult.Fail("add needs what and where (e.g. 'add a bench to the right of the boy')", notes);
+    }
+}
