@@ -105,8 +105,8 @@ public static class ChainCommands
         {
             case ChainStatus.Edited:
             case ChainStatus.Grounded:
-                var t = trace.Target!;
-                ctx.Out.WriteLine($"{(trace.Status == ChainStatus.Edited ? "edited" : "grounded")}: #{t.Id} {t.Label} at [{string.Join(",", t.Xyxy)}]");
+                foreach (var t in trace.Targets ?? [trace.Target!])
+                    ctx.Out.WriteLine($"{(trace.Status == ChainStatus.Edited ? "edited" : "grounded")}: #{t.Id} {t.Label} at [{string.Join(",", t.Xyxy)}]");
                 var verify = trace.Steps.LastOrDefault(s => s.Stage == Stages.Verify);
                 if (verify is not null) ctx.Out.WriteLine($"verify: {(verify.Ok == true ? "ok" : "FAILED")} — {verify.Text}");
                 break;

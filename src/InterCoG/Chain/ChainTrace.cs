@@ -66,6 +66,8 @@ public sealed class ChainTrace
     /// <summary>One line saying why the chain stopped where it did (ambiguity, not found, unsupported…).</summary>
     public string? Message { get; set; }
     public TraceBox? Target { get; set; }
+    /// <summary>Every target when the instruction meant a set ("both cups"); null for a single target.</summary>
+    public List<TraceBox>? Targets { get; set; }
     public List<TraceBox> Candidates { get; set; } = [];
     /// <summary>Output files written by the run (output, mask, trace, report), by kind.</summary>
     public Dictionary<string, string>? Outputs { get; set; }

@@ -105,7 +105,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         sw.Restart();
         var outcome = _reasoner.Ground(request.Target, scene, trace, runOptions.OnStep);
         trace.TimingsMs["reason"] = Ms(sw);
-        SceneEntity? target = outcome.Target;
+        IReadOnlyList<SceneEntity> targets = outcome.Targets;
         if (outcome.Kind != GroundingKind.Unique)
         {
             var chosen = runOptions.Choose is int id ? outcome.Candidates.FirstOrDefault(c => c.Id == id) : null;
@@ -119,31 +119,37 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
                 trace.TimingsMs["total"] = Ms(total);
                 return run;
             }
-            target = chosen;
+            targets = [chosen];
             Add(new TraceStep(Stages.Reason, $"The user chose #{chosen.Id} among the candidates.")
             {
                 Boxes = [TraceBox.From(chosen.Id, chosen.Label, chosen.Score, chosen.Box, "target")],
             });
         }
-        if (target is null) throw new InvalidOperationException("grounding returned no target for a unique outcome");
+        if (targets.Count == 0) throw new InvalidOperationException("grounding returned no target for a unique outcome");
+        var target = targets[0];
 
-        // 4. The target's box and mask.
+        // 4. The targets' boxes and mask (a set — "both cups" — is edited as one region, the union of its masks).
         sw.Restart();
-        var mask = segmenter.Segment(image.Bgr, target.Box);
-        run.TargetMask = mask.Mask;
+        var masks = targets.Select(t => segmenter.Segment(image.Bgr, t.Box)).ToList();
+        var mask = masks[0].Mask.Clone();
+        foreach (var m in masks.Skip(1)) Cv2.BitwiseOr(mask, m.Mask, mask);
+        run.TargetMask = mask;
         double maskMs = Ms(sw);
         trace.TimingsMs["mask"] = maskMs;
-        var targetBox = TraceBox.From(target.Id, target.Label, target.Score, target.Box, "target");
-        trace.Target = targetBox with { Role = null };
-        Add(new TraceStep(Stages.Ground, $"Target #{target.Id} {target.Label} at {target.Box}; mask by {mask.Method} ({Cv2.CountNonZero(mask.Mask)} px, quality {mask.Quality:0.00}).")
+        var targetBoxes = targets.Select(t => TraceBox.From(t.Id, t.Label, t.Score, t.Box, "target")).ToList();
+        trace.Target = targetBoxes[0] with { Role = null };
+        if (targets.Count > 1) trace.Targets = targetBoxes.Select(b => b with { Role = null }).ToList();
+        string what = string.Join("; ", targets.Zip(masks, (t, m) => $"#{t.Id} {t.Label} at {t.Box}, mask by {m.Method} ({Cv2.CountNonZero(m.Mask)} px, quality {m.Quality:0.00})"));
+        Add(new TraceStep(Stages.Ground, (targets.Count > 1 ? $"{targets.Count} targets: " : "Target ") + what + ".")
         {
-            Boxes = [targetBox],
-            Mask = CocoRle.Encode(mask.Mask),
+            Boxes = targetBoxes,
+            Mask = CocoRle.Encode(mask),
             Ms = maskMs,
         });
+        foreach (var m in masks) m.Dispose();
 
         // 5. Rewrite the instruction into an explicit, grounded outcome.
-        Add(new TraceStep(Stages.Rewrite, Rewriter.Rewrite(request, target)));
+        Add(new TraceStep(Stages.Rewrite, string.Join(" ", targets.Select(t => Rewriter.Rewrite(request, t)))));
 
         if (request.Operation == Operations.Ground)
         {
@@ -161,7 +167,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
         sw.Restart();
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask.Mask, request, target)))
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, request, target)))
         {
             run.Output = Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
             run.OutputBgr = ImageCodec.ToBgr8(run.Output);
@@ -173,7 +179,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 7. Verify by grounding again on the output.
         sw.Restart();
-        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, target, mask.Mask, _options.FeatherPx);
+        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, targets, mask, _options.FeatherPx);
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;
         Add(verify with { Ms = verifyMs });

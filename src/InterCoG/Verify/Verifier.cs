@@ -35,7 +35,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     private readonly VerifyOptions _o = options ?? new VerifyOptions();
 
     /// <summary>Check <paramref name="outputBgr"/> against <paramref name="inputBgr"/>; returns the verify step (Ok set, numbers in Data).</summary>
-    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, SceneEntity target, Mat targetMask, int featherPx)
+    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx)
     {
         var data = new Dictionary<string, double>();
         long outside = ChangedOutsideBand(inputBgr, outputBgr, region, featherPx);
@@ -45,8 +45,9 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
 
         (bool ok, string text) = request.Operation switch
         {
-            Operations.Recolor => VerifyRecolor(outputBgr, targetMask, request, target, data),
-            Operations.Remove => VerifyRemove(outputBgr, target, data),
+            Operations.Recolor => VerifyRecolor(outputBgr, targetMask, request, targets[0], data),
+            Operations.Remove => targets.Select(t => VerifyRemove(outputBgr, t, data))
+                .Aggregate((a, b) => (a.Item1 && b.Item1, a.Item2 + " " + b.Item2)),
             _ => (true, $"No specific check for '{request.Operation}'."),
         };
         return new TraceStep(Stages.Verify, $"{text} {char.ToUpperInvariant(rest[0])}{rest[1..]}.") { Ok = ok && untouched, Data = data };
@@ -104,8 +105,8 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         var same = redetected.Where(d => d.ProbOf(CocoClasses.IndexOf(target.Label)) >= _o.CategoryMinProb || d.Label == target.Label)
             .Select(d => (d, iou: d.Box.Iou(target.Box))).OrderByDescending(t => t.iou).FirstOrDefault();
         double best = same.d is null ? 0 : same.iou;
-        data["max_iou_same_category"] = Math.Round(best, 3);
-        data["redetected"] = redetected.Count;
+        data["max_iou_same_category"] = Math.Max(data.GetValueOrDefault("max_iou_same_category"), Math.Round(best, 3));
+        data["redetected"] = data.GetValueOrDefault("redetected") + redetected.Count;
         bool ok = best < _o.RemovedMaxIou;
         return (ok, ok
             ? $"Looked again around {target.Box}: no {target.Label} there any more (best overlap IoU {best:0.00} < {_o.RemovedMaxIou:0.00})."

@@ -83,6 +83,17 @@ public sealed class ChainOnRealPhotosTests
     }
 
     [Fact]
+    public void A_set_is_edited_as_one_region_and_every_member_is_in_the_trace()
+    {
+        var r = CliRunner.Run("edit", Horses, "make the two horses on the left red", "-o", Path.Combine(_dir, "two.png"), "--json");
+        Assert.Equal(0, r.ExitCode);
+        var targets = Json(r).GetProperty("targets").EnumerateArray().Select(Xyxy).ToList();
+        Assert.Equal(2, targets.Count);
+        // both are left of the dark horse in the middle (centre x ≈ 340)
+        Assert.All(targets, b => Assert.True((b[0] + b[2]) / 2 < 250, $"[{string.Join(",", b)}]"));
+    }
+
+    [Fact]
     public void Recolor_changes_only_the_target_band_and_verifies()
     {
         string output = Path.Combine(_dir, "brown.png"), mask = Path.Combine(_dir, "mask.png"), trace = Path.Combine(_dir, "t.json");
