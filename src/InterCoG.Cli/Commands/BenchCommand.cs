@@ -15,6 +15,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Benchmarks: stage timings, detection recall.");
         bench.Subcommands.Add(Chain(ctx));
         bench.Subcommands.Add(Detect(ctx));
+        bench.Subcommands.Add(BenchEditCommand.Build(ctx));
         return bench;
     }
 

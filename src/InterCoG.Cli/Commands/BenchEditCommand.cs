@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using InterCoG.Bench;
+using InterCoG.Chain;
+using InterCoG.Data;
+using InterCoG.Editing;
+using OpenCvSharp;
+
+namespace InterCoG.Cli.Commands;
+
+/// <summary><c>bench edit</c>: every operation on every annotated object with its ground-truth mask; the hidden
+/// <c>--compare-inpaint</c> runs the removal fill comparison of bench/INPAINT.md instead.</summary>
+public static class BenchEditCommand
+{
+    public static Command Build(CliContext ctx)
+    {
+        var instances = new Option<string[]>("--instances") { Description = "COCO instances/annotations JSON (repeatable, paired with --images).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var images = new Option<string[]>("--images") { Description = "Folder the file names of --instances are relative to (repeatable).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var operations = new Option<string?>("--operations") { Description = "Comma-separated operations (default: every operation of the classic backend)." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON here." };
+        var html = new Option<string?>("--html") { Description = "Write an HTML table here." };
+        var limit = new Option<int>("--limit") { Description = "Most objects per data set (0: all).", DefaultValueFactory = _ => 0 };
+        var compare = new Option<bool>("--compare-inpaint") { Description = "Compare removal fills on background patches.", Hidden = true };
+        var photos = new Option<string[]>("--photos") { Description = "Extra photos for --compare-inpaint.", Hidden = true, AllowMultipleArgumentsPerToken = true };
+        var samples = new Option<string?>("--samples") { Description = "Folder for --compare-inpaint sample strips.", Hidden = true };
+        var cmd = new Command("edit", "Apply operations to annotated objects with their true masks: changes outside the band, PSNR/SSIM outside the mask, verify rate, time.")
+            { instances, images, operations, json, html, limit, compare, photos, samples };
+        cmd.SetAction(pr =>
+        {
+            var inst = pr.GetValue(instances)!;
+            var dirs = pr.GetValue(images)!;
+            if (inst.Length != dirs.Length) throw new InputException($"--instances given {inst.Length} times but --images {dirs.Length} times");
+            int lim = pr.GetValue(limit);
+            if (pr.GetValue(compare))
+                return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static int CompareInpaint(CliContext ctx, string[] inst, string[] dirs, string[] extra, int limit, string? samplesDir, string? jsonOut)
+    {
+        var photos = new List<InpaintPhoto>();
+        var shapes = new List<Mat>();
+        for (int i = 0; i < inst.Length; i++)
+            foreach (var (photo, set, img) in BenchPhotos.FromCoco(inst[i], dirs[i]))
+            {
+                photos.Add(photo);
+                foreach (var a in set.AnnotationsOf(img.Id)) shapes.Add(CocoMasks.ToMask(a, img.Width, img.Height));
+            }
+        photos.AddRange(extra.Select(BenchPhotos.FromFile));
+        RemoveMethod[] methods = [RemoveMethod.Patch, RemoveMethod.Telea, RemoveMethod.ShiftMap, RemoveMethod.FsrFast];
+        var scores = InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, new Progress<string>(ctx.Err.WriteLine));
+        foreach (var s in scores)
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {s.Method,-9} | {s.Samples,3} | {s.Psnr,6:0.00} | {s.Ssim,6:0.000} | {s.EdgeF1,6:0.000} ({s.EdgeSamples}) | {s.MedianMs,8:0.0} |"));
+        if (jsonOut is not null) File.WriteAllText(jsonOut, JsonSerializer.Serialize(scores, ChainTrace.JsonOptions));
+        return 0;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using InterCoG.Data;
+using InterCoG.Editing;
+using OpenCvSharp;
+
+namespace InterCoG.Bench;
+
+/// <summary>One photo to test fills on: its 8-bit BGR pixels and the union of its annotated objects (CV_8UC1, may be
+/// all zero when it has no annotations).</summary>
+public sealed record InpaintPhoto(string Name, Mat Bgr, Mat Objects);
+
+/// <summary>Scores of one fill method over all samples: means of PSNR (dB), SSIM and edge F1 inside the hole, and the
+/// median time per fill in ms.</summary>
+public sealed record InpaintScore(string Method, int Samples, double Psnr, double Ssim, double EdgeF1, int EdgeSamples, double MedianMs);
+
+/// <summary>Ground-truth inpainting benchmark: an annotated object's mask shape is pasted onto a background area of a
+/// photo (no annotated object under it, grown by the removal's dilation), the hole is filled, and the fill is compared
+/// with the true pixels: PSNR and SSIM over the hole, and edge continuation as the F1 of Canny edges (2 px tolerance)
+/// inside the hole.</summary>
+public static class InpaintBench
+{
+    /// <summary>Canny thresholds for the edge F1 (on 8-bit gray).</summary>
+    public const double CannyLow = 60, CannyHigh = 150;
+
+    /// <summary>Runs every method on every (photo, shape) placement found; <paramref name="samplesDir"/> (optional)
+    /// receives side-by-side PNGs (truth | each method) of the first few samples.</summary>
+    public static IReadOnlyList<InpaintScore> Run(IReadOnlyList<InpaintPhoto> photos, IReadOnlyList<Mat> shapes,
+        IReadOnlyList<RemoveMethod> methods, int maxSamples, string? samplesDir = null, IProgress<string>? log = null)
+    {
+        var samples = new List<(InpaintPhoto Photo, Mat Mask)>();
+        int shapeIndex = 0;
+        for (int round = 0; round < 4 && samples.Count < maxSamples; round++)
+            foreach (var photo in photos)
+            {
+                if (samples.Count >= maxSamples) break;
+                var shape = shapes[shapeIndex++ % shapes.Count];
+                var placed = Place(photo, shape, round);
+                if (placed is not null) samples.Add((photo, placed));
+            }
+        log?.Report($"{samples.Count} placements");
+        var perMethod = methods.ToDictionary(m => m, _ => (psnr: new List<double>(), ssim: new List<double>(), f1: new List<double>(), ms: new List<double>()));
+        int k = 0;
+        foreach (var (photo, mask) in samples)
+        {
+            var outputs = new List<Mat>();
+            foreach (var m in methods)
+            {
+                var remover = new ObjectRemover(new RemoveOptions { Method = m });
+                var sw = Stopwatch.StartNew();
+                var r = remover.Remove(photo.Bgr, mask);
+                sw.Stop();
+                var s = perMethod[m];
+                s.ms.Add(sw.Elapsed.TotalMilliseconds);
+                s.psnr.Add(Math.Min(99, ImageMetrics.Psnr(photo.Bgr, r.Edited, r.Hole)));
+                s.ssim.Add(ImageMetrics.Ssim(photo.Bgr, r.Edited, r.Hole));
+                if (EdgeF1(photo.Bgr, r.Edited, r.Hole) is { } f1) s.f1.Add(f1);
+                outputs.Add(r.Edited);
+                if (m == methods[0] && samplesDir is not null && k < 12) outputs.Insert(0, Outline(photo.Bgr, r.Hole));
+                else r.Hole.Dispose();
+            }
+            if (samplesDir is not null && k < 12)
+            {
+                Directory.CreateDirectory(samplesDir);
+                var box = MaskOps.Pad(Cv2.BoundingRect(mask), 40, photo.Bgr.Size());
+                var tiles = outputs.Select(o => new Mat(o, box)).ToArray();
+                using var strip = new Mat();
+                Cv2.HConcat(tiles, strip);
+                Cv2.ImWrite(Path.Combine(samplesDir, $"inpaint_{k:00}_{Path.GetFileNameWithoutExtension(photo.Name)}.png"), strip);
+                foreach (var t in tiles) t.Dispose();
+            }
+            foreach (var o in outputs) o.Dispose();
+            mask.Dispose();
+            log?.Report($"sample {++k}/{samples.Count} {photo.Name}");
+        }
+        return methods.Select(m =>
+        {
+            var s = perMethod[m];
+            return new InpaintScore(m.ToString(), s.psnr.Count, Mean(s.psnr), Mean(s.ssim), Mean(s.f1), s.f1.Count, Median(s.ms));
+        }).ToList();
+    }
+
+    /// <summary>The true image with the hole's outline in red, for the sample strips.</summary>
+    private static Mat Outline(Mat bgr, Mat hole)
+    {
+        var o = bgr.Clone();
+        Cv2.FindContours(hole, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+        Cv2.DrawContours(o, contours, -1, new Scalar(0, 0, 255), 1);
+        return o;
+    }
+
+    /// <summary>Moves (and if needed shrinks) <paramref name="shape"/> onto the photo where its grown hole touches no
+    /// annotated object; scans positions on a grid in a fixed order starting at a round-dependent phase.</summary>
+    public static Mat? Place(InpaintPhoto photo, Mat shape, int round)
+    {
+        var box = Cv2.BoundingRect(shape);
+        if (box.Width == 0) return null;
+        int w = photo.Bgr.Cols, h = photo.Bgr.Rows;
+        using var crop = new Mat(shape, box);
+        using var forbidden = MaskOps.Dilate(photo.Objects, 12);
+        for (double scale = Math.Min(1.0, 0.45 * Math.Min((double)w / box.Width, (double)h / box.Height)); scale >= 0.2; scale *= 0.75)
+        {
+            int sw = Math.Max(1, (int)(box.Width * scale)), sh = Math.Max(1, (int)(box.Height * scale));
+            using var small = new Mat();
+            Cv2.Resize(crop, small, new Size(sw, sh), 0, 0, InterpolationFlags.Nearest);
+            if (Cv2.CountNonZero(small) < 400) return null;
+            int margin = 16, step = Math.Max(8, Math.Min(sw, sh) / 3);
+            var positions = new List<Point>();
+            for (int y = margin; y + sh + margin <= h; y += step)
+                for (int x = margin; x + sw + margin <= w; x += step) positions.Add(new Point(x, y));
+            if (positions.Count == 0) continue;
+            int start = (round * 7919) % positions.Count;
+            for (int i = 0; i < positions.Count; i++)
+            {
+                var p = positions[(start + i) % positions.Count];
+                using var under = new Mat(forbidden, new Rect(p.X, p.Y, sw, sh));
+                using var overlap = new Mat();
+                Cv2.BitwiseAnd(under, small, overlap);
+                if (Cv2.CountNonZero(overlap) > 0) continue;
+                var mask = new Mat(h, w, MatType.CV_8UC1, Scalar.All(0));
+                using (var dst = new Mat(mask, new Rect(p.X, p.Y, sw, sh))) small.CopyTo(dst);
+                return mask;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>F1 of Canny edges of the fill against the truth's inside the hole (an edge pixel matches within 2 px);
+    /// null when the truth has fewer than 20 edge pixels there.</summary>
+    public static double? EdgeF1(Mat truth, Mat filled, Mat hole)
+    {
+        using var e1 = Edges(truth);
+        using var e2 = Edges(filled);
+        using var t = new Mat();
+        using var f = new Mat();
+        Cv2.BitwiseAnd(e1, hole, t);
+        Cv2.BitwiseAnd(e2, hole, f);
+        int nt = Cv2.CountNonZero(t), nf = Cv2.CountNonZero(f);
+        if (nt < 20) return null;
+        if (nf == 0) return 0;
+        using var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(5, 5));
+        using var tGrown = new Mat();
+        using var fGrown = new Mat();
+        Cv2.Dilate(t, tGrown, k);
+        Cv2.Dilate(f, fGrown, k);
+        using var hitF = new Mat();
+        using var hitT = new Mat();
+        Cv2.BitwiseAnd(f, tGrown, hitF);
+        Cv2.BitwiseAnd(t, fGrown, hitT);
+        double precision = (double)Cv2.CountNonZero(hitF) / nf, recall = (double)Cv2.CountNonZero(hitT) / nt;
+        return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    }
+
+    private static Mat Edges(Mat bgr)
+    {
+        using var gray = new Mat();
+        Cv2.CvtColor(bgr, gray, ColorConversionCodes.BGR2GRAY);
+        var e = new Mat();
+        Cv2.Canny(gray, e, CannyLow, CannyHigh);
+        return e;
+    }
+
+    internal static double Mean(List<double> v) => v.Count == 0 ? double.NaN : v.Average();
+
+    internal static double Median(List<double> v)
+    {
+        if (v.Count == 0) return double.NaN;
+        var s = v.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
+
+/// <summary>Image comparison measures over a mask.</summary>
+public static class ImageMetrics
+{
+    /// <summary>PSNR in dB of two 8-bit BGR images over the mask's pixels (all channels); +∞ when identical there.</summary>
+    public static double Psnr(Mat a, Mat b, Mat mask)
+    {
+        using var fa = new Mat();
+        using var fb = new Mat();
+        a.ConvertTo(fa, MatType.CV_32FC3);
+        b.ConvertTo(fb, MatType.CV_32FC3);
+        using var d = new Mat();
+        Cv2.Subtract(fa, fb, d);
+        using var sq = new Mat();
+        Cv2.Multiply(d, d, sq);
+        int n = Cv2.CountNonZero(mask);
+        if (n == 0) return double.PositiveInfinity;
+        using (var inv = InvertMask(mask)) sq.SetTo(Scalar.All(0), inv);
+        var s = Cv2.Sum(sq);
+        double mse = (s.Val0 + s.Val1 + s.Val2) / (3.0 * n);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
+    }
+
+    /// <summary>Mean SSIM (Wang et al. 2004, 11×11 Gaussian window σ = 1.5, on 8-bit gray) over the mask's pixels.</summary>
+    public static double Ssim(Mat a, Mat b, Mat mask)
+    {
+        if (Cv2.CountNonZero(mask) == 0) return 1;
+        var box = MaskOps.Pad(Cv2.BoundingRect(mask), 6, a.Size());
+        using var ra = new Mat(a, box);
+        using var rb = new Mat(b, box);
+        using var rm = new Mat(mask, box);
+        using var ga = Gray32(ra);
+        using var gb = Gray32(rb);
+        const double c1 = 6.5025, c2 = 58.5225;
+        var win = new Size(11, 11);
+        using var mu1 = new Mat(); using var mu2 = new Mat();
+        Cv2.GaussianBlur(ga, mu1, win, 1.5); Cv2.GaussianBlur(gb, mu2, win, 1.5);
+        using var mu1Sq = mu1.Mul(mu1).ToMat(); using var mu2Sq = mu2.Mul(mu2).ToMat(); using var mu12 = mu1.Mul(mu2).ToMat();
+        using var s1 = new Mat(); using var s2 = new Mat(); using var s12 = new Mat();
+        using (var t = ga.Mul(ga).ToMat()) Cv2.GaussianBlur(t, s1, win, 1.5);
+        using (var t = gb.Mul(gb).ToMat()) Cv2.GaussianBlur(t, s2, win, 1.5);
+        using (var t = ga.Mul(gb).ToMat()) Cv2.GaussianBlur(t, s12, win, 1.5);
+        double sum = 0; int n = 0;
+        for (int y = 0; y < box.Height; y++)
+            for (int x = 0; x < box.Width; x++)
+            {
+                if (rm.At<byte>(y, x) == 0) continue;
+                double m1 = mu1.At<float>(y, x), m2 = mu2.At<float>(y, x);
+                double v1 = s1.At<float>(y, x) - m1 * m1, v2 = s2.At<float>(y, x) - m2 * m2, cv = s12.At<float>(y, x) - m1 * m2;
+                sum += (2 * m1 * m2 + c1) * (2 * cv + c2) / ((m1 * m1 + m2 * m2 + c1) * (v1 + v2 + c2));
+                n++;
+            }
+        return sum / n;
+    }
+
+    private static Mat Gray32(Mat bgr)
+    {
+        using var g = new Mat();
+        Cv2.CvtColor(bgr, g, ColorConversionCodes.BGR2GRAY);
+        var f = new Mat();
+        g.ConvertTo(f, MatType.CV_32F);
+        return f;
+    }
+
+    private static Mat InvertMask(Mat mask)
+    {
+        var inv = new Mat();
+        Cv2.Compare(mask, 0, inv, CmpTypes.EQ);
+        return inv;
+    }
+}
+
+/// <summary>Loads benchmark photos: COCO-format sets (with their annotated objects) and plain photo files.</summary>
+public static class BenchPhotos
+{
+    /// <summary>Every image of the set, 8-bit BGR, with the union of its annotations' masks; at most
+    /// <paramref name="limit"/> images.</summary>
+    public static IEnumerable<(InpaintPhoto Photo, CocoDataset Set, CocoImage Image)> FromCoco(string instances, string imagesDir, int limit = int.MaxValue)
+    {
+        var coco = CocoDataset.Load(instances);
+        foreach (var img in coco.Images.Take(limit))
+        {
+            using var loaded = Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir));
+            var union = new Mat(loaded.Height, loaded.Width, MatType.CV_8UC1, Scalar.All(0));
+            foreach (var a in coco.AnnotationsOf(img.Id))
+            {
+                using var m = CocoMasks.ToMask(a, loaded.Width, loaded.Height);
+                Cv2.BitwiseOr(union, m, union);
+            }
+            yield return (new InpaintPhoto(img.FileName, loaded.Bgr.Clone(), union), coco, img);
+        }
+    }
+
+    /// <summary>A photo file without annotations (its object mask is empty).</summary>
+    public static InpaintPhoto FromFile(string path)
+    {
+        using var loaded = Imaging.ImageCodec.Load(path);
+        return new InpaintPhoto(Path.GetFileName(path), loaded.Bgr.Clone(), new Mat(loaded.Height, loaded.Width, MatType.CV_8UC1, Scalar.All(0)));
+    }
+}
