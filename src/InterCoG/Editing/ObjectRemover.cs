@@ -60,7 +60,7 @@ public sealed record RemoveOptions
 public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
 
 /// <summary>Removes the object under a mask: grows the mask, then fills the hole on a ROI around it, by default with
-Telea (the winner of bench/INPAINT.md; <see cref="RemoveMethod"/> picks the exemplar fill or xphoto). The Telea path (A. Telea, "An image inpainting technique based
+/// Telea (the winner of bench/INPAINT.md; <see cref="RemoveMethod"/> picks the exemplar fill or xphoto). The Telea path (A. Telea, "An image inpainting technique based
 /// on the fast marching method", 2004) fills large holes at a reduced scale, upsamples, re-inpaints their rim at full
 /// resolution and adds fine texture mirrored from across the hole edge.</summary>
 public sealed class ObjectRemover(RemoveOptions? options = null)
