@@ -34,10 +34,31 @@ public static class BenchEditCommand
             int lim = pr.GetValue(limit);
             if (pr.GetValue(compare))
                 return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json));
+            var backend = new ClassicEditBackend();
+            var ops = pr.GetValue(operations) is { } list
+                ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : [.. ClassicEditBackend.All];
+            var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default));
+            var sets = inst.Zip(dirs).ToList();
+            var scores = EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim }, new Progress<string>(ctx.Err.WriteLine));
+            ctx.Out.WriteLine("| operation | edits | changed outside band | worst PSNR outside band | worst PSNR outside mask | mean SSIM outside mask | median ms | verify |");
+            ctx.Out.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (var s in scores)
+                ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {s.Operation} | {s.Edits} | {s.ChangedOutsideBand} | {EditBench.Db(s.PsnrOutsideBand)} | {EditBench.Db(s.PsnrOutsideMask)} | {s.SsimOutsideMask:0.0000} | {s.MedianMs:0.0} | {EditBench.VerifyText(s)} |"));
+            if (pr.GetValue(json) is { } j)
+                File.WriteAllText(j, JsonSerializer.Serialize(new { sets = sets.Select(t => new { instances = t.First, images = t.Second }), operations = scores }, JsonNumbers));
+            if (pr.GetValue(html) is { } h) File.WriteAllText(h, EditBench.Html(scores, "intercog bench edit"));
             return 0;
         });
         return cmd;
     }
+
+    /// <summary>The trace's JSON options, writing ∞ and NaN as strings.</summary>
+    private static readonly JsonSerializerOptions JsonNumbers = new(ChainTrace.JsonOptions)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static int CompareInpaint(CliContext ctx, string[] inst, string[] dirs, string[] extra, int limit, string? samplesDir, string? jsonOut)
     {

@@ -268,3 +268,146 @@ public static class BenchPhotos
         return new InpaintPhoto(Path.GetFileName(path), loaded.Bgr.Clone(), new Mat(loaded.Height, loaded.Width, MatType.CV_8UC1, Scalar.All(0)));
     }
 }
+
+/// <summary>Settings of <see cref="EditBench"/>.</summary>
+public sealed record EditBenchOptions
+{
+    /// <summary>Feather band of the compositor, in pixels (the engine's default).</summary>
+    public int FeatherPx { get; init; } = 8;
+    /// <summary>Most objects per data set (0: all).</summary>
+    public int Limit { get; init; }
+    /// <summary>Objects smaller than this many mask pixels are skipped.</summary>
+    public int MinMaskPx { get; init; } = 100;
+    /// <summary>Arguments each operation gets (recolor needs a colour).</summary>
+    public IReadOnlyDictionary<string, Dictionary<string, string>> Arguments { get; init; } =
+        new Dictionary<string, Dictionary<string, string>> { [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" } };
+}
+
+/// <summary>Per-operation result of <see cref="EditBench"/>. PSNR (worst edit, dB) and SSIM (mean) compare output and
+/// input outside the target mask (the feather band and a removal's grown hole included, so finite where the edit
+/// reaches past the mask); PsnrOutsideBand (worst edit) is over the pixels farther than the band from the edited
+/// region (∞ when bit-identical). MedianMs: backend edit plus compositing. Verify: objects checked (for remove, only those the detector
+/// found before the edit), passed; null when the Verify stage has no check for the operation.</summary>
+public sealed record EditOperationScore(string Operation, int Edits, long ChangedOutsideBand, double PsnrOutsideBand,
+    double PsnrOutsideMask, double SsimOutsideMask, double MedianMs, int? VerifyChecked, int? VerifyPassed);
+
+/// <summary>Applies each operation to each annotated object with its ground-truth mask, composites like the engine,
+/// and measures what changed outside the object, the verify pass rate and the time per edit.</summary>
+public static class EditBench
+{
+    /// <summary>Runs <paramref name="operations"/> over every annotation of the sets (instances JSON, images folder);
+    /// <paramref name="verifier"/> may be null (verify then not run).</summary>
+    public static IReadOnlyList<EditOperationScore> Run(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
+        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null)
+    {
+        var o = options ?? new EditBenchOptions();
+        foreach (var op in operations)
+            if (!backend.Supports(op)) throw new InputException($"bench edit: the {backend.Name} backend cannot '{op}'");
+        var acc = operations.ToDictionary(op => op, _ => new Acc());
+        foreach (var (instances, imagesDir) in sets)
+        {
+            var coco = CocoDataset.Load(instances);
+            int done = 0;
+            foreach (var img in coco.Images)
+            {
+                if (o.Limit > 0 && done >= o.Limit) break;
+                using var input = Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir));
+                foreach (var ann in coco.AnnotationsOf(img.Id))
+                {
+                    if (o.Limit > 0 && done >= o.Limit) break;
+                    if (ann.IsCrowd) continue;
+                    using var mask = CocoMasks.ToMask(ann, input.Width, input.Height);
+                    if (Cv2.CountNonZero(mask) < o.MinMaskPx) continue;
+                    done++;
+                    string label = coco.Category(ann.CategoryId).Name;
+                    var probs = new float[Perception.CocoClasses.Names.Length];
+                    int ci = Perception.CocoClasses.IndexOf(label);
+                    if (ci >= 0) probs[ci] = 1;
+                    var target = new Perception.SceneEntity(ann.Id, label, 1f, ann.Box, probs, "", 0);
+                    bool? detectedBefore = null;
+                    foreach (var op in operations)
+                    {
+                        var args = o.Arguments.TryGetValue(op, out var a) ? new Dictionary<string, string>(a) : [];
+                        var request = new Reasoning.EditRequest(op, args, new Reasoning.ReferringExpression { Category = label });
+                        var sw = System.Diagnostics.Stopwatch.StartNew();
+                        using var r = backend.Apply(new Editing.EditContext(input.Bgr, mask, request, target));
+                        using var composite = Editing.Compositor.Composite(input, r.Edited, r.Region, o.FeatherPx);
+                        sw.Stop();
+                        using var out8 = Imaging.ImageCodec.ToBgr8(composite);
+                        var s = acc[op];
+                        s.Ms.Add(sw.Elapsed.TotalMilliseconds);
+                        s.Changed += Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
+                        using var outsideMask = new Mat();
+                        Cv2.Compare(mask, 0, outsideMask, CmpTypes.EQ);
+                        using var band = OutsideBand(r.Region, o.FeatherPx);
+                        s.PsnrBand.Add(ImageMetrics.Psnr(input.Bgr, out8, band));
+                        s.Psnr.Add(ImageMetrics.Psnr(input.Bgr, out8, outsideMask));
+                        s.Ssim.Add(ImageMetrics.Ssim(input.Bgr, out8, outsideMask));
+                        if (verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove)
+                        {
+                            if (op == Reasoning.Operations.Remove)
+                            {
+                                // Removal only counts where the detector saw the object before the edit.
+                                detectedBefore ??= !verifier.Verify(input.Bgr, input.Bgr, r.Region, request, target, mask, o.FeatherPx).Ok;
+                                if (detectedBefore != true) continue;
+                            }
+                            var step = verifier.Verify(input.Bgr, out8, r.Region, request, target, mask, o.FeatherPx);
+                            s.Checked++;
+                            if (step.Ok == true) s.Passed++;
+                        }
+                    }
+                    log?.Report($"{Path.GetFileName(img.FileName)} #{ann.Id} {label}: done");
+                }
+            }
+        }
+        bool verifies(string op) => verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove;
+        return operations.Select(op =>
+        {
+            var s = acc[op];
+            return new EditOperationScore(op, s.Ms.Count, s.Changed, s.PsnrBand.Count == 0 ? double.NaN : s.PsnrBand.Min(),
+                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), InpaintBench.Mean(s.Ssim), InpaintBench.Median(s.Ms),
+                verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
+        }).ToList();
+    }
+
+    /// <summary>Pixels farther than <paramref name="featherPx"/> from the region (CV_8UC1, 255 there).</summary>
+    private static Mat OutsideBand(Mat region, int featherPx)
+    {
+        using var grown = Editing.MaskOps.Dilate(region, featherPx);
+        var outside = new Mat();
+        Cv2.Compare(grown, 0, outside, CmpTypes.EQ);
+        return outside;
+    }
+
+    /// <summary>An HTML page with one row per operation.</summary>
+    public static string Html(IReadOnlyList<EditOperationScore> scores, string title)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<!doctype html><meta charset=\"utf-8\"><title>").Append(System.Net.WebUtility.HtmlEncode(title)).Append("</title>");
+        sb.Append("<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:right}th{background:#eee}</style>");
+        sb.Append("<h1>").Append(System.Net.WebUtility.HtmlEncode(title)).Append("</h1><table><tr><th>operation</th><th>edits</th><th>changed outside band</th><th>PSNR outside band</th><th>PSNR outside mask</th><th>SSIM outside mask</th><th>median ms</th><th>verify</th></tr>");
+        foreach (var s in scores)
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"<tr><td>{s.Operation}</td><td>{s.Edits}</td><td>{s.ChangedOutsideBand}</td><td>{Db(s.PsnrOutsideBand)}</td><td>{Db(s.PsnrOutsideMask)}</td><td>{s.SsimOutsideMask:0.0000}</td><td>{s.MedianMs:0.0}</td><td>{VerifyText(s)}</td></tr>");
+        return sb.Append("</table>").ToString();
+    }
+
+    /// <summary>"passed/checked (rate)" or "n/a".</summary>
+    public static string VerifyText(EditOperationScore s) =>
+        s.VerifyChecked is int c && s.VerifyPassed is int p
+            ? (c == 0 ? "0/0" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p}/{c} ({100.0 * p / c:0}%)"))
+            : "n/a";
+
+    /// <summary>A PSNR in dB, "∞" for identical.</summary>
+    public static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class Acc
+    {
+        public List<double> Ms { get; } = [];
+        public List<double> Psnr { get; } = [];
+        public List<double> PsnrBand { get; } = [];
+        public List<double> Ssim { get; } = [];
+        public long Changed { get; set; }
+        public int Checked { get; set; }
+        public int Passed { get; set; }
+    }
+}
