@@ -23,7 +23,7 @@ public static class BenchEditCommand
         var limit = new Option<int>("--limit") { Description = "Most objects per data set (0: all).", DefaultValueFactory = _ => 0 };
         var compare = new Option<bool>("--compare-inpaint") { Description = "Compare removal fills on background patches.", Hidden = true };
         var photos = new Option<string[]>("--photos") { Description = "Extra photos for --compare-inpaint.", Hidden = true, AllowMultipleArgumentsPerToken = true };
-        var samples = new Option<string?>("--samples") { Description = "Folder for --compare-inpaint sample strips.", Hidden = true };
+        var samples = new Option<string?>("--samples") { Description = "Folder for before/after sample strips.", Hidden = true };
         var cmd = new Command("edit", "Apply operations to annotated objects with their true masks: changes outside the band, PSNR/SSIM outside the mask, verify rate, time.")
             { instances, images, operations, json, html, limit, compare, photos, samples };
         cmd.SetAction(pr =>
@@ -33,14 +33,14 @@ public static class BenchEditCommand
             if (inst.Length != dirs.Length) throw new InputException($"--instances given {inst.Length} times but --images {dirs.Length} times");
             int lim = pr.GetValue(limit);
             if (pr.GetValue(compare))
-                return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json));
+                return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json), pr.GetValue(operations));
             var backend = new ClassicEditBackend();
             var ops = pr.GetValue(operations) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [.. ClassicEditBackend.All];
             var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default));
             var sets = inst.Zip(dirs).ToList();
-            var scores = EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim }, new Progress<string>(ctx.Err.WriteLine));
+            var scores = EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples) }, new Progress<string>(ctx.Err.WriteLine));
             ctx.Out.WriteLine("| operation | edits | changed outside band | worst PSNR outside band | worst PSNR outside mask | mean SSIM outside mask | median ms | verify |");
             ctx.Out.WriteLine("|---|---|---|---|---|---|---|---|");
             foreach (var s in scores)
@@ -60,7 +60,7 @@ public static class BenchEditCommand
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    private static int CompareInpaint(CliContext ctx, string[] inst, string[] dirs, string[] extra, int limit, string? samplesDir, string? jsonOut)
+    private static int CompareInpaint(CliContext ctx, string[] inst, string[] dirs, string[] extra, int limit, string? samplesDir, string? jsonOut, string? methodList)
     {
         var photos = new List<InpaintPhoto>();
         var shapes = new List<Mat>();
@@ -71,7 +71,10 @@ public static class BenchEditCommand
                 foreach (var a in set.AnnotationsOf(img.Id)) shapes.Add(CocoMasks.ToMask(a, img.Width, img.Height));
             }
         photos.AddRange(extra.Select(BenchPhotos.FromFile));
-        RemoveMethod[] methods = [RemoveMethod.Patch, RemoveMethod.Telea, RemoveMethod.ShiftMap, RemoveMethod.FsrFast];
+        RemoveMethod[] methods = methodList is null
+            ? [RemoveMethod.Patch, RemoveMethod.Telea, RemoveMethod.ShiftMap, RemoveMethod.FsrFast]
+            : [.. methodList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(m => Enum.TryParse<RemoveMethod>(m, true, out var v) ? v : throw new InputException($"unknown fill method '{m}'"))];
         var scores = InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, new Progress<string>(ctx.Err.WriteLine));
         foreach (var s in scores)
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,

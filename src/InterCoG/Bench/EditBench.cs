@@ -278,6 +278,11 @@ public sealed record EditBenchOptions
     public int Limit { get; init; }
     /// <summary>Objects smaller than this many mask pixels are skipped.</summary>
     public int MinMaskPx { get; init; } = 100;
+    /// <summary>When set, before | after crops (object box padded by 40 px) of the first <see cref="SampleObjects"/>
+    /// objects per set are written here as PNG, one per operation.</summary>
+    public string? SamplesDir { get; init; }
+    /// <summary>Objects per set written to <see cref="SamplesDir"/>.</summary>
+    public int SampleObjects { get; init; } = 3;
     /// <summary>Arguments each operation gets (recolor needs a colour).</summary>
     public IReadOnlyDictionary<string, Dictionary<string, string>> Arguments { get; init; } =
         new Dictionary<string, Dictionary<string, string>> { [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" } };
@@ -334,6 +339,7 @@ public static class EditBench
                         using var composite = Editing.Compositor.Composite(input, r.Edited, r.Region, o.FeatherPx);
                         sw.Stop();
                         using var out8 = Imaging.ImageCodec.ToBgr8(composite);
+                        if (o.SamplesDir is not null && done <= o.SampleObjects) WriteSample(o.SamplesDir, input.Bgr, r.Bgra ?? out8, mask, $"{op}_{ann.Id}");
                         var s = acc[op];
                         s.Ms.Add(sw.Elapsed.TotalMilliseconds);
                         s.Changed += Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
@@ -368,6 +374,33 @@ public static class EditBench
                 s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), InpaintBench.Mean(s.Ssim), InpaintBench.Median(s.Ms),
                 verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
         }).ToList();
+    }
+
+    private static void WriteSample(string dir, Mat before, Mat after, Mat mask, string name)
+    {
+        Directory.CreateDirectory(dir);
+        var box = Editing.MaskOps.Pad(Cv2.BoundingRect(mask), 40, before.Size());
+        using var a = new Mat(before, box);
+        using var b0 = new Mat(after, box);
+        using var b = new Mat();
+        if (b0.Channels() == 4)
+        {
+            // Transparent pixels shown as a grey checkerboard.
+            using var board = new Mat(b0.Size(), MatType.CV_8UC3, Scalar.All(200));
+            int rows = board.Rows, cols = board.Cols;
+            for (int y = 0; y < rows; y += 16)
+                for (int x = (y / 16 % 2) * 16; x < cols; x += 32)
+                    using (var cell = new Mat(board, new Rect(x, y, Math.Min(16, cols - x), Math.Min(16, rows - y)))) cell.SetTo(Scalar.All(150));
+            using var alpha = b0.ExtractChannel(3);
+            using var bgr = new Mat();
+            Cv2.CvtColor(b0, bgr, ColorConversionCodes.BGRA2BGR);
+            board.CopyTo(b);
+            bgr.CopyTo(b, alpha);
+        }
+        else b0.CopyTo(b);
+        using var strip = new Mat();
+        Cv2.HConcat([a, b], strip);
+        Cv2.ImWrite(Path.Combine(dir, name + ".png"), strip);
     }
 
     /// <summary>Pixels farther than <paramref name="featherPx"/> from the region (CV_8UC1, 255 there).</summary>

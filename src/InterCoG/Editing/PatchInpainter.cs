@@ -9,7 +9,7 @@ public sealed record PatchFillOptions
     public int PatchRadiusPx { get; init; } = 4;
 
     /// <summary>The pyramid is halved until the hole's bounding box has no side longer than this, in pixels.</summary>
-    public int CoarsestMaxSidePx { get; init; } = 40;
+    public int CoarsestMaxSidePx { get; init; } = 120;
 
     /// <summary>Most pyramid levels below full resolution.</summary>
     public int MaxLevels { get; init; } = 6;
@@ -19,6 +19,14 @@ public sealed record PatchFillOptions
 
     /// <summary>At finer levels, candidate offsets are the doubled coarse offset ± this many pixels.</summary>
     public int RefineRadiusPx { get; init; } = 2;
+
+    /// <summary>Added to the data term (0–1) before it multiplies the confidence: small values follow edges
+    /// aggressively (Criminisi's original order), larger ones fill more evenly from the rim inwards.</summary>
+    public double DataTermFloor { get; init; } = 0.3;
+
+    /// <summary>Cost of a source's distance from its target, in squared 8-bit levels (summed over B, G, R) per patch
+    /// pixel per pixel of offset: near sources win ties, far unlike objects lose.</summary>
+    public double DistancePenalty { get; init; } = 8;
 
     /// <summary>Weight of the upsampled coarse guess, relative to known pixels, in a finer level's patch distance.</summary>
     public double GuessWeight { get; init; } = 0.5;
@@ -93,6 +101,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
         private float[]? _guess;
         private readonly float[] _prio;
         private readonly Rect _holeBox;
+        private readonly double _penalty;
 
         public int Width => _w;
         public int Height => _h;
@@ -100,6 +109,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
         public Level(Mat bgr, Mat hole, PatchFillOptions o)
         {
             _w = bgr.Cols; _h = bgr.Rows; _r = o.PatchRadiusPx; _o = o;
+            _penalty = 16.0 * o.DistancePenalty * (2 * _r + 1) * (2 * _r + 1);
             int n = _w * _h;
             _img = new byte[n * 3];
             using (var cont = bgr.IsContinuous() ? bgr.Clone() : bgr.Clone()) System.Runtime.InteropServices.Marshal.Copy(cont.Data, _img, 0, n * 3);
@@ -258,7 +268,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
                     if (mag > gm) { gm = mag; gx = ax; gy = ay; }
                 }
             float data = nn > 0 ? MathF.Abs(-gy * nx + gx * ny) / (nn * 255f) : 0f;
-            return Confidence(px, py) * (data + 0.001f);
+            return Confidence(px, py) * (data + (float)_o.DataTermFloor);
         }
 
         /// <summary>Offset (source − target) of the best source patch for the patch centred at (px, py).</summary>
@@ -269,7 +279,8 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
             {
                 int sx = px + ox, sy = py + oy;
                 if ((uint)sx >= (uint)_w || (uint)sy >= (uint)_h || !_validSrc[sy * _w + sx]) return;
-                long d = Distance(px, py, sx, sy, best);
+                long d = _penalty == 0 ? 0 : (long)(_penalty * Math.Sqrt((double)ox * ox + (double)oy * oy));
+                if (d < best) d += Distance(px, py, sx, sy, best - d);
                 if (d < best) { best = d; bx = ox; by = oy; found = true; }
             }
             if (coarser is not null)
