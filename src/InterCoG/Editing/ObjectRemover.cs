@@ -20,8 +20,9 @@ public enum RemoveMethod
 /// <summary>Removal settings.</summary>
 public sealed record RemoveOptions
 {
-    /// <summary>Fill method; the default won the comparison in bench/INPAINT.md.</summary>
-    public RemoveMethod Method { get; init; } = RemoveMethod.Patch;
+    /// <summary>Fill method. Telea by default: the exemplar fill scores better on background patches but pastes
+    /// pieces of neighbouring objects into real removals (bench/INPAINT.md).</summary>
+    public RemoveMethod Method { get; init; } = RemoveMethod.Telea;
 
     /// <summary>Exemplar fill settings (used when <see cref="Method"/> is <see cref="RemoveMethod.Patch"/>).</summary>
     public PatchFillOptions Patch { get; init; } = new();
@@ -60,8 +61,8 @@ public sealed record RemoveOptions
 public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
 
 /// <summary>Removes the object under a mask: grows the mask, then fills the hole on a ROI around it, by default with
-/// the exemplar fill of <see cref="PatchInpainter"/> (the winner of bench/INPAINT.md; <see cref="RemoveMethod"/> picks
-/// Telea or xphoto instead). The Telea path (A. Telea, "An image inpainting technique based
+/// Telea (see <see cref="RemoveOptions.Method"/>; <see cref="RemoveMethod"/> picks the exemplar fill of
+/// <see cref="PatchInpainter"/> or xphoto instead). The Telea path (A. Telea, "An image inpainting technique based
 /// on the fast marching method", 2004) fills large holes at a reduced scale, upsamples, re-inpaints their rim at full
 /// resolution and adds fine texture mirrored from across the hole edge.</summary>
 public sealed class ObjectRemover(RemoveOptions? options = null)

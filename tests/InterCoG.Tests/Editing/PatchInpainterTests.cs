@@ -51,13 +51,12 @@ public class PatchInpainterTests
     }
 
     [Fact]
-    public void Default_removal_uses_the_exemplar_fill()
+    public void Removal_with_the_patch_method_uses_the_exemplar_fill()
     {
-        Assert.Equal(RemoveMethod.Patch, new RemoveOptions().Method);
         using var dog = Dog();
         using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
-        var patch = new ObjectRemover().Remove(dog.Bgr, mask);
-        var telea = new ObjectRemover(new RemoveOptions { Method = RemoveMethod.Telea }).Remove(dog.Bgr, mask);
+        var patch = new ObjectRemover(new RemoveOptions { Method = RemoveMethod.Patch }).Remove(dog.Bgr, mask);
+        var telea = new ObjectRemover().Remove(dog.Bgr, mask);
         using (patch.Edited) using (patch.Hole) using (telea.Edited) using (telea.Hole)
         {
             Assert.Equal(0, InterCoG.Verify.Verifier.ChangedOutsideBand(dog.Bgr, patch.Edited, patch.Hole, 0));
