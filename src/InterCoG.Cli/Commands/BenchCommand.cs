@@ -12,10 +12,11 @@ public static class BenchCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var bench = new Command("bench", "Benchmarks: stage timings, detection recall.");
+        var bench = new Command("bench", "Benchmarks: stage timings, detection recall, grounding accuracy, edits.");
         bench.Subcommands.Add(Chain(ctx));
         bench.Subcommands.Add(Detect(ctx));
         bench.Subcommands.Add(BenchGroundingCommand.Build(ctx));
+        bench.Subcommands.Add(BenchEditCommand.Build(ctx));
         return bench;
     }
 

@@ -169,8 +169,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         sw.Restart();
         using (var edit = backend.Apply(new EditContext(image.Bgr, mask, request, target)))
         {
-            run.Output = Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
-            run.OutputBgr = ImageCodec.ToBgr8(run.Output);
+            // a cut-out is its own picture (the object on transparency), not a composite over the input
+            run.Output = edit.Bgra is { } cut ? cut.Clone() : Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
+            run.OutputBgr = edit.Bgra is null ? ImageCodec.ToBgr8(run.Output) : edit.Edited.Clone();
             run.Region = edit.Region.Clone();
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using InterCoG.Reasoning;
+using OpenCvSharp;
 
 namespace InterCoG.Editing;
 
@@ -10,23 +11,43 @@ public sealed record ClassicEditOptions
     public RecolorOptions Recolor { get; init; } = new();
     /// <summary>Removal settings.</summary>
     public RemoveOptions Remove { get; init; } = new();
+    /// <summary>Blur, pixelate, tone, flip and outline settings.</summary>
+    public EffectOptions Effects { get; init; } = new();
 }
 
-/// <summary>Non-generative edits with OpenCV: "recolor" (CIELAB hue/chroma swap keeping shading) and "remove"
-/// (dilated mask filled by Telea inpainting). Deterministic: same input, same bytes.</summary>
+/// <summary>Non-generative edits with OpenCV, all at full resolution inside the target mask. Deterministic.
+/// Operations and their <see cref="EditRequest.Arguments"/> (defaults in brackets):
+/// recolor: "color" (name or #rrggbb, required) — CIELAB hue/chroma swap keeping shading;
+/// remove: — dilated mask filled (<see cref="RemoveOptions.Method"/>);
+/// blur: "strength" [1] multiplies σ = max(4 px, 0.06·√area); pixelate: "block" [max(6, 0.1·√area)] px;
+/// brighten / darken: "amount" [15] CIELAB L units up / down, a and b kept;
+/// saturate: "amount" [1.6] chroma factor; desaturate: "amount" [0] chroma kept (0 = grayscale);
+/// flip: "axis" [horizontal] or vertical — mirrored inside the mask's box, the uncovered part filled as remove;
+/// cutout: — <see cref="EditResult.Bgra"/> holds the object with alpha = mask;
+/// outline: "color" [red], "width" [max(2, 0.004·diagonal)] px — the mask's contour drawn centred on its edge.</summary>
 public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEditBackend
 {
+    private static readonly string[] SupportedOperations =
+    [
+        Operations.Recolor, Operations.Remove, Operations.Blur, Operations.Pixelate, Operations.Brighten, Operations.Darken,
+        Operations.Saturate, Operations.Desaturate, Operations.Flip, Operations.Cutout, Operations.Outline,
+    ];
+
     private readonly Recolorer _recolorer = new((options ?? new()).Recolor);
     private readonly ObjectRemover _remover = new((options ?? new()).Remove);
+    private readonly EffectOptions _fx = (options ?? new()).Effects;
 
     /// <summary>"classic".</summary>
     public string Name => "classic";
 
-    /// <summary>True for "recolor" and "remove".</summary>
-    public bool Supports(string operation) => operation is Operations.Recolor or Operations.Remove;
+    /// <summary>Operation names this backend applies, in documentation order.</summary>
+    public static IReadOnlyList<string> All => SupportedOperations;
 
-    /// <summary>Runs the request's operation on <see cref="EditContext.Bgr"/> inside <see cref="EditContext.Mask"/>.
-    /// Recolor reads Arguments["color"] (name or #rrggbb).</summary>
+    /// <summary>True for the operations listed on the class.</summary>
+    public bool Supports(string operation) => SupportedOperations.Contains(operation);
+
+    /// <summary>Runs the request's operation on <see cref="EditContext.Bgr"/> inside <see cref="EditContext.Mask"/>
+    /// (arguments as listed on the class).</summary>
     public EditResult Apply(EditContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -34,9 +55,107 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         {
             Operations.Recolor => Recolor(context),
             Operations.Remove => Remove(context),
-            _ => throw new InputException($"the {Name} edit backend cannot '{context.Request.Operation}' (it supports: recolor, remove)"),
+            Operations.Blur => Blur(context),
+            Operations.Pixelate => Pixelate(context),
+            Operations.Brighten or Operations.Darken => Lightness(context),
+            Operations.Saturate or Operations.Desaturate => Chroma(context),
+            Operations.Flip => Flip(context),
+            Operations.Cutout => Cutout(context),
+            Operations.Outline => Outline(context),
+            _ => throw new InputException($"the {Name} edit backend cannot '{context.Request.Operation}' (it supports: {string.Join(", ", SupportedOperations)})"),
         };
     }
+
+    private static void CheckMask(EditContext c)
+    {
+        Recolorer.CheckImage(c.Bgr);
+        MaskOps.CheckMask(c.Mask, c.Bgr.Size());
+        if (Cv2.CountNonZero(c.Mask) == 0) throw new InputException($"{c.Request.Operation}: the target mask is empty");
+    }
+
+    private EditResult Blur(EditContext c)
+    {
+        CheckMask(c);
+        double strength = RegionEffects.Number(c.Request.Arguments, "strength", 1);
+        if (strength <= 0) throw new InputException("blur: 'strength' must be positive");
+        var (edited, sigma) = RegionEffects.Blur(c.Bgr, c.Mask, _fx, strength);
+        return new EditResult(edited, c.Mask.Clone(), Inv($"Blurred the {c.Target.Label} (Gaussian σ {sigma:0.#} px).")) { Data = new() { ["sigma_px"] = Round(sigma) } };
+    }
+
+    private EditResult Pixelate(EditContext c)
+    {
+        CheckMask(c);
+        int block = (int)Math.Round(RegionEffects.Number(c.Request.Arguments, "block", RegionEffects.BlockSize(c.Mask, _fx)));
+        if (block < 2) throw new InputException("pixelate: 'block' must be at least 2 px");
+        var edited = RegionEffects.Pixelate(c.Bgr, c.Mask, block);
+        return new EditResult(edited, c.Mask.Clone(), Inv($"Pixelated the {c.Target.Label} ({block} px blocks).")) { Data = new() { ["block_px"] = block } };
+    }
+
+    private EditResult Lightness(EditContext c)
+    {
+        CheckMask(c);
+        double amount = Math.Abs(RegionEffects.Number(c.Request.Arguments, "amount", _fx.LightnessAmount));
+        double delta = c.Request.Operation == Operations.Darken ? -amount : amount;
+        var edited = RegionEffects.Tone(c.Bgr, c.Mask, delta, 1);
+        string verb = delta >= 0 ? "Brightened" : "Darkened";
+        return new EditResult(edited, c.Mask.Clone(), Inv($"{verb} the {c.Target.Label} by {Math.Abs(delta):0.#} L (CIELAB), chroma kept.")) { Data = new() { ["delta_L"] = Round(delta) } };
+    }
+
+    private EditResult Chroma(EditContext c)
+    {
+        CheckMask(c);
+        bool up = c.Request.Operation == Operations.Saturate;
+        double factor = RegionEffects.Number(c.Request.Arguments, "amount", up ? _fx.SaturateFactor : 0);
+        if (factor < 0 || (up && factor < 1) || (!up && factor > 1))
+            throw new InputException($"{c.Request.Operation}: 'amount' must be {(up ? "≥ 1" : "between 0 and 1")}, got {factor.ToString(CultureInfo.InvariantCulture)}");
+        var edited = RegionEffects.Tone(c.Bgr, c.Mask, 0, factor);
+        string text = factor == 0 ? $"Made the {c.Target.Label} grayscale." : Inv($"{(up ? "Saturated" : "Desaturated")} the {c.Target.Label} (chroma ×{factor:0.##}).");
+        return new EditResult(edited, c.Mask.Clone(), text) { Data = new() { ["chroma_factor"] = Round(factor) } };
+    }
+
+    private EditResult Flip(EditContext c)
+    {
+        CheckMask(c);
+        string axis = c.Request.Arguments.GetValueOrDefault("axis", "horizontal").Trim().ToLowerInvariant();
+        bool vertical = axis switch
+        {
+            "horizontal" or "h" or "x" or "" => false,
+            "vertical" or "v" or "y" => true,
+            _ => throw new InputException($"flip: 'axis' must be horizontal or vertical, got '{axis}'"),
+        };
+        var removed = _remover.Remove(c.Bgr, c.Mask);
+        using var background = removed.Edited;
+        var (edited, flipped) = RegionEffects.Flip(c.Bgr, c.Mask, background, vertical);
+        using (flipped)
+        {
+            var region = removed.Hole;
+            Cv2.BitwiseOr(region, flipped, region);
+            return new EditResult(edited, region, $"Flipped the {c.Target.Label} {(vertical ? "upside down" : "left to right")} inside its box; the uncovered background was filled.")
+            { Data = new() { ["vertical"] = vertical ? 1 : 0, ["dilate_px"] = removed.DilateRadiusPx } };
+        }
+    }
+
+    private EditResult Cutout(EditContext c)
+    {
+        CheckMask(c);
+        var bgra = RegionEffects.Cutout(c.Bgr, c.Mask);
+        return new EditResult(c.Bgr.Clone(), c.Mask.Clone(), $"Cut out the {c.Target.Label}: a transparent PNG of the input's size, alpha = its mask.")
+        { Bgra = bgra, Data = new() { ["mask_px"] = MaskOps.Count(c.Mask) } };
+    }
+
+    private EditResult Outline(EditContext c)
+    {
+        CheckMask(c);
+        string colorName = c.Request.Arguments.GetValueOrDefault("color", "red");
+        var rgb = TargetColors.Resolve(colorName);
+        int width = (int)Math.Round(RegionEffects.Number(c.Request.Arguments, "width", RegionEffects.OutlineWidth(c.Bgr.Size(), _fx)));
+        if (width < 1) throw new InputException("outline: 'width' must be at least 1 px");
+        var (edited, drawn) = RegionEffects.Outline(c.Bgr, c.Mask, new Scalar(rgb.B, rgb.G, rgb.R), width);
+        Cv2.BitwiseOr(drawn, c.Mask, drawn);
+        return new EditResult(edited, drawn, Inv($"Outlined the {c.Target.Label} in {colorName} ({width} px).")) { Data = new() { ["width_px"] = width } };
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private EditResult Recolor(EditContext c)
     {

@@ -16,7 +16,12 @@ public sealed record EditResult(Mat Edited, Mat Region, string Text) : IDisposab
     /// <summary>Numbers the edit measured (e.g. target colour in Lab), by name.</summary>
     public Dictionary<string, double>? Data { get; init; }
 
-    public void Dispose() { Edited.Dispose(); Region.Dispose(); }
+    /// <summary>Set by "cutout": the object as a CV_8UC4 BGRA image of the input's size (alpha 255 on the mask, 0
+    /// elsewhere). The engine saves this instead of the composite, as PNG (the only output format with alpha);
+    /// <see cref="Edited"/> is then the unchanged input and <see cref="Region"/> the mask.</summary>
+    public Mat? Bgra { get; init; }
+
+    public void Dispose() { Edited.Dispose(); Region.Dispose(); Bgra?.Dispose(); }
 }
 
 /// <summary>Applies operations inside a mask. A generative inpainter or remote service plugs in here.</summary>

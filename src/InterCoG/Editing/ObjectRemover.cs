@@ -1,10 +1,32 @@
 using OpenCvSharp;
+using CvXPhoto = OpenCvSharp.XPhoto.CvXPhoto;
+using XPhotoInpaint = OpenCvSharp.XPhoto.InpaintTypes;
 
 namespace InterCoG.Editing;
+
+/// <summary>How a removal fills its hole.</summary>
+public enum RemoveMethod
+{
+    /// <summary>Exemplar-based fill on a pyramid (<see cref="PatchInpainter"/>): continues texture and straight edges.</summary>
+    Patch,
+    /// <summary>OpenCV's Telea inpainting plus mirrored fine texture: smooth, blurs holes wider than ~15 px.</summary>
+    Telea,
+    /// <summary>OpenCV contrib xphoto shift-map inpainting (He and Sun 2012), run in CIELab.</summary>
+    ShiftMap,
+    /// <summary>OpenCV contrib xphoto frequency-selective reconstruction, fast preset.</summary>
+    FsrFast,
+}
 
 /// <summary>Removal settings.</summary>
 public sealed record RemoveOptions
 {
+    /// <summary>Fill method. Telea by default: the exemplar fill scores better on background patches but pastes
+    /// pieces of neighbouring objects into real removals (bench/INPAINT.md).</summary>
+    public RemoveMethod Method { get; init; } = RemoveMethod.Telea;
+
+    /// <summary>Exemplar fill settings (used when <see cref="Method"/> is <see cref="RemoveMethod.Patch"/>).</summary>
+    public PatchFillOptions Patch { get; init; } = new();
+
     /// <summary>Fixed growth of the mask before filling, in pixels (covers the mask's edge error and halo).</summary>
     public int DilatePx { get; init; } = 4;
 
@@ -27,18 +49,22 @@ public sealed record RemoveOptions
     /// <summary>Context kept around the hole's box, in pixels at least.</summary>
     public int MinContextPx { get; init; } = 24;
 
-    /// <summary>Context as a fraction of the hole box's longer side.</summary>
+    /// <summary>Context as a fraction of the hole box's longer side (Telea and xphoto).</summary>
     public double ContextFraction { get; init; } = 0.25;
+
+    /// <summary>Context as a fraction of the hole box's longer side for the exemplar fill (its source band).</summary>
+    public double PatchContextFraction { get; init; } = 0.75;
 }
 
 /// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size), the mask growth in
 /// pixels and the scale the fill was computed at (1 = full resolution).</summary>
 public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
 
-/// <summary>Removes the object under a mask: grows the mask, then fills the hole with OpenCV's Telea inpainting
-/// (A. Telea, "An image inpainting technique based on the fast marching method", 2004) on a ROI around it.
-/// Large holes are filled at a reduced scale, upsampled, and their rim re-inpainted at full resolution; fine texture
-/// mirrored from across the hole edge is then added to the smooth fill.</summary>
+/// <summary>Removes the object under a mask: grows the mask, then fills the hole on a ROI around it, by default with
+/// Telea (see <see cref="RemoveOptions.Method"/>; <see cref="RemoveMethod"/> picks the exemplar fill of
+/// <see cref="PatchInpainter"/> or xphoto instead). The Telea path (A. Telea, "An image inpainting technique based
+/// on the fast marching method", 2004) fills large holes at a reduced scale, upsamples, re-inpaints their rim at full
+/// resolution and adds fine texture mirrored from across the hole edge.</summary>
 public sealed class ObjectRemover(RemoveOptions? options = null)
 {
     /// <summary>The settings in use.</summary>
@@ -56,7 +82,8 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         int radius = Options.DilatePx + (int)Math.Round(Options.DilateFraction * Math.Sqrt(area));
         var hole = MaskOps.Dilate(mask, radius);
         var holeBox = Cv2.BoundingRect(hole);
-        int context = Math.Max(Options.MinContextPx, (int)Math.Ceiling(Options.ContextFraction * Math.Max(holeBox.Width, holeBox.Height)));
+        double fraction = Options.Method == RemoveMethod.Patch ? Options.PatchContextFraction : Options.ContextFraction;
+        int context = Math.Max(Options.MinContextPx, (int)Math.Ceiling(fraction * Math.Max(holeBox.Width, holeBox.Height)));
         var roi = MaskOps.Pad(holeBox, context, bgr.Size());
 
         using var roiBgr = new Mat(bgr, roi);
@@ -64,6 +91,17 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         int holePx = Cv2.CountNonZero(roiHole);
         using var filled = new Mat();
         double scale = 1;
+        var edited = bgr.Clone();
+        if (Options.Method != RemoveMethod.Telea)
+        {
+            using var result = Options.Method switch
+            {
+                RemoveMethod.Patch => new PatchInpainter(Options.Patch).Fill(roiBgr, roiHole),
+                _ => XPhotoFill(roiBgr, roiHole, Options.Method),
+            };
+            using (var dst = new Mat(edited, roi)) result.CopyTo(dst, roiHole);
+            return new RemoveOutcome(edited, hole, radius, scale);
+        }
         if (holePx <= Options.MaxFullResHolePixels)
         {
             Cv2.Inpaint(roiBgr, roiHole, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
@@ -75,9 +113,30 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         }
 
         if (Options.TextureSigmaPx > 0) AddMirroredTexture(roiBgr, roiHole, filled);
-        var edited = bgr.Clone();
         using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHole);
         return new RemoveOutcome(edited, hole, radius, scale);
+    }
+
+    /// <summary>OpenCV contrib xphoto inpainting (mask there marks the known pixels); shift-map runs on CIELab.</summary>
+    private static Mat XPhotoFill(Mat roiBgr, Mat roiHole, RemoveMethod method)
+    {
+        using var known = new Mat();
+        Cv2.BitwiseNot(roiHole, known);
+        var dst = new Mat();
+        if (method == RemoveMethod.ShiftMap)
+        {
+            using var lab = new Mat();
+            Cv2.CvtColor(roiBgr, lab, ColorConversionCodes.BGR2Lab);
+            using var labOut = new Mat();
+            CvXPhoto.Inpaint(lab, known, labOut, XPhotoInpaint.SHIFTMAP);
+            Cv2.CvtColor(labOut, dst, ColorConversionCodes.Lab2BGR);
+        }
+        else
+        {
+            using var src = roiBgr.Clone();
+            CvXPhoto.Inpaint(src, known, dst, XPhotoInpaint.FSR_FAST);
+        }
+        return dst;
     }
 
     /// <summary>Inpaints at <paramref name="scale"/> (&lt; 1), upsamples into the hole, then re-inpaints a rim inside

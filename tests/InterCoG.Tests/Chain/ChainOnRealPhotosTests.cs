@@ -117,6 +117,23 @@ public sealed class ChainOnRealPhotosTests
     }
 
     [Fact]
+    public void Cut_out_writes_the_object_on_transparency_at_the_input_size()
+    {
+        string output = Path.Combine(_dir, "cut.png"), mask = Path.Combine(_dir, "cutmask.png");
+        var r = CliRunner.Run("edit", Horses, "cut out the horse on the right", "-o", output, "--mask-out", mask);
+        Assert.Equal(0, r.ExitCode);
+        using var cut = Cv2.ImRead(output, ImreadModes.Unchanged);
+        using var region = Cv2.ImRead(mask, ImreadModes.Grayscale);
+        Assert.Equal(MatType.CV_8UC4, cut.Type());
+        Assert.Equal(new Size(773, 512), cut.Size());
+        using var alpha = cut.ExtractChannel(3);
+        Assert.True(Cv2.CountNonZero(alpha) > 5000);
+        // nothing is opaque outside the edited region
+        alpha.SetTo(Scalar.All(0), region);
+        Assert.Equal(0, Cv2.CountNonZero(alpha));
+    }
+
+    [Fact]
     public void Remove_makes_the_detector_lose_the_horse()
     {
         string output = Path.Combine(_dir, "removed.png");

@@ -8,12 +8,14 @@ namespace InterCoG.Tests.Editing;
 public class ClassicEditBackendTests
 {
     [Fact]
-    public void Supports_recolor_and_remove_only()
+    public void Supports_the_classic_operations_only()
     {
         var b = new ClassicEditBackend();
         Assert.True(b.Supports("recolor"));
         Assert.True(b.Supports("remove"));
-        Assert.False(b.Supports("blur"));
+        Assert.True(b.Supports("blur"));
+        Assert.False(b.Supports("move"));
+        Assert.False(b.Supports("duplicate"));
         Assert.Equal("classic", b.Name);
     }
 
@@ -51,6 +53,6 @@ public class ClassicEditBackendTests
         Assert.Throws<InputException>(() => b.Apply(Context(dog.Bgr, mask, "recolor")));
         var e = Assert.Throws<InputException>(() => b.Apply(Context(dog.Bgr, mask, "recolor", new() { ["color"] = "plaid" })));
         Assert.Contains("plaid", e.Message);
-        Assert.Throws<InputException>(() => b.Apply(Context(dog.Bgr, mask, "blur")));
+        Assert.Throws<InputException>(() => b.Apply(Context(dog.Bgr, mask, "move")));
     }
 }

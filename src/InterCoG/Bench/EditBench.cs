@@ -1,0 +1,473 @@
+using System.Diagnostics;
+using InterCoG.Data;
+using InterCoG.Editing;
+using InterCoG.Imaging;
+using OpenCvSharp;
+
+namespace InterCoG.Bench;
+
+/// <summary>One photo to test fills on: its 8-bit BGR pixels and the union of its annotated objects (CV_8UC1, may be
+/// all zero when it has no annotations).</summary>
+public sealed record InpaintPhoto(string Name, Mat Bgr, Mat Objects);
+
+/// <summary>Scores of one fill method over all samples: means of PSNR (dB), SSIM and edge F1 inside the hole, and the
+/// median time per fill in ms.</summary>
+public sealed record InpaintScore(string Method, int Samples, double Psnr, double Ssim, double EdgeF1, int EdgeSamples, double MedianMs);
+
+/// <summary>Ground-truth inpainting benchmark: an annotated object's mask shape is pasted onto a background area of a
+/// photo (no annotated object under it, grown by the removal's dilation), the hole is filled, and the fill is compared
+/// with the true pixels: PSNR and SSIM over the hole, and edge continuation as the F1 of Canny edges (2 px tolerance)
+/// inside the hole.</summary>
+public static class InpaintBench
+{
+    /// <summary>Canny thresholds for the edge F1 (on 8-bit gray).</summary>
+    public const double CannyLow = 60, CannyHigh = 150;
+
+    /// <summary>Runs every method on every (photo, shape) placement found; <paramref name="samplesDir"/> (optional)
+    /// receives side-by-side PNGs (truth | each method) of the first few samples.</summary>
+    public static IReadOnlyList<InpaintScore> Run(IReadOnlyList<InpaintPhoto> photos, IReadOnlyList<Mat> shapes,
+        IReadOnlyList<RemoveMethod> methods, int maxSamples, string? samplesDir = null, IProgress<string>? log = null)
+    {
+        var samples = new List<(InpaintPhoto Photo, Mat Mask)>();
+        int shapeIndex = 0;
+        for (int round = 0; round < 4 && samples.Count < maxSamples; round++)
+            foreach (var photo in photos)
+            {
+                if (samples.Count >= maxSamples) break;
+                var shape = shapes[shapeIndex++ % shapes.Count];
+                var placed = Place(photo, shape, round);
+                if (placed is not null) samples.Add((photo, placed));
+            }
+        log?.Report($"{samples.Count} placements");
+        var perMethod = methods.ToDictionary(m => m, _ => (psnr: new List<double>(), ssim: new List<double>(), f1: new List<double>(), ms: new List<double>()));
+        int k = 0;
+        foreach (var (photo, mask) in samples)
+        {
+            var outputs = new List<Mat>();
+            foreach (var m in methods)
+            {
+                var remover = new ObjectRemover(new RemoveOptions { Method = m });
+                var sw = Stopwatch.StartNew();
+                var r = remover.Remove(photo.Bgr, mask);
+                sw.Stop();
+                var s = perMethod[m];
+                s.ms.Add(sw.Elapsed.TotalMilliseconds);
+                s.psnr.Add(Math.Min(99, ImageMetrics.Psnr(photo.Bgr, r.Edited, r.Hole)));
+                s.ssim.Add(ImageMetrics.Ssim(photo.Bgr, r.Edited, r.Hole));
+                if (EdgeF1(photo.Bgr, r.Edited, r.Hole) is { } f1) s.f1.Add(f1);
+                outputs.Add(r.Edited);
+                if (m == methods[0] && samplesDir is not null && k < 12) outputs.Insert(0, Outline(photo.Bgr, r.Hole));
+                else r.Hole.Dispose();
+            }
+            if (samplesDir is not null && k < 12)
+            {
+                Directory.CreateDirectory(samplesDir);
+                var box = MaskOps.Pad(Cv2.BoundingRect(mask), 40, photo.Bgr.Size());
+                var tiles = outputs.Select(o => new Mat(o, box)).ToArray();
+                using var strip = new Mat();
+                Cv2.HConcat(tiles, strip);
+                Cv2.ImWrite(Path.Combine(samplesDir, $"inpaint_{k:00}_{Path.GetFileNameWithoutExtension(photo.Name)}.png"), strip);
+                foreach (var t in tiles) t.Dispose();
+            }
+            foreach (var o in outputs) o.Dispose();
+            mask.Dispose();
+            log?.Report($"sample {++k}/{samples.Count} {photo.Name}");
+        }
+        return methods.Select(m =>
+        {
+            var s = perMethod[m];
+            return new InpaintScore(m.ToString(), s.psnr.Count, Mean(s.psnr), Mean(s.ssim), Mean(s.f1), s.f1.Count, Median(s.ms));
+        }).ToList();
+    }
+
+    /// <summary>The true image with the hole's outline in red, for the sample strips.</summary>
+    private static Mat Outline(Mat bgr, Mat hole)
+    {
+        var o = bgr.Clone();
+        Cv2.FindContours(hole, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+        Cv2.DrawContours(o, contours, -1, new Scalar(0, 0, 255), 1);
+        return o;
+    }
+
+    /// <summary>Moves (and if needed shrinks) <paramref name="shape"/> onto the photo where its grown hole touches no
+    /// annotated object; scans positions on a grid in a fixed order starting at a round-dependent phase.</summary>
+    public static Mat? Place(InpaintPhoto photo, Mat shape, int round)
+    {
+        var box = Cv2.BoundingRect(shape);
+        if (box.Width == 0) return null;
+        int w = photo.Bgr.Cols, h = photo.Bgr.Rows;
+        using var crop = new Mat(shape, box);
+        using var forbidden = MaskOps.Dilate(photo.Objects, 12);
+        for (double scale = Math.Min(1.0, 0.45 * Math.Min((double)w / box.Width, (double)h / box.Height)); scale >= 0.2; scale *= 0.75)
+        {
+            int sw = Math.Max(1, (int)(box.Width * scale)), sh = Math.Max(1, (int)(box.Height * scale));
+            using var small = new Mat();
+            Cv2.Resize(crop, small, new Size(sw, sh), 0, 0, InterpolationFlags.Nearest);
+            if (Cv2.CountNonZero(small) < 400) return null;
+            int margin = 16, step = Math.Max(8, Math.Min(sw, sh) / 3);
+            var positions = new List<Point>();
+            for (int y = margin; y + sh + margin <= h; y += step)
+                for (int x = margin; x + sw + margin <= w; x += step) positions.Add(new Point(x, y));
+            if (positions.Count == 0) continue;
+            int start = (round * 7919) % positions.Count;
+            for (int i = 0; i < positions.Count; i++)
+            {
+                var p = positions[(start + i) % positions.Count];
+                using var under = new Mat(forbidden, new Rect(p.X, p.Y, sw, sh));
+                using var overlap = new Mat();
+                Cv2.BitwiseAnd(under, small, overlap);
+                if (Cv2.CountNonZero(overlap) > 0) continue;
+                var mask = new Mat(h, w, MatType.CV_8UC1, Scalar.All(0));
+                using (var dst = new Mat(mask, new Rect(p.X, p.Y, sw, sh))) small.CopyTo(dst);
+                return mask;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>F1 of Canny edges of the fill against the truth's inside the hole (an edge pixel matches within 2 px);
+    /// null when the truth has fewer than 20 edge pixels there.</summary>
+    public static double? EdgeF1(Mat truth, Mat filled, Mat hole)
+    {
+        using var e1 = Edges(truth);
+        using var e2 = Edges(filled);
+        using var t = new Mat();
+        using var f = new Mat();
+        Cv2.BitwiseAnd(e1, hole, t);
+        Cv2.BitwiseAnd(e2, hole, f);
+        int nt = Cv2.CountNonZero(t), nf = Cv2.CountNonZero(f);
+        if (nt < 20) return null;
+        if (nf == 0) return 0;
+        using var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(5, 5));
+        using var tGrown = new Mat();
+        using var fGrown = new Mat();
+        Cv2.Dilate(t, tGrown, k);
+        Cv2.Dilate(f, fGrown, k);
+        using var hitF = new Mat();
+        using var hitT = new Mat();
+        Cv2.BitwiseAnd(f, tGrown, hitF);
+        Cv2.BitwiseAnd(t, fGrown, hitT);
+        double precision = (double)Cv2.CountNonZero(hitF) / nf, recall = (double)Cv2.CountNonZero(hitT) / nt;
+        return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    }
+
+    private static Mat Edges(Mat bgr)
+    {
+        using var gray = new Mat();
+        Cv2.CvtColor(bgr, gray, ColorConversionCodes.BGR2GRAY);
+        var e = new Mat();
+        Cv2.Canny(gray, e, CannyLow, CannyHigh);
+        return e;
+    }
+
+    internal static double Mean(List<double> v) => v.Count == 0 ? double.NaN : v.Average();
+
+    internal static double Median(List<double> v)
+    {
+        if (v.Count == 0) return double.NaN;
+        var s = v.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
+
+/// <summary>Image comparison measures over a mask.</summary>
+public static class ImageMetrics
+{
+    /// <summary>PSNR in dB of two 8-bit BGR images over the mask's pixels (all channels); +∞ when identical there.</summary>
+    public static double Psnr(Mat a, Mat b, Mat mask)
+    {
+        using var fa = new Mat();
+        using var fb = new Mat();
+        a.ConvertTo(fa, MatType.CV_32FC3);
+        b.ConvertTo(fb, MatType.CV_32FC3);
+        using var d = new Mat();
+        Cv2.Subtract(fa, fb, d);
+        using var sq = new Mat();
+        Cv2.Multiply(d, d, sq);
+        int n = Cv2.CountNonZero(mask);
+        if (n == 0) return double.PositiveInfinity;
+        using (var inv = InvertMask(mask)) sq.SetTo(Scalar.All(0), inv);
+        var s = Cv2.Sum(sq);
+        double mse = (s.Val0 + s.Val1 + s.Val2) / (3.0 * n);
+        return mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 / mse);
+    }
+
+    /// <summary>Mean SSIM (Wang et al. 2004, 11×11 Gaussian window σ = 1.5, on 8-bit gray) over the mask's pixels.</summary>
+    public static double Ssim(Mat a, Mat b, Mat mask)
+    {
+        if (Cv2.CountNonZero(mask) == 0) return 1;
+        var box = MaskOps.Pad(Cv2.BoundingRect(mask), 6, a.Size());
+        using var ra = new Mat(a, box);
+        using var rb = new Mat(b, box);
+        using var rm = new Mat(mask, box);
+        using var ga = Gray32(ra);
+        using var gb = Gray32(rb);
+        const double c1 = 6.5025, c2 = 58.5225;
+        var win = new Size(11, 11);
+        using var mu1 = new Mat(); using var mu2 = new Mat();
+        Cv2.GaussianBlur(ga, mu1, win, 1.5); Cv2.GaussianBlur(gb, mu2, win, 1.5);
+        using var mu1Sq = mu1.Mul(mu1).ToMat(); using var mu2Sq = mu2.Mul(mu2).ToMat(); using var mu12 = mu1.Mul(mu2).ToMat();
+        using var s1 = new Mat(); using var s2 = new Mat(); using var s12 = new Mat();
+        using (var t = ga.Mul(ga).ToMat()) Cv2.GaussianBlur(t, s1, win, 1.5);
+        using (var t = gb.Mul(gb).ToMat()) Cv2.GaussianBlur(t, s2, win, 1.5);
+        using (var t = ga.Mul(gb).ToMat()) Cv2.GaussianBlur(t, s12, win, 1.5);
+        double sum = 0; int n = 0;
+        for (int y = 0; y < box.Height; y++)
+            for (int x = 0; x < box.Width; x++)
+            {
+                if (rm.At<byte>(y, x) == 0) continue;
+                double m1 = mu1.At<float>(y, x), m2 = mu2.At<float>(y, x);
+                double v1 = s1.At<float>(y, x) - m1 * m1, v2 = s2.At<float>(y, x) - m2 * m2, cv = s12.At<float>(y, x) - m1 * m2;
+                sum += (2 * m1 * m2 + c1) * (2 * cv + c2) / ((m1 * m1 + m2 * m2 + c1) * (v1 + v2 + c2));
+                n++;
+            }
+        return sum / n;
+    }
+
+    private static Mat Gray32(Mat bgr)
+    {
+        using var g = new Mat();
+        Cv2.CvtColor(bgr, g, ColorConversionCodes.BGR2GRAY);
+        var f = new Mat();
+        g.ConvertTo(f, MatType.CV_32F);
+        return f;
+    }
+
+    private static Mat InvertMask(Mat mask)
+    {
+        var inv = new Mat();
+        Cv2.Compare(mask, 0, inv, CmpTypes.EQ);
+        return inv;
+    }
+}
+
+/// <summary>Loads benchmark photos: COCO-format sets (with their annotated objects) and plain photo files.</summary>
+public static class BenchPhotos
+{
+    /// <summary>Every image of the set, 8-bit BGR, with the union of its annotations' masks; at most
+    /// <paramref name="limit"/> images.</summary>
+    public static IEnumerable<(InpaintPhoto Photo, CocoDataset Set, CocoImage Image)> FromCoco(string instances, string imagesDir, int limit = int.MaxValue)
+    {
+        var coco = CocoDataset.Load(instances);
+        foreach (var img in coco.Images.Take(limit))
+        {
+            using var loaded = Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir));
+            var union = new Mat(loaded.Height, loaded.Width, MatType.CV_8UC1, Scalar.All(0));
+            foreach (var a in coco.AnnotationsOf(img.Id))
+            {
+                using var m = CocoMasks.ToMask(a, loaded.Width, loaded.Height);
+                Cv2.BitwiseOr(union, m, union);
+            }
+            yield return (new InpaintPhoto(img.FileName, loaded.Bgr.Clone(), union), coco, img);
+        }
+    }
+
+    /// <summary>A photo file without annotations (its object mask is empty).</summary>
+    public static InpaintPhoto FromFile(string path)
+    {
+        using var loaded = Imaging.ImageCodec.Load(path);
+        return new InpaintPhoto(Path.GetFileName(path), loaded.Bgr.Clone(), new Mat(loaded.Height, loaded.Width, MatType.CV_8UC1, Scalar.All(0)));
+    }
+}
+
+/// <summary>Settings of <see cref="EditBench"/>.</summary>
+public sealed record EditBenchOptions
+{
+    /// <summary>Feather band of the compositor, in pixels (the engine's default).</summary>
+    public int FeatherPx { get; init; } = 8;
+    /// <summary>Most objects per data set (0: all).</summary>
+    public int Limit { get; init; }
+    /// <summary>Objects smaller than this many mask pixels are skipped.</summary>
+    public int MinMaskPx { get; init; } = 100;
+    /// <summary>When set, before | after crops (object box padded by 40 px) of the first <see cref="SampleObjects"/>
+    /// objects per set are written here as PNG, one per operation.</summary>
+    public string? SamplesDir { get; init; }
+    /// <summary>Resize every image (bicubic) and mask (nearest) to this width first, keeping the aspect ratio; 0 keeps
+    /// the size (for timings at 4000×3000).</summary>
+    public int ResizeWidth { get; init; }
+    /// <summary>Objects per set written to <see cref="SamplesDir"/>.</summary>
+    public int SampleObjects { get; init; } = 3;
+    /// <summary>Arguments each operation gets (recolor needs a colour).</summary>
+    public IReadOnlyDictionary<string, Dictionary<string, string>> Arguments { get; init; } =
+        new Dictionary<string, Dictionary<string, string>> { [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" } };
+}
+
+/// <summary>Per-operation result of <see cref="EditBench"/>. PSNR (worst edit, dB) and SSIM (mean) compare output and
+/// input outside the target mask (the feather band and a removal's grown hole included, so finite where the edit
+/// reaches past the mask); PsnrOutsideBand (worst edit) is over the pixels farther than the band from the edited
+/// region (∞ when bit-identical). MedianMs: backend edit plus compositing. Verify: objects checked (for remove, only those the detector
+/// found before the edit), passed; null when the Verify stage has no check for the operation.</summary>
+public sealed record EditOperationScore(string Operation, int Edits, long ChangedOutsideBand, double PsnrOutsideBand,
+    double PsnrOutsideMask, double SsimOutsideMask, double MedianMs, int? VerifyChecked, int? VerifyPassed);
+
+/// <summary>Applies each operation to each annotated object with its ground-truth mask, composites like the engine,
+/// and measures what changed outside the object, the verify pass rate and the time per edit.</summary>
+public static class EditBench
+{
+    /// <summary>Runs <paramref name="operations"/> over every annotation of the sets (instances JSON, images folder);
+    /// <paramref name="verifier"/> may be null (verify then not run).</summary>
+    public static IReadOnlyList<EditOperationScore> Run(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
+        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null)
+    {
+        var o = options ?? new EditBenchOptions();
+        foreach (var op in operations)
+            if (!backend.Supports(op)) throw new InputException($"bench edit: the {backend.Name} backend cannot '{op}'");
+        var acc = operations.ToDictionary(op => op, _ => new Acc());
+        foreach (var (instances, imagesDir) in sets)
+        {
+            var coco = CocoDataset.Load(instances);
+            int done = 0;
+            foreach (var img in coco.Images)
+            {
+                if (o.Limit > 0 && done >= o.Limit) break;
+                using var input = Resized(Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir)), o.ResizeWidth);
+                foreach (var ann0 in coco.AnnotationsOf(img.Id))
+                {
+                    if (o.Limit > 0 && done >= o.Limit) break;
+                    if (ann0.IsCrowd) continue;
+                    double f = (double)input.Width / img.Width;
+                    var ann = ann0 with { Box = new Box((float)(ann0.Box.X1 * f), (float)(ann0.Box.Y1 * f), (float)(ann0.Box.X2 * f), (float)(ann0.Box.Y2 * f)) };
+                    using var mask = ScaledMask(ann0, img, input);
+                    if (Cv2.CountNonZero(mask) < o.MinMaskPx) continue;
+                    done++;
+                    string label = coco.Category(ann.CategoryId).Name;
+                    var probs = new float[Perception.CocoClasses.Names.Length];
+                    int ci = Perception.CocoClasses.IndexOf(label);
+                    if (ci >= 0) probs[ci] = 1;
+                    var target = new Perception.SceneEntity(ann.Id, label, 1f, ann.Box, probs, "", 0);
+                    bool? detectedBefore = null;
+                    foreach (var op in operations)
+                    {
+                        var args = o.Arguments.TryGetValue(op, out var a) ? new Dictionary<string, string>(a) : [];
+                        var request = new Reasoning.EditRequest(op, args, new Reasoning.ReferringExpression { Category = label });
+                        var sw = System.Diagnostics.Stopwatch.StartNew();
+                        using var r = backend.Apply(new Editing.EditContext(input.Bgr, mask, request, target));
+                        using var composite = Editing.Compositor.Composite(input, r.Edited, r.Region, o.FeatherPx);
+                        sw.Stop();
+                        using var out8 = Imaging.ImageCodec.ToBgr8(composite);
+                        if (o.SamplesDir is not null && done <= o.SampleObjects) WriteSample(o.SamplesDir, input.Bgr, r.Bgra ?? out8, mask, $"{op}_{ann.Id}");
+                        var s = acc[op];
+                        s.Ms.Add(sw.Elapsed.TotalMilliseconds);
+                        s.Changed += Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
+                        using var outsideMask = new Mat();
+                        Cv2.Compare(mask, 0, outsideMask, CmpTypes.EQ);
+                        using var band = OutsideBand(r.Region, o.FeatherPx);
+                        s.PsnrBand.Add(ImageMetrics.Psnr(input.Bgr, out8, band));
+                        s.Psnr.Add(ImageMetrics.Psnr(input.Bgr, out8, outsideMask));
+                        s.Ssim.Add(ImageMetrics.Ssim(input.Bgr, out8, outsideMask));
+                        if (verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove)
+                        {
+                            if (op == Reasoning.Operations.Remove)
+                            {
+                                // Removal only counts where the detector saw the object before the edit.
+                                detectedBefore ??= !verifier.Verify(input.Bgr, input.Bgr, r.Region, request, [target], mask, o.FeatherPx).Ok;
+                                if (detectedBefore != true) continue;
+                            }
+                            var step = verifier.Verify(input.Bgr, out8, r.Region, request, [target], mask, o.FeatherPx);
+                            s.Checked++;
+                            if (step.Ok == true) s.Passed++;
+                        }
+                    }
+                    log?.Report($"{Path.GetFileName(img.FileName)} #{ann.Id} {label}: done");
+                }
+            }
+        }
+        bool verifies(string op) => verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove;
+        return operations.Select(op =>
+        {
+            var s = acc[op];
+            return new EditOperationScore(op, s.Ms.Count, s.Changed, s.PsnrBand.Count == 0 ? double.NaN : s.PsnrBand.Min(),
+                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), InpaintBench.Mean(s.Ssim), InpaintBench.Median(s.Ms),
+                verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
+        }).ToList();
+    }
+
+    private static Imaging.LoadedImage Resized(Imaging.LoadedImage image, int width)
+    {
+        if (width <= 0 || width == image.Width) return image;
+        var size = new Size(width, (int)Math.Round((double)image.Height * width / image.Width));
+        var bgr = new Mat();
+        Cv2.Resize(image.Bgr, bgr, size, 0, 0, InterpolationFlags.Cubic);
+        var result = new Imaging.LoadedImage(bgr.Clone(), bgr, image.Path, image.Sha256, image.Format);
+        image.Dispose();
+        return result;
+    }
+
+    private static Mat ScaledMask(CocoAnnotation a, CocoImage img, Imaging.LoadedImage input)
+    {
+        var m = CocoMasks.ToMask(a, img.Width, img.Height);
+        if (m.Width == input.Width && m.Height == input.Height) return m;
+        var r = new Mat();
+        Cv2.Resize(m, r, new Size(input.Width, input.Height), 0, 0, InterpolationFlags.Nearest);
+        m.Dispose();
+        return r;
+    }
+
+    private static void WriteSample(string dir, Mat before, Mat after, Mat mask, string name)
+    {
+        Directory.CreateDirectory(dir);
+        var box = Editing.MaskOps.Pad(Cv2.BoundingRect(mask), 40, before.Size());
+        using var a = new Mat(before, box);
+        using var b0 = new Mat(after, box);
+        using var b = new Mat();
+        if (b0.Channels() == 4)
+        {
+            // Transparent pixels shown as a grey checkerboard.
+            using var board = new Mat(b0.Size(), MatType.CV_8UC3, Scalar.All(200));
+            int rows = board.Rows, cols = board.Cols;
+            for (int y = 0; y < rows; y += 16)
+                for (int x = (y / 16 % 2) * 16; x < cols; x += 32)
+                    using (var cell = new Mat(board, new Rect(x, y, Math.Min(16, cols - x), Math.Min(16, rows - y)))) cell.SetTo(Scalar.All(150));
+            using var alpha = b0.ExtractChannel(3);
+            using var bgr = new Mat();
+            Cv2.CvtColor(b0, bgr, ColorConversionCodes.BGRA2BGR);
+            board.CopyTo(b);
+            bgr.CopyTo(b, alpha);
+        }
+        else b0.CopyTo(b);
+        using var strip = new Mat();
+        Cv2.HConcat([a, b], strip);
+        Cv2.ImWrite(Path.Combine(dir, name + ".png"), strip);
+    }
+
+    /// <summary>Pixels farther than <paramref name="featherPx"/> from the region (CV_8UC1, 255 there).</summary>
+    private static Mat OutsideBand(Mat region, int featherPx)
+    {
+        using var grown = Editing.MaskOps.Dilate(region, featherPx);
+        var outside = new Mat();
+        Cv2.Compare(grown, 0, outside, CmpTypes.EQ);
+        return outside;
+    }
+
+    /// <summary>An HTML page with one row per operation.</summary>
+    public static string Html(IReadOnlyList<EditOperationScore> scores, string title)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<!doctype html><meta charset=\"utf-8\"><title>").Append(System.Net.WebUtility.HtmlEncode(title)).Append("</title>");
+        sb.Append("<style>body{font-family:sans-serif}td,th{padding:4px 10px;text-align:right}th{background:#eee}</style>");
+        sb.Append("<h1>").Append(System.Net.WebUtility.HtmlEncode(title)).Append("</h1><table><tr><th>operation</th><th>edits</th><th>changed outside band</th><th>PSNR outside band</th><th>PSNR outside mask</th><th>SSIM outside mask</th><th>median ms</th><th>verify</th></tr>");
+        foreach (var s in scores)
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"<tr><td>{s.Operation}</td><td>{s.Edits}</td><td>{s.ChangedOutsideBand}</td><td>{Db(s.PsnrOutsideBand)}</td><td>{Db(s.PsnrOutsideMask)}</td><td>{s.SsimOutsideMask:0.0000}</td><td>{s.MedianMs:0.0}</td><td>{VerifyText(s)}</td></tr>");
+        return sb.Append("</table>").ToString();
+    }
+
+    /// <summary>"passed/checked (rate)" or "n/a".</summary>
+    public static string VerifyText(EditOperationScore s) =>
+        s.VerifyChecked is int c && s.VerifyPassed is int p
+            ? (c == 0 ? "0/0" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{p}/{c} ({100.0 * p / c:0}%)"))
+            : "n/a";
+
+    /// <summary>A PSNR in dB, "∞" for identical.</summary>
+    public static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class Acc
+    {
+        public List<double> Ms { get; } = [];
+        public List<double> Psnr { get; } = [];
+        public List<double> PsnrBand { get; } = [];
+        public List<double> Ssim { get; } = [];
+        public long Changed { get; set; }
+        public int Checked { get; set; }
+        public int Passed { get; set; }
+    }
+}
