@@ -48,10 +48,10 @@ public sealed record EngineOptions
 /// each stage appending typed steps to one <see cref="ChainTrace"/>. Models are held, not owned per call.</summary>
 public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEditBackend backend, EngineOptions? options = null)
 {
-    private readonly EngineOptions _options = options ?? new EngineOptions();
-    private readonly Reasoner _reasoner = new((options ?? new EngineOptions()).Reasoning);
+    private readonly EngineOptions _options = options ??= new EngineOptions();
+    private readonly Reasoner _reasoner = new(options.Reasoning);
     private readonly SceneBuilder _sceneBuilder = new();
-    private readonly Verifier _verifier = new(detector, (options ?? new EngineOptions()).Verify);
+    private readonly Verifier _verifier = new(detector, options.Verify);
 
     public IDetector Detector => detector;
     public ISegmenter Segmenter => segmenter;
