@@ -46,7 +46,7 @@ public static class BenchCommand
                 foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
                 ctx.Err.WriteLine($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
             }
-            var medians = samples.ToDictionary(kv => kv.Key, kv => Median(kv.Value));
+            var medians = samples.ToDictionary(kv => kv.Key, kv => BenchStats.Median(kv.Value));
             if (pr.GetValue(json))
                 ctx.Out.WriteLine(JsonSerializer.Serialize(new { image = path, instruction = text, width = input.Width, height = input.Height, runs = n, status, median_ms = medians }, ChainTrace.JsonOptions));
             else
@@ -72,7 +72,7 @@ public static class BenchCommand
             var detector = EngineFactory.CreateDetector(Models.ModelStore.Default, new Perception.DetectorOptions { Tiling = !pr.GetValue(noTiles) });
             var coco = CocoDataset.Load(pr.GetValue(instances)!);
             var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
-            var r = DetectionRecall.Measure(detector, coco, referred, p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); }, pr.GetValue(images));
+            var r = DetectionRecall.Measure(detector, coco, referred, ImageCodec.LoadBgr, pr.GetValue(images));
             var result = new { detector = r.Detector, images = r.Images, targets = r.Targets, recall_class = r.RecallClass, recall_top3 = r.RecallTop3, recall_agnostic = r.RecallAgnostic, ms_per_image = r.MsPerImage };
             if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ChainTrace.JsonOptions));
             else ctx.Out.WriteLine($"{r.Detector}: {r.Targets} referred objects in {r.Images} images; found with the right class {r.RecallClass:P1}, class in top-3 {r.RecallTop3:P1}, any class {r.RecallAgnostic:P1}; {r.MsPerImage:0} ms/image");
@@ -82,9 +82,4 @@ public static class BenchCommand
     }
 
 
-    private static double Median(List<double> v)
-    {
-        var s = v.OrderBy(x => x).ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
-    }
 }

@@ -28,7 +28,7 @@ public static class BenchGroundingCommand
             var coco = CocoDataset.Load(instancesPath);
             var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
             var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default);
-            var r = GroundingBench.Run(coco, referred, imagesDir, p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); },
+            var r = GroundingBench.Run(coco, referred, imagesDir, ImageCodec.LoadBgr,
                 detector, progress: new Immediate(ctx.Err.WriteLine));
             var doc = new
             {

@@ -76,7 +76,7 @@ public static class InpaintBench
         return methods.Select(m =>
         {
             var s = perMethod[m];
-            return new InpaintScore(m.ToString(), s.psnr.Count, Mean(s.psnr), Mean(s.ssim), Mean(s.f1), s.f1.Count, Median(s.ms));
+            return new InpaintScore(m.ToString(), s.psnr.Count, BenchStats.Mean(s.psnr), BenchStats.Mean(s.ssim), BenchStats.Mean(s.f1), s.f1.Count, BenchStats.Median(s.ms));
         }).ToList();
     }
 
@@ -160,14 +160,6 @@ public static class InpaintBench
         return e;
     }
 
-    internal static double Mean(List<double> v) => v.Count == 0 ? double.NaN : v.Average();
-
-    internal static double Median(List<double> v)
-    {
-        if (v.Count == 0) return double.NaN;
-        var s = v.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }
 
 /// <summary>Image comparison measures over a mask.</summary>
@@ -377,7 +369,7 @@ public static class EditBench
         {
             var s = acc[op];
             return new EditOperationScore(op, s.Ms.Count, s.Changed, s.PsnrBand.Count == 0 ? double.NaN : s.PsnrBand.Min(),
-                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), InpaintBench.Mean(s.Ssim), InpaintBench.Median(s.Ms),
+                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), BenchStats.Mean(s.Ssim), BenchStats.Median(s.Ms),
                 verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
         }).ToList();
     }

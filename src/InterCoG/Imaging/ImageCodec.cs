@@ -119,6 +119,13 @@ public static class ImageCodec
         return bgr;
     }
 
+    /// <summary>Only the 8-bit BGR working copy of the image at <paramref name="path"/> (the loaders the benchmarks take).</summary>
+    public static Mat LoadBgr(string path)
+    {
+        using var image = Load(path);
+        return image.Bgr.Clone();
+    }
+
     /// <summary>Writes <paramref name="image"/> (8/16-bit gray, BGR or BGRA) at full resolution; the format comes from
     /// the extension (.png keeps depth and alpha; .jpg/.jpeg gets 8-bit BGR). Atomic: a temporary file in the same
     /// folder is renamed over the target.</summary>
