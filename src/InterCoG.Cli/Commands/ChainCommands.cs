@@ -1,6 +1,7 @@
 using System.CommandLine;
 using InterCoG.Chain;
 using InterCoG.Imaging;
+using InterCoG.Language;
 
 namespace InterCoG.Cli.Commands;
 
@@ -22,10 +23,11 @@ public static class ChainCommands
         {
             image, instruction, output, trace, report, maskOut, choose, json, strict,
         };
+        var llm = LlmOptions.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
-            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))));
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict)) { Llm = llm.Read(pr) }));
         return cmd;
     }
 
@@ -42,15 +44,70 @@ public static class ChainCommands
         {
             image, expression, trace, report, maskOut, choose, json,
         };
+        var llm = LlmOptions.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
             Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
-            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)));
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false) { Llm = llm.Read(pr) }));
         return cmd;
     }
 
     internal sealed record ChainRequest(string Image, string Instruction, bool GroundOnly, string? Output, string? Trace,
-        string? Report, string? MaskOut, int? Choose, bool Json, bool Strict);
+        string? Report, string? MaskOut, int? Choose, bool Json, bool Strict)
+    {
+        /// <summary>Reasoner mode and language-model settings (--reasoner, --llm-*).</summary>
+        public LlmChoice Llm { get; init; } = new(ReasonerMode.Rules, null);
+    }
+
+    /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
+    internal sealed record LlmChoice(ReasonerMode Mode, LanguageModelSettings? Settings);
+
+    /// <summary>The --reasoner and --llm-* options shared by edit and ground.</summary>
+    private sealed class LlmOptions
+    {
+        private readonly Option<string> _mode = new("--reasoner") { Description = "Who reads the instruction: rules (the rule parser), llm (a language model, checked against the scene), or auto (rules, and the language model only when the rules cannot parse it).", DefaultValueFactory = _ => "rules" };
+        private readonly Option<string?> _model = new("--llm-model") { Description = $"GGUF file of a local language model (default: ${LlamaReasoner.ModelEnvironmentVariable})." };
+        private readonly Option<string?> _url = new("--llm-url") { Description = "OpenAI-compatible server (e.g. http://127.0.0.1:8080); used instead of --llm-model." };
+        private readonly Option<string?> _name = new("--llm-name") { Description = "The server's model name (the request's \"model\" field)." };
+        private readonly Option<string?> _keyEnv = new("--llm-key-env") { Description = $"Environment variable holding the server's API key (default {ChatServerOptions.DefaultKeyVariable})." };
+        private readonly Option<double?> _timeout = new("--llm-timeout") { Description = "Seconds one server request may take." };
+        private readonly Option<int?> _retries = new("--llm-retries") { Description = "Extra attempts after a 5xx answer or a timeout." };
+        private readonly Option<uint?> _seed = new("--llm-seed") { Description = "Sampling seed." };
+        private readonly Option<float?> _temperature = new("--llm-temperature") { Description = "Sampling temperature (0 = greedy)." };
+        private readonly Option<int?> _maxTokens = new("--llm-max-tokens") { Description = "Most tokens the model may generate." };
+        private readonly Option<int?> _context = new("--llm-context") { Description = "Context window of a local model, in tokens." };
+
+        public static LlmOptions AddTo(Command cmd)
+        {
+            var o = new LlmOptions();
+            o._mode.AcceptOnlyFromAmong("rules", "llm", "auto");
+            foreach (var opt in new Option[] { o._mode, o._model, o._url, o._name, o._keyEnv, o._timeout, o._retries, o._seed, o._temperature, o._maxTokens, o._context })
+                cmd.Options.Add(opt);
+            return o;
+        }
+
+        // Only the flags the user set override the library's defaults.
+        public LlmChoice Read(ParseResult pr)
+        {
+            var mode = Enum.Parse<ReasonerMode>(pr.GetValue(_mode)!, ignoreCase: true);
+            if (mode == ReasonerMode.Rules) return new LlmChoice(mode, null);
+            var options = new LanguageReasonerOptions();
+            if (pr.GetValue(_seed) is uint seed) options = options with { Seed = seed };
+            if (pr.GetValue(_temperature) is float t) options = options with { Temperature = t };
+            if (pr.GetValue(_maxTokens) is int m) options = options with { MaxTokens = m };
+            if (pr.GetValue(_context) is int c) options = options with { ContextTokens = c };
+            ChatServerOptions? server = null;
+            if (pr.GetValue(_url) is { Length: > 0 } url)
+            {
+                server = new ChatServerOptions { Url = url };
+                if (pr.GetValue(_name) is { Length: > 0 } name) server = server with { Model = name };
+                if (pr.GetValue(_keyEnv) is { Length: > 0 } key) server = server with { KeyVariable = key };
+                if (pr.GetValue(_timeout) is double s) server = server with { TimeoutSeconds = s };
+                if (pr.GetValue(_retries) is int r) server = server with { Retries = r };
+            }
+            return new LlmChoice(mode, new LanguageModelSettings { ModelPath = pr.GetValue(_model), Server = server, Options = options });
+        }
+    }
 
     internal static int RunChain(CliContext ctx, ChainRequest r)
     {
@@ -67,8 +124,12 @@ public static class ChainCommands
         if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
 
         var engine = EngineFactory.Shared();
+        var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
-        using var run = engine.Run(input, r.Instruction, new ChainRunOptions { Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress });
+        using var run = engine.Run(input, r.Instruction, new ChainRunOptions
+        {
+            Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
+        });
         var trace = run.Trace;
         int code = ChainOutcome.ExitCode(trace, r.Strict);
         if (trace.Status == ChainStatus.Error)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using InterCoG.Editing;
 using InterCoG.Imaging;
+using InterCoG.Language;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using InterCoG.Verify;
@@ -17,6 +18,10 @@ public sealed record ChainRunOptions
     public bool GroundOnly { get; init; }
     /// <summary>Called with each step as it is appended (for live progress).</summary>
     public Action<TraceStep>? OnStep { get; init; }
+    /// <summary>Which reasoner reads the instruction (null: the engine's <see cref="EngineOptions.ReasonerMode"/>).</summary>
+    public ReasonerMode? ReasonerMode { get; init; }
+    /// <summary>The language model for the llm/auto modes (null: the engine's <see cref="EngineOptions.LanguageModel"/>).</summary>
+    public ILanguageReasoner? LanguageModel { get; init; }
 }
 
 /// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
@@ -42,6 +47,10 @@ public sealed record EngineOptions
     public int FeatherPx { get; init; } = 8;
     public ReasoningOptions Reasoning { get; init; } = new();
     public VerifyOptions Verify { get; init; } = new();
+    /// <summary>Which reasoner reads instructions: the rule parser (default), the language model, or rules then model.</summary>
+    public ReasonerMode ReasonerMode { get; init; } = ReasonerMode.Rules;
+    /// <summary>The language model for the llm/auto modes, or null.</summary>
+    public ILanguageReasoner? LanguageModel { get; init; }
 }
 
 /// <summary>The interleaved chain of grounding: reason → detect → ground → mask → rewrite → edit → verify,
@@ -77,7 +86,30 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         // 1. Reason in text: what is asked, about which object.
         var sw = Stopwatch.StartNew();
         var parse = _reasoner.Parse(instruction);
-        if (!parse.Parsed || parse.Request is null)
+        // The language model reads the instruction with the scene, so it perceives first (Language/LanguageStage).
+        LanguageStage? language = null;
+        LanguageAsk? ask = null;
+        Scene? early = null;
+        double earlyDetectMs = 0;
+        if (LanguageStage.Wanted(runOptions.ReasonerMode ?? _options.ReasonerMode, parse))
+        {
+            var model = runOptions.LanguageModel ?? _options.LanguageModel
+                ?? throw new ModelMissingException("the language-model reasoner was asked for but none is configured: pass --llm-model PATH or --llm-url URL (docs/llm.md).");
+            language = new LanguageStage(model, _reasoner);
+            early = Perceive(image.Bgr);
+            earlyDetectMs = Ms(sw);
+            sw.Restart();
+            ask = language.Ask(instruction, early, runOptions.GroundOnly, Add);
+            if (ask.Request is null)
+            {
+                trace.Status = ChainStatus.Error;
+                trace.Message = $"the language model's answer is unusable: {ask.Answer.Error}";
+                trace.TimingsMs["detect"] = earlyDetectMs;
+                trace.TimingsMs["total"] = Ms(total);
+                return run;
+            }
+        }
+        if (ask is null && (!parse.Parsed || parse.Request is null))
         {
             trace.Status = ChainStatus.Error;
             trace.Message = $"instruction not understood: {parse.Reason}";
@@ -85,14 +117,14 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
-        var request = runOptions.GroundOnly ? parse.Request with { Operation = Operations.Ground } : parse.Request;
+        var request = ask?.Request ?? (runOptions.GroundOnly ? parse.Request! with { Operation = Operations.Ground } : parse.Request!);
         trace.Request = request;
-        Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
+        if (ask is null) Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
 
         // 2. Ground in pixels: every candidate's box.
         sw.Restart();
-        var scene = Perceive(image.Bgr);
-        double detectMs = Ms(sw);
+        var scene = early ?? Perceive(image.Bgr);
+        double detectMs = early is null ? Ms(sw) : earlyDetectMs;
         trace.TimingsMs["detect"] = detectMs;
         float sure = _options.Reasoning.CandidateMinProb;
         Add(new TraceStep(Stages.Detect, DescribeScene(scene, request.Target.Category, sure))
@@ -104,6 +136,8 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         // 3. Narrow step by step to one target.
         sw.Restart();
         var outcome = _reasoner.Ground(request.Target, scene, trace, runOptions.OnStep);
+        if (language is not null && ask is not null)
+            (request, outcome) = language.Align(ask, outcome, parse, runOptions.GroundOnly, scene, trace, Add, runOptions.OnStep);
         trace.TimingsMs["reason"] = Ms(sw);
         IReadOnlyList<SceneEntity> targets = outcome.Targets;
         if (outcome.Kind != GroundingKind.Unique)

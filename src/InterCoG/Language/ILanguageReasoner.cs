@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using InterCoG.Perception;
+using InterCoG.Reasoning;
+
+namespace InterCoG.Language;
+
+/// <summary>Which reasoner turns the instruction into a program: the rule parser, the language model, or the rules
+/// first and the language model only when the rules cannot parse the instruction.</summary>
+public enum ReasonerMode
+{
+    Rules,
+    Llm,
+    Auto,
+}
+
+/// <summary>A reasoner that reads a free-form instruction together with the detected objects and returns a grounding
+/// program (constrained to the schema of <see cref="ProgramSchema"/>), optionally the id it believes is the target,
+/// and a short rationale. Implementations: <see cref="LlamaReasoner"/> (a local GGUF model) and
+/// <see cref="ChatCompletionsReasoner"/> (an OpenAI-compatible server).</summary>
+public interface ILanguageReasoner
+{
+    /// <summary>Short description for the trace, e.g. "llama.cpp stories260K.gguf".</summary>
+    string Name { get; }
+
+    /// <summary>Ask the model. Unusable output (bad JSON, schema violations, truncation) is an answer with
+    /// <see cref="LanguageAnswer.Error"/> set; an unreachable or unloadable model throws <see cref="ModelMissingException"/>.</summary>
+    LanguageAnswer Reason(string instruction, Scene scene, CancellationToken cancel = default);
+}
+
+/// <summary>What a language model answered, with its cost.</summary>
+/// <param name="Program">The program read from the answer, or null when <see cref="Error"/> says why not.</param>
+/// <param name="RawText">The model's text as generated.</param>
+/// <param name="PromptChars">Characters of the prompt (all messages).</param>
+/// <param name="PromptTokens">Tokens of the prompt as the model counted them.</param>
+/// <param name="GeneratedTokens">Tokens generated.</param>
+/// <param name="Ms">Wall time of the call in milliseconds.</param>
+/// <param name="Error">Why the answer is unusable, or null.</param>
+public sealed record LanguageAnswer(LanguageProgram? Program, string RawText, int PromptChars, int PromptTokens, int GeneratedTokens, double Ms, string? Error);
+
+/// <summary>Decoding and prompt settings shared by the reasoners.</summary>
+public sealed record LanguageReasonerOptions
+{
+    /// <summary>Sampling temperature; 0 = greedy (deterministic whatever the seed).</summary>
+    public float Temperature { get; init; }
+    /// <summary>Sampling seed (used when <see cref="Temperature"/> &gt; 0).</summary>
+    public uint Seed { get; init; } = 1234;
+    /// <summary>Most tokens the model may generate; an answer cut there is reported as truncated.</summary>
+    public int MaxTokens { get; init; } = 768;
+    /// <summary>Context window of a local model, in tokens.</summary>
+    public int ContextTokens { get; init; } = 2048;
+    /// <summary>CPU threads of a local model (0 = min(4, processor count)).</summary>
+    public int Threads { get; init; }
+    /// <summary>Bounds of the generated grammar.</summary>
+    public ProgramSchemaOptions Schema { get; init; } = new();
+}
+
+/// <summary>The prompt: instruction plus the scene as text (id, label, box XYXY in pixels, colour name), and the
+/// vocabulary the answer must use. The same text is sent to local and HTTP models.</summary>
+public static class ScenePrompt
+{
+    /// <summary>The system message: the task and the answer's shape.</summary>
+    public static string System()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("You ground image-editing instructions. You see the objects a detector found in a photo and an instruction.");
+        sb.AppendLine("Answer with one JSON object: \"rationale\" (one short sentence), \"program\" (the operation, its arguments and the");
+        sb.AppendLine("referring expression that picks the object to edit), and \"target_id\" (the id of the object you believe is meant).");
+        sb.AppendLine("The program is executed over the objects; it must pick out the target by category, colour, region, ordinal or");
+        sb.AppendLine("a relation to another object, not by id.");
+        sb.AppendLine($"Operations: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(Operations)))}.");
+        sb.AppendLine($"Relations: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(SpatialRelations)))}.");
+        sb.AppendLine($"Ordinal directions: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(OrdinalDirections)))}.");
+        sb.Append("Example: {\"rationale\":\"The left horse is #2.\",\"program\":{\"operation\":\"recolor\",\"arguments\":{\"color\":\"brown\"},")
+          .Append("\"target\":{\"category\":\"horse\",\"region\":\"left\"}},\"target_id\":2}");
+        return sb.ToString();
+    }
+
+    /// <summary>The user message: image size, one line per object, then the instruction.</summary>
+    public static string User(string instruction, Scene scene)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Image: {scene.Width}x{scene.Height} pixels. Objects (id, label, box x1,y1,x2,y2, colour, score):");
+        foreach (var e in scene.Entities)
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"#{e.Id} {e.Label} [{e.Box.X1:0},{e.Box.Y1:0},{e.Box.X2:0},{e.Box.Y2:0}] {e.ColorName} {e.Score:0.00}");
+        if (scene.Entities.Count == 0) sb.AppendLine("(none)");
+        sb.Append(CultureInfo.InvariantCulture, $"Instruction: {instruction}");
+        return sb.ToString();
+    }
+}
