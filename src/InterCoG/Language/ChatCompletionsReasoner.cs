@@ -80,7 +80,7 @@ public sealed class ChatCompletionsReasoner : ILanguageReasoner, IDisposable
                 new JsonObject { ["role"] = "user", ["content"] = user }),
             ["temperature"] = _options.Temperature,
             ["seed"] = _options.Seed,
-            ["max_tokens"] = _options.MaxTokens,
+            ["max_tokens"] = _options.AnswerTokens(_schema),
             ["response_format"] = new JsonObject
             {
                 ["type"] = "json_schema",

@@ -45,14 +45,18 @@ public sealed record LanguageReasonerOptions
     public float Temperature { get; init; }
     /// <summary>Sampling seed (used when <see cref="Temperature"/> &gt; 0).</summary>
     public uint Seed { get; init; } = 1234;
-    /// <summary>Most tokens the model may generate; an answer cut there is reported as truncated.</summary>
-    public int MaxTokens { get; init; } = 768;
-    /// <summary>Context window of a local model, in tokens.</summary>
-    public int ContextTokens { get; init; } = 2048;
+    /// <summary>Most tokens the model may generate (an answer cut there is reported as truncated); 0 = the length in
+    /// characters of the longest answer the grammar accepts, so a local model can always finish.</summary>
+    public int MaxTokens { get; init; }
+    /// <summary>Context window of a local model, in tokens; 0 = the prompt's tokens plus the answer's.</summary>
+    public int ContextTokens { get; init; }
     /// <summary>CPU threads of a local model (0 = min(4, processor count)).</summary>
     public int Threads { get; init; }
     /// <summary>Bounds of the generated grammar.</summary>
     public ProgramSchemaOptions Schema { get; init; } = new();
+
+    /// <summary>The generation limit in tokens for answers under <paramref name="schema"/>.</summary>
+    public int AnswerTokens(ObjectNode schema) => MaxTokens > 0 ? MaxTokens : ProgramGrammar.MaxChars(schema) + 1;
 }
 
 /// <summary>The prompt: instruction plus the scene as text (id, label, box XYXY in pixels, colour name), and the

@@ -39,7 +39,6 @@ public sealed class LlamaReasoner : ILanguageReasoner, IDisposable
         ConfigureNative();
         _params = new ModelParams(path)
         {
-            ContextSize = (uint)_options.ContextTokens,
             GpuLayerCount = 0,
             Threads = _options.Threads > 0 ? _options.Threads : Math.Min(4, Environment.ProcessorCount),
             BatchSize = 512,
@@ -85,16 +84,21 @@ public sealed class LlamaReasoner : ILanguageReasoner, IDisposable
         lock (_gate)
         {
             int promptTokens = _weights.Tokenize(prompt, true, true, Encoding.UTF8).Length;
-            if (promptTokens + _options.MaxTokens > _options.ContextTokens)
-                throw new InputException($"the prompt needs {promptTokens} tokens and the answer up to {_options.MaxTokens}, more than the context window of {_options.ContextTokens}; raise --llm-context or shorten the instruction.");
-            var executor = new StatelessExecutor(_weights, _params);
+            int maxTokens = _options.AnswerTokens(_schema);
+            int context = _options.ContextTokens > 0 ? _options.ContextTokens : promptTokens + maxTokens + 8;
+            if (promptTokens + maxTokens > context)
+                throw new InputException($"the prompt needs {promptTokens} tokens and the answer up to {maxTokens}, more than the context window of {context}; raise --llm-context or shorten the instruction.");
+            var executor = new StatelessExecutor(_weights, new ModelParams(_params.ModelPath)
+            {
+                ContextSize = (uint)context, GpuLayerCount = 0, Threads = _params.Threads, BatchSize = _params.BatchSize,
+            });
             using var sampler = new DefaultSamplingPipeline
             {
                 Seed = _options.Seed,
                 Temperature = _options.Temperature,
                 Grammar = new Grammar(gbnf, ProgramGrammar.Root),
             };
-            var inference = new InferenceParams { MaxTokens = _options.MaxTokens, SamplingPipeline = sampler };
+            var inference = new InferenceParams { MaxTokens = maxTokens, SamplingPipeline = sampler };
             var sb = new StringBuilder();
             int generated = 0;
             // StatelessExecutor yields one text piece per generated token.
@@ -108,7 +112,7 @@ public sealed class LlamaReasoner : ILanguageReasoner, IDisposable
                 }
             }
             finally { pieces.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
-            return (sb.ToString(), promptTokens, generated, generated < _options.MaxTokens);
+            return (sb.ToString(), promptTokens, generated, generated < maxTokens);
         }
     }
 

@@ -24,6 +24,20 @@ public static class ProgramGrammar
         return string.Join("\n", rules) + "\n";
     }
 
+    /// <summary>Length in characters of the longest text the grammar of <paramref name="node"/> accepts.</summary>
+    public static int MaxChars(SchemaNode node) => node switch
+    {
+        ObjectNode o => 2 + Math.Max(0, o.Fields.Count - 1) + o.Fields.Sum(f => f.JsonName.Length + 3 + MaxChars(f.Value)),
+        EnumNode e => 2 + e.Values.Max(v => v.Length),
+        StringNode s => 2 + s.MaxLength,
+        IntegerNode i => i.Max.ToString(CultureInfo.InvariantCulture).Length,
+        NumberNode => 9,
+        BoolNode => 5,
+        ArrayNode a => 2 + a.MaxItems * MaxChars(a.Item) + a.MaxItems - 1,
+        MapNode m => 2 + m.MaxEntries * (m.KeyMaxLength + 3 + MaxChars(m.Value)) + m.MaxEntries - 1,
+        _ => throw new NotSupportedException($"program grammar: no length for {node.GetType().Name}"),
+    };
+
     /// <summary>JSON schema (draft 2020-12 subset: type, properties, required, enum, maxLength, min/max, items) for <paramref name="schema"/>.</summary>
     public static JsonObject ToJsonSchema(SchemaNode schema) => schema switch
     {
@@ -97,7 +111,8 @@ public static class ProgramGrammar
             case StringNode s:
             {
                 string name = $"str{s.MaxLength}";
-                shared[name] = $"\"\\\"\" [^\"\\\\\\x00-\\x1f]{{0,{s.MaxLength}}} \"\\\"\"";
+                // printable ASCII without '"' and '\': one character is at least one token, so MaxChars bounds the tokens
+                shared[name] = $"\"\\\"\" [\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]{{0,{s.MaxLength}}} \"\\\"\"";
                 return name;
             }
             case IntegerNode i:

@@ -44,11 +44,11 @@ public sealed record ProgramSchemaOptions
     /// <summary>How deep a type may nest inside itself: 2 lets a target have an anchor that has an anchor.</summary>
     public int MaxNesting { get; init; } = 2;
     /// <summary>Longest free string, in characters.</summary>
-    public int MaxStringLength { get; init; } = 32;
+    public int MaxStringLength { get; init; } = 16;
     /// <summary>Longest rationale, in characters.</summary>
-    public int MaxRationaleLength { get; init; } = 200;
+    public int MaxRationaleLength { get; init; } = 100;
     /// <summary>Most items of a list and entries of a map.</summary>
-    public int MaxItems { get; init; } = 3;
+    public int MaxItems { get; init; } = 2;
     /// <summary>Largest integer a field without a vocabulary range may take.</summary>
     public int MaxInteger { get; init; } = 99;
     /// <summary>Largest object id the model may name.</summary>
@@ -67,11 +67,22 @@ public sealed record LanguageProgram(string Rationale, EditRequest Program, int?
 /// (<see cref="CocoClasses.Names"/>), colours (<see cref="ColorNamer.Names"/>), operations (<see cref="Operations"/>),
 /// relation kinds (<see cref="SpatialRelations"/>), ordinal directions (<see cref="OrdinalDirections"/>) and regions
 /// (<see cref="Regions"/>), the last four read as their string constants by reflection. A field added to the program's
-/// types appears here without an edit; a field of a type this walker does not know fails loudly.</summary>
+/// types appears here without an edit; a field of a type this walker does not know fails loudly. Bounds: a type nests
+/// inside itself at most <see cref="ProgramSchemaOptions.MaxNesting"/> times (anchors of anchors), a property of its
+/// own declaring type (a negation) is flat (no further nesting), the parser's own annotations (in_vocabulary,
+/// unresolved) are left out, and strings, lists and maps have maximum sizes, so the longest accepted answer is finite
+/// (<see cref="ProgramGrammar.MaxChars"/>).</summary>
 public static class ProgramSchema
 {
     /// <summary>Serializer options for the model's JSON: the trace's (snake_case) with reflection metadata.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
+
+    // Fields the rule parser derives for its own report, not part of what a model should say: left out of the grammar.
+    private static readonly HashSet<(Type, string)> Annotations =
+    [
+        (typeof(ReferringExpression), nameof(ReferringExpression.InVocabulary)),
+        (typeof(ReferringExpression), nameof(ReferringExpression.Unresolved)),
+    ];
 
     private static readonly Dictionary<(Type, string), Func<ProgramSchemaOptions, SchemaNode>> Vocabulary = new()
     {
@@ -134,7 +145,10 @@ public static class ProgramSchema
                 if (p.Set is null && p.AssociatedParameter is null) continue; // read-only: the model cannot set it
                 bool required = p.IsRequired || p.AssociatedParameter is { HasDefaultValue: false };
                 var member = (p.AttributeProvider as MemberInfo)?.Name ?? p.Name;
-                var value = Vocabulary.TryGetValue((inner, member), out var make) ? make(options) : Walk(p.PropertyType, path);
+                if (Annotations.Contains((inner, member)) && !required) continue;
+                bool self = (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) == inner;
+                var value = Vocabulary.TryGetValue((inner, member), out var make) ? make(options)
+                    : self ? WalkFlat(p.PropertyType, path) : Walk(p.PropertyType, path);
                 if (value is null)
                 {
                     if (required) { path.RemoveAt(path.Count - 1); return null; }
@@ -147,6 +161,14 @@ public static class ProgramSchema
             int k = _names.TryGetValue(baseName, out int seen) ? seen + 1 : 0;
             _names[baseName] = k;
             return new ObjectNode(k == 0 ? baseName : $"{baseName}-{k}", fields);
+        }
+
+        // The type as at the deepest level: nothing of its own type inside it.
+        private SchemaNode? WalkFlat(Type type, List<Type> path)
+        {
+            var padded = new List<Type>(path);
+            while (padded.Count(t => t == type) < options.MaxNesting) padded.Add(type);
+            return Walk(type, padded);
         }
 
         private static Type? DictionaryValue(Type t)
