@@ -71,7 +71,7 @@ public sealed class ChatCompletionsReasoner : ILanguageReasoner, IDisposable
     /// <inheritdoc/>
     public LanguageAnswer Reason(string instruction, Scene scene, CancellationToken cancel = default)
     {
-        string system = ScenePrompt.System(), user = ScenePrompt.User(instruction, scene);
+        string system = ScenePrompt.System(), user = ScenePrompt.User(instruction, scene, _options.PromptMinScore);
         var body = new JsonObject
         {
             ["model"] = _server.Model,

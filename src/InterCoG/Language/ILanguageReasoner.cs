@@ -54,6 +54,9 @@ public sealed record LanguageReasonerOptions
     public int Threads { get; init; }
     /// <summary>Bounds of the generated grammar.</summary>
     public ProgramSchemaOptions Schema { get; init; } = new();
+    /// <summary>Detections listed in the prompt: score at least this (0..1); the unsure rest stay in the scene the
+    /// program is grounded on, but would only lengthen the prompt (the default matches ReasoningOptions.CandidateMinProb).</summary>
+    public float PromptMinScore { get; init; } = 0.25f;
 
     /// <summary>The generation limit in tokens for answers under <paramref name="schema"/>.</summary>
     public int AnswerTokens(ObjectNode schema) => MaxTokens > 0 ? MaxTokens : ProgramGrammar.MaxChars(schema) + 1;
@@ -80,15 +83,16 @@ public static class ScenePrompt
         return sb.ToString();
     }
 
-    /// <summary>The user message: image size, one line per object, then the instruction.</summary>
-    public static string User(string instruction, Scene scene)
+    /// <summary>The user message: image size, one line per object scoring at least <paramref name="minScore"/>, then the instruction.</summary>
+    public static string User(string instruction, Scene scene, float minScore = 0)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Image: {scene.Width}x{scene.Height} pixels. Objects (id, label, box x1,y1,x2,y2, colour, score):");
-        foreach (var e in scene.Entities)
+        var listed = scene.Entities.Where(e => e.Score >= minScore).ToList();
+        foreach (var e in listed)
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"#{e.Id} {e.Label} [{e.Box.X1:0},{e.Box.Y1:0},{e.Box.X2:0},{e.Box.Y2:0}] {e.ColorName} {e.Score:0.00}");
-        if (scene.Entities.Count == 0) sb.AppendLine("(none)");
+        if (listed.Count == 0) sb.AppendLine("(none)");
         sb.Append(CultureInfo.InvariantCulture, $"Instruction: {instruction}");
         return sb.ToString();
     }

@@ -38,7 +38,7 @@ public sealed class LanguageStage(ILanguageReasoner model, Reasoner rules)
         };
         if (answer.Program?.TargetId is int id) data["model_target_id"] = id;
         string head = string.Create(CultureInfo.InvariantCulture,
-            $"Language model ({model.Name}) read the instruction and {scene.Entities.Count} objects ({answer.PromptChars} chars, {answer.PromptTokens} tokens) and generated {answer.GeneratedTokens} tokens in {answer.Ms:0} ms");
+            $"Language model ({model.Name}) read the instruction and the objects ({answer.PromptChars} chars, {answer.PromptTokens} tokens) and generated {answer.GeneratedTokens} tokens in {answer.Ms:0} ms");
         if (answer.Program is not { } p)
         {
             add(new TraceStep(Stages.Reason, $"{head}; its answer is unusable: {answer.Error}") { Ms = answer.Ms, Data = data });

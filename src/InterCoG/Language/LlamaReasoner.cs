@@ -66,7 +66,7 @@ public sealed class LlamaReasoner : ILanguageReasoner, IDisposable
     /// <inheritdoc/>
     public LanguageAnswer Reason(string instruction, Scene scene, CancellationToken cancel = default)
     {
-        string system = ScenePrompt.System(), user = ScenePrompt.User(instruction, scene);
+        string system = ScenePrompt.System(), user = ScenePrompt.User(instruction, scene, _options.PromptMinScore);
         var sw = Stopwatch.StartNew();
         var (text, promptTokens, generated, complete) = Complete(Format(system, user), _gbnf, cancel);
         double ms = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
