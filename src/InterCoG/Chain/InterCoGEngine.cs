@@ -96,10 +96,12 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             var model = runOptions.LanguageModel ?? _options.LanguageModel
                 ?? throw new ModelMissingException("the language-model reasoner was asked for but none is configured: pass --llm-model PATH or --llm-url URL (docs/llm.md).");
             language = new LanguageStage(model, _reasoner);
+            sw.Restart();
             early = Perceive(image.Bgr);
             earlyDetectMs = Ms(sw);
-            sw.Restart();
             ask = language.Ask(instruction, early, runOptions.GroundOnly, Add);
+            trace.TimingsMs["llm"] = ask.Answer.Ms;
+            sw.Restart();
             if (ask.Request is null)
             {
                 trace.Status = ChainStatus.Error;
