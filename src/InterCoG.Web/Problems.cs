@@ -73,7 +73,10 @@ public static class Problems
         InterCoGException ie => (Document(StatusFor(ie.ExitCode), ie.ExitCode, TitleFor(ie.ExitCode), ie.Message), null),
         Microsoft.AspNetCore.Http.BadHttpRequestException b => (Document(b.StatusCode, ExitCodes.BadInput,
             b.StatusCode == 413 ? "Request too large" : "Bad request", b.Message), null),
-        InvalidDataException d => (Document(413, ExitCodes.BadInput, "Form field too large", $"the form could not be read: {d.Message}"), null),
+        // the form reader says "... limit ... exceeded" when a field is too long; anything else is a malformed body
+        InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
+            (Document(413, ExitCodes.BadInput, "Form field too large", $"the form could not be read: {d.Message}"), null),
+        InvalidDataException d => (Document(400, ExitCodes.BadInput, "Malformed form", $"the multipart form could not be read: {d.Message}"), null),
         OpenCvSharp.OpenCVException cv => (Document(500, ExitCodes.Other, "Image processing failed", cv.Message.Split('\n')[0]), null),
         _ => null,
     };
