@@ -24,15 +24,21 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         return job;
     }
 
-    /// <summary>Runs the chain for <paramref name="instruction"/>; <paramref name="onStep"/> hears each step event
-    /// (from the engine's thread) with its illustration already stored. Edit and verify steps are illustrated on the
-    /// output, so they are reported once the run has finished, still in order.</summary>
-    public Task<ChainJobResult> RunAsync(Job job, LoadedImage input, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onStep, CancellationToken aborted) =>
-        runner.RunAsync(engine => Run(engine, job, input, instruction, choose, groundOnly, onStep), aborted);
+    /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
+    /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
+    /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
+    /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
+    public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
+        Action<JsonObject>? onEvent, CancellationToken aborted) =>
+        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted);
 
-    private ChainJobResult Run(InterCoGEngine engine, Job job, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
+    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
     {
+        var job = Open(input);
+        onStep?.Invoke(new JsonObject
+        {
+            ["type"] = "accepted", ["job"] = job.Id, ["input_url"] = job.Url("input.jpg"), ["width"] = input.Width, ["height"] = input.Height,
+        });
         var stepUrls = new List<string>();
         var pending = new List<TraceStep>();
         bool deferring = false;

@@ -76,7 +76,7 @@ public static class Problems
         // the form reader says "... limit ... exceeded" when a field is too long; anything else is a malformed body
         InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) =>
             (Document(413, ExitCodes.BadInput, "Form field too large", $"the form could not be read: {d.Message}"), null),
-        InvalidDataException d => (Document(400, ExitCodes.BadInput, "Malformed form", $"the multipart form could not be read: {d.Message}"), null),
+        InvalidDataException d => (Document(400, ExitCodes.BadInput, "Malformed form", $"the multipart form could not be read ({d.Message}); expected the fields 'image' and 'instruction'"), null),
         OpenCvSharp.OpenCVException cv => (Document(500, ExitCodes.Other, "Image processing failed", cv.Message.Split('\n')[0]), null),
         _ => null,
     };

@@ -153,11 +153,10 @@ public static partial class StudioServer
         // header checks (format, completeness, pixel count) run before any pixel is decoded
         string name = SafeName(file.FileName);
         using var input = ImageCodec.Decode(bytes, name, options.ImageLimits);
-        var job = jobs.Open(input);
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(job, input, instruction, choose, groundOnly, null, http.RequestAborted);
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -165,10 +164,10 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(job, input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
-        var first = await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
-        if (first == run && run.IsFaulted) await run; // refused before any step (busy, timeout, bad choose): a plain problem
+        await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
+        if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/x-ndjson; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
@@ -177,7 +176,6 @@ public static partial class StudioServer
             await http.Response.WriteAsync(o.ToJsonString(Compact) + "\n", http.RequestAborted);
             await http.Response.Body.FlushAsync(http.RequestAborted);
         }
-        await Send(new JsonObject { ["type"] = "accepted", ["job"] = job.Id, ["input_url"] = job.Url("input.jpg"), ["width"] = input.Width, ["height"] = input.Height });
         await foreach (var e in events.Reader.ReadAllAsync(http.RequestAborted)) await Send(e);
         try
         {

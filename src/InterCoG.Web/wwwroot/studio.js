@@ -9,6 +9,7 @@
   const downloads = $("downloads");
   let file = null;       // the picked photo, kept for a re-post with "choose"
   let size = null;       // {width, height} of the oriented input, for placing candidate outlines
+  let reads = 0;         // network reads of the current answer; each step records the read it arrived in
 
   const setStatus = (text, isError) => { status.textContent = text; status.classList.toggle("error", !!isError); };
   const pick = (f) => {
@@ -50,6 +51,7 @@
     li.className = "step";
     li.dataset.stage = s.stage;
     li.dataset.index = ev.index;
+    li.dataset.read = reads;
     const img = document.createElement("img");
     img.src = ev.image_url;
     img.alt = "step " + (ev.index + 1) + ": " + s.stage;
@@ -150,6 +152,7 @@
       let buffered = "";
       for (;;) {
         const { value, done } = await reader.read();
+        reads++;
         if (value) buffered += decoder.decode(value, { stream: true });
         let nl;
         while ((nl = buffered.indexOf("\n")) >= 0) {

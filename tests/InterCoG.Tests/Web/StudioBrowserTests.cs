@@ -127,6 +127,10 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         string stages = await StagesAsync(page);
         Assert.StartsWith("reason,detect,", stages);
         Assert.EndsWith(",ground,rewrite,edit,verify", stages);
+        // streamed, not revealed at the end: the detect step arrived in an earlier network read than the verify step
+        int detectRead = int.Parse((await page.Locator("#steps li.step[data-stage=detect]").GetAttributeAsync("data-read"))!);
+        int verifyRead = int.Parse((await page.Locator("#steps li.step[data-stage=verify]").GetAttributeAsync("data-read"))!);
+        Assert.True(detectRead < verifyRead, $"all steps arrived in one read ({detectRead}, {verifyRead})");
         // each step's picture is loaded and the current one is shown beside the text
         var images = page.Locator("#steps li.step img");
         int n = await images.CountAsync();
