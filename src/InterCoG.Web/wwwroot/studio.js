@@ -80,8 +80,12 @@
     const trace = result.trace;
     photo.src = result.input_url;
     overlay.replaceChildren();
-    for (const c of trace.candidates) {
+    // larger boxes first, so smaller ones lie on top and stay clickable; a number whose corner is taken moves to the bottom
+    const area = (c) => (c.xyxy[2] - c.xyxy[0]) * (c.xyxy[3] - c.xyxy[1]);
+    for (const c of [...trace.candidates].sort((a, b) => area(b) - area(a))) {
       const [x0, y0, x1, y1] = c.xyxy;
+      const near = 0.04 * Math.max(size.width, size.height);
+      const taken = trace.candidates.some((o) => o !== c && Math.abs(o.xyxy[0] - x0) < near && Math.abs(o.xyxy[1] - y0) < near && area(o) < area(c));
       const b = document.createElement("button");
       b.type = "button";
       b.className = "candidate";
@@ -93,6 +97,7 @@
       b.style.height = (100 * (y1 - y0) / size.height) + "%";
       const n = document.createElement("span");
       n.textContent = c.id;
+      if (taken) n.className = "bottom";
       b.append(n);
       b.addEventListener("click", () => run(c.id));
       overlay.append(b);

@@ -87,6 +87,11 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         Assert.True(await candidates.CountAsync() >= 2);
         Assert.StartsWith("reason,detect", await StagesAsync(page));
         Assert.Contains("Click one of the numbered outlines", await page.Locator("#status").InnerTextAsync());
+        // every number is visible (not hidden under another outline) and every outline can be clicked
+        for (int i = 0; i < await candidates.CountAsync(); i++)
+            Assert.True(await candidates.Nth(i).Locator("span").EvaluateAsync<bool>(
+                "s => { const r = s.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return e === s; }"),
+                $"the number of candidate {i} is covered");
         string id = (await candidates.Last.GetAttributeAsync("data-id"))!;
         Assert.Equal(id, (await candidates.Last.InnerTextAsync()).Trim());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("studio-candidates.png"), FullPage = true });
