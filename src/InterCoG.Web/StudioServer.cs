@@ -72,7 +72,11 @@ public static partial class StudioServer
             ["completed"] = runner.Completed,
             ["stored_jobs"] = store.Count,
         }, ChainJobs.Json));
-        app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List(), ChainJobs.Json));
+        // as `intercog models list --json`, less the server's file paths
+        app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
+        {
+            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present,
+        }), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));
         app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: true));

@@ -147,7 +147,8 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
     public async Task Models_lists_the_installed_models()
     {
         var models = JsonNode.Parse(await server.Http.GetStringAsync("/api/models"))!.AsArray();
-        Assert.Contains(models, m => ((string)m!["name"]!).Contains("yolox", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(models, m => ((string)m!["name"]!).Contains("yolox", StringComparison.OrdinalIgnoreCase) && (bool)m["present"]!);
+        Assert.All(models, m => Assert.Null(m!["path"])); // the server's file layout is not disclosed
     }
 
     [Fact]
