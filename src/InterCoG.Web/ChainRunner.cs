@@ -14,10 +14,11 @@ public sealed class JobTimeoutException(double seconds) : Exception($"the chain 
 
 /// <summary>Runs chain jobs one at a time on the shared engine behind a bounded queue. The engine's stages are not
 /// audited for concurrent use (scene builder, tiled detector, verifier, GrabCut), so model calls are serialised:
-/// exactly one <see cref="InterCoGEngine.Run"/> at a time, up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting.</summary>
+/// exactly one <see cref="InterCoGEngine.Run"/> at a time in the whole process (servers in one process share
+/// <see cref="EngineFactory.Shared"/>), up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting per server.</summary>
 public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource)
 {
-    private readonly SemaphoreSlim _engineGate = new(1, 1);
+    private static readonly SemaphoreSlim EngineGate = new(1, 1);
     private readonly Lazy<InterCoGEngine> _engine = new(engineSource, LazyThreadSafetyMode.ExecutionAndPublication);
     private int _admitted;
     private double _lastRunSeconds = 2;
@@ -51,7 +52,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
             timeout.CancelAfter(TimeSpan.FromSeconds(options.JobTimeoutSeconds));
-            try { await _engineGate.WaitAsync(timeout.Token).ConfigureAwait(false); }
+            try { await EngineGate.WaitAsync(timeout.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { throw new JobTimeoutException(options.JobTimeoutSeconds); }
         }
         catch
@@ -67,7 +68,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
             {
                 Volatile.Write(ref _lastRunSeconds, Math.Max(0.1, (DateTime.UtcNow - started).TotalSeconds));
                 Interlocked.Increment(ref _completed);
-                _engineGate.Release();
+                EngineGate.Release();
                 Interlocked.Decrement(ref _admitted);
             }
         }, CancellationToken.None);

@@ -303,3 +303,29 @@ public sealed class StudioUploadLimitTests(SmallUploadStudioFixture server) : IC
         await server.AssertHealthyAsync();
     }
 }
+
+/// <summary>The per-request timeout: 504 problem; the run finishes in the background and then frees its slot.</summary>
+[Collection(ModelCollection.Name)]
+public sealed class StudioTimeoutTests(ImpatientStudioFixture server) : IClassFixture<ImpatientStudioFixture>
+{
+    [Fact]
+    public async Task A_run_longer_than_the_timeout_is_a_504_problem_and_its_slot_is_freed_when_it_ends()
+    {
+        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        var (status, type, problem, _) = await server.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse on the right brown"));
+        Assert.Equal(504, status);
+        Assert.Equal("application/problem+json", type);
+        Assert.Equal("urn:intercog:problem:timeout", (string?)problem["type"]);
+        await server.AssertHealthyAsync();
+        // the abandoned run still holds the engine until it ends; then nothing is in flight
+        JsonNode? health = null;
+        for (int i = 0; i < 600; i++)
+        {
+            health = JsonNode.Parse(await server.Http.GetStringAsync("/healthz"));
+            if ((int)health!["in_flight"]! == 0) break;
+            await Task.Delay(500);
+        }
+        Assert.Equal(0, (int)health!["in_flight"]!);
+        Assert.Equal(1, (long)health["completed"]!);
+    }
+}

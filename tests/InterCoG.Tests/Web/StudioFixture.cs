@@ -80,3 +80,9 @@ public sealed class SmallUploadStudioFixture : StudioFixture
 {
     protected override StudioOptions Options => base.Options with { MaxUploadBytes = 64 * 1024 };
 }
+
+/// <summary>A server whose requests time out long before a chain run can finish.</summary>
+public sealed class ImpatientStudioFixture : StudioFixture
+{
+    protected override StudioOptions Options => base.Options with { JobTimeoutSeconds = 0.05 };
+}
