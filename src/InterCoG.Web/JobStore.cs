@@ -26,6 +26,7 @@ public sealed class Job
         lock (_gate) _files[name] = new JobFile(bytes, contentType);
     }
 
+    /// <summary>The file stored under exactly <paramref name="name"/>, or null.</summary>
     public JobFile? Get(string name) { lock (_gate) return _files.GetValueOrDefault(name); }
 
     /// <summary>"/api/jobs/{id}/{name}".</summary>
