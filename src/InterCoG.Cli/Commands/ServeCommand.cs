@@ -1,0 +1,54 @@
+using System.CommandLine;
+using InterCoG.Web;
+
+namespace InterCoG.Cli.Commands;
+
+/// <summary><c>serve [--urls URL[;URL]] [--max-queue N] [--max-upload-mb MB] [--timeout-s S]</c>: the web studio and
+/// HTTP API until Ctrl+C. Only the flags the user set are forwarded; the defaults are <see cref="StudioOptions"/>'s.</summary>
+public static class ServeCommand
+{
+    public static Command Build(CliContext ctx)
+    {
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, separated by ';' (default http://127.0.0.1:5000; port 0 picks a free one)." };
+        var maxQueue = new Option<int?>("--max-queue") { Description = "Chain runs that may wait while one runs; beyond that, 503 with Retry-After." };
+        var maxUpload = new Option<double?>("--max-upload-mb") { Description = "Largest accepted upload, in MiB." };
+        var timeout = new Option<double?>("--timeout-s") { Description = "Longest a request may wait for its chain run, in seconds." };
+        var noPreload = new Option<bool>("--no-preload") { Description = "Load the models on the first request instead of at start-up." };
+        var cmd = new Command("serve", "Serve the web studio and the HTTP API (POST /api/edit, /api/ground, /api/parse; GET /api/models, /healthz).")
+        {
+            urls, maxQueue, maxUpload, timeout, noPreload,
+        };
+        cmd.SetAction(async (pr, stop) =>
+        {
+            var o = new StudioOptions();
+            if (pr.GetValue(urls) is { } u)
+                o = o with { Urls = u.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+            if (pr.GetValue(maxQueue) is int q)
+                o = q >= 0 ? o with { MaxQueuedJobs = q } : throw new InputException($"--max-queue must be 0 or more, got {q}");
+            if (pr.GetValue(maxUpload) is double mb)
+            {
+                if (mb <= 0) throw new InputException($"--max-upload-mb must be positive, got {mb}");
+                long bytes = (long)(mb * 1024 * 1024);
+                o = o with { MaxUploadBytes = bytes, ImageLimits = o.ImageLimits with { MaxFileBytes = bytes } };
+            }
+            if (pr.GetValue(timeout) is double t)
+                o = t > 0 ? o with { JobTimeoutSeconds = t } : throw new InputException($"--timeout-s must be positive, got {t}");
+            if (pr.GetValue(noPreload)) o = o with { Preload = false };
+            try
+            {
+                await StudioServer.RunAsync(o, bound =>
+                {
+                    foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
+                    ctx.Out.WriteLine("Press Ctrl+C to stop.");
+                    ctx.Out.Flush();
+                }, stop);
+            }
+            catch (IOException e) // Kestrel reports a taken port as an IOException
+            {
+                throw new InputException($"cannot listen on {string.Join(", ", o.Urls)}: {e.Message}", e);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

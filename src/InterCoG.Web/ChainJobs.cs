@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using InterCoG.Chain;
+using InterCoG.Imaging;
+using OpenCvSharp;
+
+namespace InterCoG.Web;
+
+/// <summary>What a chain request produced: its job (files), the trace and the envelope JSON the API returns.</summary>
+public sealed record ChainJobResult(Job Job, ChainTrace Trace, int ExitCode, JsonObject Body);
+
+/// <summary>Runs one chain request on the shared engine and keeps its files (input, step images, output, mask,
+/// trace) in the job store; reports each step as it appears. No logic of its own: the engine decides everything.</summary>
+public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStore store)
+{
+    /// <summary>The JSON options of every API document (the trace's: snake_case, nulls left out).</summary>
+    public static JsonSerializerOptions Json => ChainTrace.JsonOptions;
+
+    /// <summary>A new job holding the (orientation-corrected) input as "input.jpg" for display.</summary>
+    public Job Open(LoadedImage input)
+    {
+        var job = store.Create();
+        job.Put("input.jpg", ImageCodec.Encode(input.Bgr, "jpeg", new SaveOptions { JpegQuality = 92 }), "image/jpeg");
+        return job;
+    }
+
+    /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
+    /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
+    /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
+    /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
+    public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
+        Action<JsonObject>? onEvent, CancellationToken aborted) =>
+        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted);
+
+    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
+    {
+        var job = Open(input);
+        onStep?.Invoke(new JsonObject
+        {
+            ["type"] = "accepted", ["job"] = job.Id, ["input_url"] = job.Url("input.jpg"), ["width"] = input.Width, ["height"] = input.Height,
+        });
+        var stepUrls = new List<string>();
+        var pending = new List<TraceStep>();
+        bool deferring = false;
+        void Publish(Mat basis, TraceStep step)
+        {
+            int index = stepUrls.Count;
+            string name = $"step_{index + 1:00}_{step.Stage}.jpg";
+            using (var img = TraceReport.RenderStep(basis, step))
+                job.Put(name, ImageCodec.Encode(img, "jpeg", new SaveOptions { JpegQuality = options.StepImageQuality }), "image/jpeg");
+            stepUrls.Add(job.Url(name));
+            onStep?.Invoke(new JsonObject
+            {
+                ["type"] = "step",
+                ["index"] = index,
+                ["image_url"] = job.Url(name),
+                ["step"] = JsonSerializer.SerializeToNode(step, Json),
+            });
+        }
+
+        var runOptions = new ChainRunOptions
+        {
+            Choose = choose,
+            GroundOnly = groundOnly,
+            OnStep = step =>
+            {
+                deferring |= step.Stage is Stages.Edit or Stages.Verify;
+                if (deferring) pending.Add(step);
+                else Publish(input.Bgr, step);
+            },
+        };
+        using var run = engine.Run(input, instruction, runOptions);
+        var trace = run.Trace;
+        foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);
+        // steps the engine did not stream (a refused instruction's reason step) are illustrated too
+        for (int i = stepUrls.Count; i < trace.Steps.Count; i++) Publish(input.Bgr, trace.Steps[i]);
+
+        var outputs = new Dictionary<string, string>();
+        if (trace.Status == ChainStatus.Edited && run.Output is not null)
+        {
+            job.Put("output.png", ImageCodec.Encode(run.Output, "png"), "image/png");
+            outputs["output"] = job.Url("output.png");
+        }
+        if ((run.Region ?? run.TargetMask) is { } mask)
+        {
+            job.Put("mask.png", ImageCodec.Encode(mask, "png"), "image/png");
+            outputs["mask"] = job.Url("mask.png");
+        }
+        outputs["trace"] = job.Url("trace.json");
+        trace.Outputs = outputs;
+        string traceJson = trace.ToJson();
+        job.Put("trace.json", System.Text.Encoding.UTF8.GetBytes(traceJson), "application/json");
+        store.Trim();
+
+        int exit = ChainOutcome.ExitCode(trace);
+        var body = new JsonObject
+        {
+            ["job"] = job.Id,
+            ["status"] = JsonSerializer.SerializeToNode(trace.Status, Json),
+            ["exit_code"] = exit,
+            ["message"] = trace.Message,
+            ["input_url"] = job.Url("input.jpg"),
+            ["output_url"] = outputs.GetValueOrDefault("output"),
+            ["mask_url"] = outputs.GetValueOrDefault("mask"),
+            ["trace_url"] = outputs["trace"],
+            ["step_images"] = new JsonArray(stepUrls.Select(u => (JsonNode?)JsonValue.Create(u)).ToArray()),
+            ["trace"] = JsonNode.Parse(traceJson),
+        };
+        return new ChainJobResult(job, trace, exit, body);
+    }
+}

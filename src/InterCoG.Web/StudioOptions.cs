@@ -1,0 +1,40 @@
+using InterCoG.Imaging;
+
+namespace InterCoG.Web;
+
+/// <summary>Limits and settings of the studio server; every limit protects the server from one request.</summary>
+public sealed record StudioOptions
+{
+    /// <summary>Addresses Kestrel listens on, e.g. "http://127.0.0.1:5000"; port 0 picks a free port.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = ["http://127.0.0.1:5000"];
+
+    /// <summary>Largest accepted image upload, in bytes (default 25 MiB).</summary>
+    public long MaxUploadBytes { get; init; } = 25L * 1024 * 1024;
+
+    /// <summary>Header-checked pixel limits applied before any pixel is decoded (default 40 megapixels, 12000 px a side).</summary>
+    public ImageLimits ImageLimits { get; init; } = new() { MaxPixels = 40_000_000, MaxSide = 12_000, MaxFileBytes = 25L * 1024 * 1024 };
+
+    /// <summary>Longest accepted instruction, in characters.</summary>
+    public int MaxInstructionChars { get; init; } = 500;
+
+    /// <summary>Chain runs that may wait for the engine while one runs; beyond running + this many, requests get 503.</summary>
+    public int MaxQueuedJobs { get; init; } = 4;
+
+    /// <summary>Longest a request waits for its chain run (queue time included) before a 504, in seconds.</summary>
+    public double JobTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>How long a finished job's files stay downloadable, in seconds.</summary>
+    public double ResultTtlSeconds { get; init; } = 900;
+
+    /// <summary>Most finished jobs kept; the oldest is dropped first.</summary>
+    public int MaxStoredJobs { get; init; } = 64;
+
+    /// <summary>Most bytes of job files kept in memory; the oldest jobs are dropped first (default 512 MiB).</summary>
+    public long MaxStoredBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>JPEG quality of the per-step illustration images, 0..100.</summary>
+    public int StepImageQuality { get; init; } = 85;
+
+    /// <summary>Load the models at start-up instead of on the first request.</summary>
+    public bool Preload { get; init; } = true;
+}

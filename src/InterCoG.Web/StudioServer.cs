@@ -1,0 +1,241 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using InterCoG.Chain;
+using InterCoG.Imaging;
+using InterCoG.Models;
+using InterCoG.Reasoning;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace InterCoG.Web;
+
+/// <summary>The InterCoG studio: an HTTP API over the chain (edit, ground, parse, models, health, OpenAPI) and the
+/// studio page, served by one Kestrel process. A thin shell: it translates requests and responses, the engine decides.</summary>
+public static partial class StudioServer
+{
+    /// <summary>Builds the server (not started). <paramref name="engine"/> supplies the shared engine on first use
+    /// (default <see cref="EngineFactory.Shared"/>).</summary>
+    public static WebApplication Build(StudioOptions options, Func<InterCoGEngine>? engine = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "InterCoG.Web", Args = [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls([.. options.Urls]);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // the image plus the small fields and multipart framing
+            k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 256 * 1024;
+            k.AddServerHeader = false;
+        });
+        builder.Services.Configure<FormOptions>(f =>
+        {
+            f.MultipartBodyLengthLimit = options.MaxUploadBytes + 256 * 1024;
+            f.ValueLengthLimit = Math.Max(1024, options.MaxInstructionChars * 4 + 64);
+            f.ValueCountLimit = 16;
+            f.KeyLengthLimit = 64;
+            f.MemoryBufferThreshold = 1024 * 1024;
+        });
+        builder.Services.AddProblemDetails();
+
+        var runner = new ChainRunner(options, engine ?? EngineFactory.Shared);
+        var store = new JobStore(options);
+        var jobs = new ChainJobs(options, runner, store);
+        builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.Use(async (http, next) =>
+        {
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            http.Response.Headers["Referrer-Policy"] = "no-referrer";
+            try { await next(http); }
+            catch (Exception e) when (Problems.FromException(e) is { } p && !http.Response.HasStarted)
+            {
+                await Problems.WriteAsync(http, p.doc, p.retryAfter);
+            }
+        });
+
+        foreach (var (route, resource, type) in StaticFiles)
+            app.MapGet(route, () => Results.Bytes(Resource(resource), type));
+        app.MapGet("/healthz", () => Results.Json(new JsonObject
+        {
+            ["status"] = "ok",
+            ["engine_loaded"] = runner.EngineLoaded,
+            ["in_flight"] = runner.InFlight,
+            ["completed"] = runner.Completed,
+            ["stored_jobs"] = store.Count,
+        }, ChainJobs.Json));
+        // as `intercog models list --json`, less the server's file paths
+        app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
+        {
+            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present,
+        }), ChainJobs.Json));
+        app.MapPost("/api/parse", ParseAsync);
+        app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));
+        app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: true));
+        app.MapGet("/api/jobs/{id}/{name}", (string id, string name) =>
+        {
+            if (!JobId().IsMatch(id) || store.Find(id) is not { } job || job.Get(name) is not { } file)
+                return Results.Problem(statusCode: 404, title: "No such file", detail: "unknown or expired job, or no such file in it",
+                    type: "urn:intercog:problem:no-such-job", extensions: new Dictionary<string, object?> { ["exit_code"] = ExitCodes.BadInput });
+            return Results.Bytes(file.Bytes, file.ContentType);
+        });
+
+        if (options.Preload)
+            app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
+            {
+                try { _ = runner.Engine; }
+                catch (InterCoGException e) { app.Logger.LogWarning("models not loaded at start-up: {Message}", e.Message); }
+            }));
+        return app;
+    }
+
+    /// <summary>Builds and runs the server until <paramref name="stop"/> is cancelled; <paramref name="started"/> hears
+    /// the addresses actually bound (port 0 resolved).</summary>
+    public static async Task RunAsync(StudioOptions options, Action<IReadOnlyList<string>>? started = null, CancellationToken stop = default)
+    {
+        await using var app = Build(options);
+        await app.StartAsync(stop);
+        started?.Invoke([.. app.Urls]);
+        try { await Task.Delay(Timeout.Infinite, stop); }
+        catch (OperationCanceledException) { }
+        await app.StopAsync(CancellationToken.None);
+    }
+
+    private static readonly (string Route, string Resource, string Type)[] StaticFiles =
+    [
+        ("/", "studio/index.html", "text/html; charset=utf-8"),
+        ("/studio.css", "studio/studio.css", "text/css; charset=utf-8"),
+        ("/studio.js", "studio/studio.js", "text/javascript; charset=utf-8"),
+        ("/openapi/v1.json", "studio/openapi.json", "application/json"),
+    ];
+
+    private static byte[] Resource(string name)
+    {
+        using var s = typeof(StudioServer).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing from {typeof(StudioServer).Assembly.GetName().Name}");
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    [GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial Regex JobId();
+
+    private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
+
+    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose.
+    /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
+    /// or problem.</summary>
+    private static async Task ChainAsync(HttpContext http, ChainJobs jobs, StudioOptions options, bool groundOnly)
+    {
+        if (!http.Request.HasFormContentType)
+            throw Bad("expected a multipart/form-data body with the fields 'image' and 'instruction'", 415);
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var file = form.Files.GetFile("image") ?? throw Bad("the form has no 'image' file field");
+        string? instruction = form["instruction"].FirstOrDefault() ?? (groundOnly ? form["expression"].FirstOrDefault() : null);
+        if (string.IsNullOrWhiteSpace(instruction)) throw Bad("the form has no 'instruction' field (or it is empty)");
+        if (instruction.Length > options.MaxInstructionChars)
+            throw Bad($"the instruction is {instruction.Length} characters; the limit is {options.MaxInstructionChars}", 413);
+        int? choose = null;
+        if (form["choose"].FirstOrDefault() is { Length: > 0 } c)
+            choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
+                ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
+        if (file.Length > options.MaxUploadBytes)
+            throw Bad($"the uploaded image is {file.Length} bytes; the limit is {options.MaxUploadBytes} bytes", 413);
+        byte[] bytes = new byte[file.Length];
+        await using (var s = file.OpenReadStream()) await s.ReadExactlyAsync(bytes, http.RequestAborted);
+
+        // header checks (format, completeness, pixel count) run before any pixel is decoded
+        string name = SafeName(file.FileName);
+        using var input = ImageCodec.Decode(bytes, name, options.ImageLimits);
+        bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
+        if (!stream)
+        {
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted);
+            if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
+            else await Problems.WriteAsync(http, Problems.ForOutcome(r));
+            return;
+        }
+
+        // streaming: events cross from the engine's thread through a channel, in order
+        var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
+        _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
+        await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
+        if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        async Task Send(JsonObject o)
+        {
+            await http.Response.WriteAsync(o.ToJsonString(Compact) + "\n", http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+        await foreach (var e in events.Reader.ReadAllAsync(http.RequestAborted)) await Send(e);
+        try
+        {
+            var r = await run;
+            var result = r.ExitCode == 0 ? (JsonObject)r.Body.DeepClone() : Problems.ForOutcome(r);
+            if (r.ExitCode != 0) result["type_uri"] = result["type"]?.DeepClone();
+            result["type"] = r.ExitCode == 0 ? "result" : "problem";
+            await Send(result);
+        }
+        catch (Exception e) when (Problems.FromException(e) is { } p)
+        {
+            p.doc["type_uri"] = p.doc["type"]?.DeepClone();
+            p.doc["type"] = "problem";
+            await Send(p.doc);
+        }
+    }
+
+    private static readonly JsonSerializerOptions Compact = new(ChainJobs.Json) { WriteIndented = false };
+
+    /// <summary>POST /api/parse: form field or JSON member "instruction" → the parse document of <c>intercog parse --json</c>.</summary>
+    private static async Task ParseAsync(HttpContext http, StudioOptions options)
+    {
+        string? text;
+        if (http.Request.HasFormContentType) text = (await http.Request.ReadFormAsync(http.RequestAborted))["instruction"].FirstOrDefault();
+        else if (http.Request.HasJsonContentType())
+        {
+            JsonNode? node;
+            try { node = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted); }
+            catch (JsonException e) { throw Bad($"the JSON body could not be read: {e.Message}"); }
+            text = node is JsonObject o && o["instruction"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        }
+        else throw Bad("expected a form or a JSON body with the field 'instruction'", 415);
+        if (string.IsNullOrWhiteSpace(text)) throw Bad("no 'instruction' given");
+        if (text.Length > options.MaxInstructionChars)
+            throw Bad($"the instruction is {text.Length} characters; the limit is {options.MaxInstructionChars}", 413);
+        var r = new Reasoner(new ReasoningOptions()).Parse(text);
+        var doc = new JsonObject
+        {
+            ["instruction"] = text,
+            ["parsed"] = r.Parsed,
+            ["operation"] = r.Request?.Operation,
+            ["arguments"] = JsonSerializer.SerializeToNode(r.Request?.Arguments, ChainJobs.Json),
+            ["target"] = JsonSerializer.SerializeToNode(r.Request?.Target, ChainJobs.Json),
+            ["reason"] = r.Parsed ? null : r.Reason,
+        };
+        if (!r.Parsed) await Problems.WriteAsync(http, Problems.Document(400, ExitCodes.BadInput, "Instruction not understood", r.Reason ?? "not parsed", extra: doc));
+        else await Results.Json(doc, ChainJobs.Json).ExecuteAsync(http);
+    }
+
+    /// <summary>The upload's file name reduced to a plain name for messages (never used as a path).</summary>
+    private static string SafeName(string? fileName)
+    {
+        string n = Path.GetFileName(fileName ?? "");
+        n = new string(n.Where(ch => char.IsLetterOrDigit(ch) || ch is '.' or '-' or '_' or ' ').Take(80).ToArray());
+        return n.Length > 0 ? n : "upload";
+    }
+
+    private static string Truncate(string s) => s.Length <= 20 ? s : s[..20] + "…";
+}
