@@ -36,6 +36,7 @@ public static class BenchGroundingCommand
                 parsed = r.Parsed, ambiguous = r.Ambiguous, not_found = r.NotFound,
                 by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
                 ms_per_sentence = r.MsPerSentence, ms_per_image = r.MsPerImage,
+                items = r.Items,
             };
             string? jsonPath = pr.GetValue(json);
             // mask_iou is null by contract (no masks in this bench) and must be written, not dropped.

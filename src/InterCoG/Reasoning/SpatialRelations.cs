@@ -58,6 +58,11 @@ public static class SpatialRelations
     /// decide (the size cue assumes equal physical size, which instances of one category only roughly share).</summary>
     public static double Nearness(Box b) => Math.Log(Math.Max(b.Y2, 1f));
 
+    /// <summary>Vertical position of an object for "top"/"bottom" picks, in pixels (y down): its bottom edge Y2, where it
+    /// rests or hangs from its support. An object's height is not its place: a tall bottle standing beside a short cup on
+    /// the same shelf is not "the top one", and a bottle standing on a higher shelf is, however short.</summary>
+    public static float Support(Box b) => b.Y2;
+
     /// <summary>Size cue of nearness for objects of one category: ln(√area) (apparent size ∝ 1 / distance).</summary>
     public static double SizeNearness(Box b) => Math.Log(Math.Max(Math.Sqrt(b.Area), 1));
 
