@@ -65,6 +65,9 @@ public sealed class GroundingExecutor
         _registry["negate"] = Negate;
     }
 
+    /// <summary>Category of "it" with no antecedent: any object of the scene counts (by its most probable class).</summary>
+    public const string AnyObject = "object";
+
     /// <summary>Names of the operations in the registry.</summary>
     public IReadOnlyCollection<string> OperationNames => _registry.Keys;
 
@@ -94,8 +97,9 @@ public sealed class GroundingExecutor
         int count = e.Count is > 1 ? e.Count.Value : 1;
         if (e.Color is not null) nodes.Add(new("filter_color", e.Color));
         if (e.Negated is not null) nodes.Add(new("negate", null, e.Negated));
-        if (e.Relation is not null)
-            nodes.Add(new("relate_" + e.Relation.Kind, null, e.Relation.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0, 1, e.Relation.SecondAnchor));
+        // Every relation in turn ("left of the laptop and next to the bowl"): each keeps those that satisfy it.
+        foreach (var r in (e.Relation is null ? [] : new[] { e.Relation }).Concat(e.MoreRelations ?? []))
+            nodes.Add(new("relate_" + r.Kind, null, r.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0, 1, r.SecondAnchor));
         if (e.Region is not null) nodes.Add(new("region", e.Region, null, 0, e.Ordinal is null ? count : 1));
         if (e.Ordinal is not null) nodes.Add(new("ordinal", e.Ordinal.From, null, e.Ordinal.N, count));
         return nodes;
@@ -180,17 +184,20 @@ public sealed class GroundingExecutor
     {
         string category = node.Value!;
         float min = ctx.Options.CandidateMinProb;
-        var members = input.Where(e => IsCategory(e, category, ctx.Options)).ToList();
-        var kept = members.Where(e => e.ProbOf(category) >= min).ToList();
+        bool any = category == AnyObject;
+        var members = input.Where(e => any || IsCategory(e, category, ctx.Options)).ToList();
+        float Prob(SceneEntity e) => any ? (e.ClassProbs.Length > 0 ? e.ClassProbs.Max() : e.Score) : e.ProbOf(category);
+        var kept = members.Where(e => Prob(e) >= min).ToList();
         var weak = members.Except(kept).ToList();
         var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Select(e => Box(e, "dropped"))).ToList();
-        string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(e.ProbOf(category))}"));
+        string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(Prob(e))}"));
         if (kept.Count == 0 && weak.Count > 0)
         {
             string msg = $"No confident {category}; only unsure detections (p < {F(min)}): {unsure}.";
             return new NodeResult([], msg, boxes, new GroundingOutcome(GroundingKind.NotFound, null, weak, msg));
         }
-        string text = DescribeCategory(ctx, input, kept, category);
+        string text = any ? $"Any object ('it' with no antecedent): {kept.Count} confident object(s): {Ids(kept)}."
+            : DescribeCategory(ctx, input, kept, category);
         if (weak.Count > 0) text += $" Ignored as unsure (p < {F(min)}): {unsure}.";
         return new NodeResult(kept, text, boxes);
     }

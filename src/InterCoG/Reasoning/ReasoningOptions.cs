@@ -29,6 +29,9 @@ public sealed record ReasoningOptions
     /// heights apart (above/below: the same horizontally, in mean widths).</summary>
     public float RelationBand { get; init; } = 1.0f;
 
+    /// <summary>inside: the smallest fraction (0..1) of the candidate's box area that must lie within the anchor's box.</summary>
+    public float InsideMinFraction { get; init; } = 0.5f;
+
     /// <summary>next_to: largest gap between the two boxes, as a fraction of the pair's mean size (√area).</summary>
     public float NextToGap { get; init; } = 0.6f;
 
@@ -87,6 +90,7 @@ public sealed record ReasoningOptions
         Check(CandidateMinProb is >= 0 and <= 1, nameof(CandidateMinProb), CandidateMinProb, "in 0..1");
         Check(RelationEdgeMargin >= 0, nameof(RelationEdgeMargin), RelationEdgeMargin, "at least 0");
         Check(RelationBand >= 0, nameof(RelationBand), RelationBand, "at least 0");
+        Check(InsideMinFraction is > 0 and <= 1, nameof(InsideMinFraction), InsideMinFraction, "in (0, 1]");
         Check(NextToGap >= 0, nameof(NextToGap), NextToGap, "at least 0");
         Check(NextToPreferRatio is >= 0 and <= 1, nameof(NextToPreferRatio), NextToPreferRatio, "in 0..1");
         Check(RegionMargin >= 0, nameof(RegionMargin), RegionMargin, "at least 0");

@@ -20,6 +20,8 @@ public static class SpatialRelations
     public const string ClosestTo = "closest_to";
     public const string FarthestFrom = "farthest_from";
     public const string Between = "between";
+    public const string On = "on";
+    public const string Inside = "inside";
 
     /// <summary>Every relation kind this version grounds, with its test. Built from the two factories below.</summary>
     public static IReadOnlyDictionary<string, RelationTest> All { get; } = new Dictionary<string, RelationTest>
@@ -40,6 +42,24 @@ public static class SpatialRelations
         [InFrontOf] = FrontBehind(front: true),
         // behind:      c.Y2 < a.Y2 − d·h̄ and the boxes overlap horizontally.
         [Behind] = FrontBehind(front: false),
+        // on:       c rests on a: c's bottom edge lies within a's vertical span, a.Y1 − m·h(c) ≤ c.Y2 ≤ a.Y2, c's centre x
+        //           lies within a's x-range, and c's centre is above a's (cy(c) < cy(a)): a cup on a table, a man on a horse.
+        [On] = Resting(),
+        // inside:   at least InsideMinFraction of c's box lies within a's box (area(c ∩ a) / area(c)), and c is the
+        //           smaller box: the cake in the box, the person in the car.
+        [Inside] = Contained(),
+    };
+
+    /// <summary>Factory for on: c's bottom edge inside a's vertical span (RelationEdgeMargin × c's height above its top
+    /// allowed), c's centre x inside a's x-range and c's centre above a's centre.</summary>
+    public static RelationTest Resting() => (c, a, o) =>
+        c.Y2 >= a.Y1 - o.RelationEdgeMargin * c.Height && c.Y2 <= a.Y2 && c.CenterX >= a.X1 && c.CenterX <= a.X2 && c.CenterY < a.CenterY;
+
+    /// <summary>Factory for inside: area(c ∩ a) ≥ InsideMinFraction × area(c), and area(c) &lt; area(a).</summary>
+    public static RelationTest Contained() => (c, a, o) =>
+    {
+        float ix = MathF.Max(0, MathF.Min(c.X2, a.X2) - MathF.Max(c.X1, a.X1)), iy = MathF.Max(0, MathF.Min(c.Y2, a.Y2) - MathF.Max(c.Y1, a.Y1));
+        return c.Area > 0 && ix * iy >= o.InsideMinFraction * c.Area && c.Area < a.Area;
     };
 
     /// <summary>Factory for in_front_of (front) and behind: bottom edges apart by more than DepthEdgeMargin × mean height, x-intervals overlapping.</summary>
@@ -116,6 +136,6 @@ public static class SpatialRelations
     public static string Words(string kind) => kind switch
     {
         LeftOf => "left of", RightOf => "right of", Above => "above", Below => "below", NextTo => "next to",
-        ClosestTo => "closest to", FarthestFrom => "farthest from", _ => kind.Replace('_', ' '),
+        ClosestTo => "closest to", FarthestFrom => "farthest from", Inside => "inside", _ => kind.Replace('_', ' '),
     };
 }
