@@ -22,8 +22,9 @@ public static class BenchGroundingCommand
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
         var minProb = new Option<float?>("--min-prob") { Description = "Candidate gate for this run (ReasoningOptions.CandidateMinProb, 0..1; default 0.25): detections less sure of the class are not candidates." };
         var grids = new Option<string?>("--tile-grids") { Description = "Detector tile grids, comma-separated (default 2,3; e.g. 2,3,4 finds more small objects, about twice the time)." };
+        var cuesOpt = new Option<bool>("--cues") { Description = "Also rank the annotations by each 2-D cue alone (centre, bottom edge, top edge, box and mask size) and print how often each picks the referred object." };
         var cmd = new Command("grounding", "Grounding accuracy (Acc@0.5, mean IoU, box-as-mask IoU) of every referring sentence, by relation type, distractors and size.")
-            { instances, refs, images, oracle, json, html, minProb, grids };
+            { instances, refs, images, oracle, json, html, minProb, grids, cuesOpt };
         cmd.SetAction(pr =>
         {
             string instancesPath = pr.GetValue(instances)!, imagesDir = pr.GetValue(images)!;
@@ -60,6 +61,7 @@ public static class BenchGroundingCommand
                 by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
                 outcomes_by_relation = r.OutcomesByRelation,
                 ms_per_sentence = r.MsPerSentence, ms_per_image = r.MsPerImage,
+                cues = pr.GetValue(cuesOpt) ? GroundingBench.Cues(coco, referred).Select(c => new { pick = c.Pick, cue = c.Cue, hits = c.Hits, n = c.N }).ToList() : null,
                 items = r.Items,
             };
             string? jsonPath = pr.GetValue(json);
@@ -77,6 +79,9 @@ public static class BenchGroundingCommand
                     r.MaskIoU is double mi ? mi.ToString("0.000", inv) + " (" + r.MaskKind + ")" : "n/a"));
                 foreach (var (name, b) in new[] { ("relation", r.ByRelation), ("distractors", r.ByDistractors), ("size", r.BySize) })
                     ctx.Out.WriteLine($"  by {name}: " + string.Join(", ", b.Select(kv => string.Format(inv, "{0} {1:P0} (n={2})", kv.Key, kv.Value.Acc50, kv.Value.N))));
+                if (doc.cues is { } cueRows)
+                    foreach (var cg in cueRows.GroupBy(c => c.pick))
+                        ctx.Out.WriteLine($"  cue alone, {cg.Key}: " + string.Join(", ", cg.Select(c => string.Format(inv, "{0} {1}/{2}", c.cue, c.hits, c.n))));
             }
             return 0;
         });

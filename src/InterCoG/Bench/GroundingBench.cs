@@ -190,6 +190,56 @@ public static class GroundingBench
         };
     }
 
+    /// <summary>How far each 2-D cue alone gets on the sentences that pick an extreme (leftmost, topmost, nearest,
+    /// farthest … and "on the left"-style regions): for each such sentence the same-category annotations of its image
+    /// are ranked by the cue and the first compared with the referred one. Cues: "centre" (x or y of the box centre),
+    /// "bottom edge" (Y2) or "right edge" (X2), "top edge" (Y1) or "left edge" (X1), "box size" (√area) and "mask size" (√ segmentation area; near/far only,
+    /// larger = nearer). No ties: the cue's order alone decides, so this measures the cue, not the executor's margins.</summary>
+    /// <returns>Rows (pick: left, right, top, bottom, near, far; cue; hits; n), in a fixed order.</returns>
+    public static List<(string Pick, string Cue, int Hits, int N)> Cues(CocoDataset coco, IReadOnlyList<RefCocoRef> refs)
+    {
+        var parser = new InstructionParser();
+        var tally = new SortedDictionary<(int, string, string), (int Hits, int N)>();
+        string[] picks = ["left", "right", "top", "bottom", "near", "far"];
+        foreach (var r in refs)
+        {
+            var ann = coco.Annotation(r.AnnId);
+            var same = coco.AnnotationsOf(r.ImageId).Where(a => a.CategoryId == ann.CategoryId).ToList();
+            if (same.Count < 2) continue;
+            foreach (var s in r.Sentences)
+            {
+                var parsed = parser.Parse(s.Sent.Length > 0 ? s.Sent : s.Raw);
+                if (!parsed.Parsed) continue;
+                var t = parsed.Request!.Target;
+                string? pick = t.Ordinal is { N: 1 } o ? o.From : t.Region;
+                int idx = Array.IndexOf(picks, pick);
+                if (idx < 0) continue;
+                bool vertical = pick is "top" or "bottom" or "near" or "far";
+                // Larger key = picked first.
+                double sign = pick is "left" or "top" or "far" ? -1 : 1;
+                var cues = new List<(string, Func<CocoAnnotation, double>)>
+                {
+                    ("centre", a => sign * (vertical ? a.Box.CenterY : a.Box.CenterX)),
+                    (vertical ? "bottom edge" : "right edge", a => sign * (vertical ? a.Box.Y2 : a.Box.X2)),
+                    (vertical ? "top edge" : "left edge", a => sign * (vertical ? a.Box.Y1 : a.Box.X1)),
+                };
+                if (pick is "near" or "far")
+                {
+                    cues.Add(("box size", a => sign * Math.Sqrt(a.Box.Area)));
+                    cues.Add(("mask size", a => sign * Math.Sqrt(a.Area)));
+                }
+                foreach (var (cue, key) in cues)
+                {
+                    var best = same.OrderByDescending(key).ThenBy(a => a.Id).First();
+                    var k = (idx, pick!, cue);
+                    var (h, n) = tally.GetValueOrDefault(k);
+                    tally[k] = (h + (best.Id == ann.Id ? 1 : 0), n + 1);
+                }
+            }
+        }
+        return tally.Select(kv => (kv.Key.Item2, kv.Key.Item3, kv.Value.Hits, kv.Value.N)).ToList();
+    }
+
     // The referred annotation's mask (CV_8UC1, 255 inside) and its pixel count; null without a segmentation. Cached per annotation.
     private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<int, (Mat Mask, int Area)?> cache)
     {
