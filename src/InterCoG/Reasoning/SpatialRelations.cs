@@ -70,12 +70,11 @@ public static class SpatialRelations
         return overlapX && (front ? c.Y2 > a.Y2 + d : c.Y2 < a.Y2 - d);
     };
 
-    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), a log inverse-distance
+    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), as a log inverse-distance
     /// estimate: ln(max(Y2, 1)). Objects standing on a common plane below the camera touch it lower in the image the
-    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2, so differences are log distance
-    /// ratios. Depth picks combine it with <see cref="SizeNearness"/> lexicographically: the ground-contact cue decides;
-    /// only where it leaves candidates level (within DepthTieLogRatio) and they share a category does apparent size
-    /// decide (the size cue assumes equal physical size, which instances of one category only roughly share).</summary>
+    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2. Depth picks rank by the bottom edge
+    /// itself (<see cref="Support"/>, level within DepthTieFraction × mean height) and only then, within one category,
+    /// by <see cref="SizeNearness"/>; this log form is kept for callers that want a ratio.</summary>
     public static double Nearness(Box b) => Math.Log(Math.Max(b.Y2, 1f));
 
     /// <summary>Vertical position of an object for "top"/"bottom" picks, in pixels (y down): its bottom edge Y2, where it
