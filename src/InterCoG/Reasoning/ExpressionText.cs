@@ -35,8 +35,9 @@ public static class ExpressionText
     public static string Describe(ReferringExpression e, bool article = true)
     {
         var words = new List<string>();
-        if (article) words.Add("the");
-        if (e.Count is int n) words.Add(n == 0 ? "all" : n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (e.Count is 0) words.Add(article ? "all the" : "all");
+        else if (article) words.Add("the");
+        if (e.Count is int n and > 0) words.Add(n.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (e.Ordinal is { } o) words.Add(o.N == 1 ? Superlative(o.From) : OrdinalWord(o.N));
         if (e.Ordinal is { N: > 1 } o3 && IsQuality(o3.From)) words.Add(Superlative(o3.From));
         if (e.Color is not null) words.Add(e.Color);
@@ -52,11 +53,12 @@ public static class ExpressionText
     /// <summary>Which one is meant, in words: "the leftmost one", "the second white one from the left", "the only one".</summary>
     public static string WhichOne(ReferringExpression e)
     {
-        var words = new List<string> { "the" };
+        var words = new List<string> { e.Count is 0 ? "all the" : "the" };
+        if (e.Count is int k and > 0) words.Add(k.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (e.Ordinal is { } o) words.Add(o.N == 1 ? Superlative(o.From) : OrdinalWord(o.N));
-        else if (e.Color is null && e.Region is null && e.Relation is null) words.Add("only");
+        else if (e.Color is null && e.Region is null && e.Relation is null && e.Count is null) words.Add("only");
         if (e.Color is not null) words.Add(e.Color);
-        words.Add("one");
+        words.Add(e.Count is null ? "one" : "ones");
         if (e.Ordinal is { N: > 1 } o2) words.Add($"from the {o2.From}");
         if (e.Region is not null) words.Add(RegionWords(e.Region));
         if (e.Negated is { } neg) words.Add($"but not {WhichOne(neg)}");
@@ -78,7 +80,13 @@ public static class ExpressionText
         string noun = t.Category;
         var a = request.Arguments;
         string? Arg(string key) => a.TryGetValue(key, out string? v) ? v : null;
-        string obj = Arg("part") is string part ? $"the {part} of {Article(noun)} {noun}" : $"{Article(noun)} {noun}";
+        string who = t.Count switch
+        {
+            0 => $"all the {Plural(noun, 2)}",
+            int n => $"{n.ToString(System.Globalization.CultureInfo.InvariantCulture)} {Plural(noun, n)}",
+            _ => $"{Article(noun)} {noun}",
+        };
+        string obj = Arg("part") is string part ? $"the {part} of {who}" : who;
         string action = request.Operation switch
         {
             Operations.Recolor => $"Recolor {obj} to {Arg("color") ?? "?"}",
@@ -88,13 +96,13 @@ public static class ExpressionText
             Operations.Resize when Arg("scale") is string sc => $"Resize {obj} by ×{sc}",
             Operations.Flip => $"Flip {obj} {(Arg("axis") == "vertical" ? "vertically (upside down)" : "horizontally (mirror)")}",
             Operations.Replace => $"Replace {obj} with {Arg("with") ?? "?"}",
-            Operations.Add => $"Add {(Arg("object") is string o ? $"{Article(o)} {o}" : "?")} {AddWhere(Arg("relation"))} {Article(noun)} {noun}",
+            Operations.Add => $"Add {(Arg("object") is string o ? PlainPlural(o) ? o : $"{Article(o)} {o}" : "?")} {AddWhere(Arg("relation"))} {who}",
             Operations.Outline when Arg("color") is string oc => $"Outline {obj} in {oc}",
             _ => $"{char.ToUpperInvariant(request.Operation[0])}{request.Operation[1..]} {obj}",
         };
         var extra = a.Where(kv => !WordedArguments.Contains(kv.Key)).Select(kv => $"{kv.Key} {kv.Value}").ToList();
         if (extra.Count > 0) action += $" ({string.Join(", ", extra)})";
-        string text = $"{action}; the {noun} meant is {WhichOne(t)}.";
+        string text = t.Count is null ? $"{action}; the {noun} meant is {WhichOne(t)}." : $"{action}; the {Plural(noun, 2)} meant are {WhichOne(t)}.";
         if (!t.InVocabulary) text += $" '{noun}' is not in the detector's vocabulary.";
         var unresolved = Unresolved(t).ToList();
         if (unresolved.Count > 0) text += $" Not used for grounding: {string.Join(", ", unresolved.Select(u => $"'{u}'"))}.";
@@ -116,6 +124,13 @@ public static class ExpressionText
         if (dx != 0) parts.Add(string.Format(inv, "{0:0.#} px {1}", Math.Abs(dx), dx < 0 ? "left" : "right"));
         if (dy != 0) parts.Add(string.Format(inv, "{0:0.#} px {1}", Math.Abs(dy), dy < 0 ? "up" : "down"));
         return parts.Count == 0 ? "by 0 px" : "by " + string.Join(" and ", parts);
+    }
+
+    // "hats", "two hats": a plural object takes no article ("add hats on …"); "glass", "bus" are singular.
+    private static bool PlainPlural(string phrase)
+    {
+        string last = phrase.Split(' ')[^1];
+        return last.Length > 3 && last.EndsWith('s') && !last.EndsWith("ss", StringComparison.Ordinal) && !last.EndsWith("us", StringComparison.Ordinal);
     }
 
     private static string AddWhere(string? relation) => relation switch

@@ -156,6 +156,8 @@ public class GroundingProgramTests
     [InlineData("add a bench to the right of the boy", "Add a bench to the right of a person")]
     [InlineData("pixelate the face of the man on the right", "Pixelate the face of a person")]
     [InlineData("outline the dog in red", "Outline a dog in red")]
+    [InlineData("give them hats", "Add hats on all the people; the people meant are all the ones")]
+    [InlineData("remove both cups", "Remove 2 cups; the cups meant are the 2 ones")]
     public void Summary_words_the_operation_arguments(string text, string start)
     {
         var r = _parser.Parse(text);
