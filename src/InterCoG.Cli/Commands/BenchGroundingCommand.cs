@@ -49,7 +49,7 @@ public static class BenchGroundingCommand
             }
             var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default, detOptions);
             // A progress bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
-            bool bar = !Console.IsErrorRedirected;
+            bool bar = ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected;
             var r = GroundingBench.Run(coco, referred, imagesDir, ImageCodec.LoadBgr, detector, reasoning,
                 progress: bar ? null : new Immediate(ctx.Err.WriteLine),
                 onSentence: bar ? (done, total, acc) => DrawBar(ctx.Err, done, total, acc) : null);
