@@ -11,6 +11,7 @@ namespace InterCoG.Reasoning;
 /// desaturate          := (desaturate | grayscale) EXPR | make EXPR (black and white | grayscale | monochrome | less saturated)
 /// move                := (move | shift | drag | slide) EXPR MOVE-ARG
 ///   MOVE-ARG          := [by] N [px|pixels] [to the] DIR      dx, dy (pixels, x right, y down)
+///                      | DIR by N [px|pixels]                dx, dy
 ///                      | [to the | towards the] DIR          direction=left|right|up|down
 ///                      | REL EXPR                            relation=left_of|…|next_to, anchor=the words of EXPR
 /// resize              := (resize | scale) EXPR (by | to) N [times | percent | %]  | scale EXPR (up | down)
@@ -254,6 +255,15 @@ public sealed partial class InstructionParser
     private ParseResult ParseMove(List<string> t, int pos, int end, List<string> notes)
     {
         var args = new Dictionary<string, string>();
+        // "DIR by N [px|pixels]" at the end ("shift the cup up by 30 px")
+        int q = end;
+        if (q > pos && t[q - 1] is "px" or "pixels" or "pixel") q--;
+        if (q - 3 > pos && Number(t[q - 1]) is double by && t[q - 2] == "by" && Directions.TryGetValue(t[q - 3], out string? byDir))
+        {
+            args["dx"] = Fmt(byDir switch { "left" => -by, "right" => by, _ => 0 });
+            args["dy"] = Fmt(byDir switch { "up" => -by, "down" => by, _ => 0 });
+            return Finish(Operations.Move, t, pos, SkipBack(t, pos, q - 3, ["the", "to", "towards", "toward"]), args, notes);
+        }
         // "[by] N [px|pixels] [to the] DIR" at the end
         int e = end;
         if (e > pos && Directions.TryGetValue(t[e - 1], out string? dir))

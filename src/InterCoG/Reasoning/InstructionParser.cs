@@ -80,7 +80,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
 
     // "other than the big one", "except the red one": negation, as "not".
     private static readonly string[][] NegationWords =
-        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"]];
+        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"], ["isnt"], ["arent"]];
 
     // Pronouns that, with no antecedent in a single instruction, mean the people in the picture (null count: one person).
     private static readonly Dictionary<string, int?> PersonPronouns = new(StringComparer.Ordinal)
@@ -118,6 +118,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     [
         ("near", ["in", "the", "foreground"]), ("near", ["in", "foreground"]), ("near", ["at", "the", "front"]), ("near", ["in", "the", "front"]),
         ("near", ["in", "front"]), ("near", ["up", "front"]), ("near", ["closest", "to", "the", "camera"]), ("near", ["nearest", "to", "the", "camera"]),
+        ("near", ["nearest", "the", "camera"]), ("near", ["closest", "the", "camera"]), ("near", ["nearest", "the", "viewer"]),
+        ("near", ["closest", "to", "the", "viewer"]), ("near", ["nearest", "to", "the", "viewer"]),
         ("near", ["closest", "to", "us"]), ("near", ["nearest", "to", "us"]), ("near", ["closest", "to", "me"]),
         ("far", ["in", "the", "background"]), ("far", ["in", "background"]), ("far", ["in", "the", "back"]), ("far", ["at", "the", "back"]),
         ("far", ["in", "back"]), ("far", ["far", "away"]), ("far", ["in", "the", "distance"]), ("far", ["farthest", "away"]), ("far", ["furthest", "away"]),
@@ -179,6 +181,16 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         }
 
         if (end <= pos) return ParseResult.Fail("no object named");
+        // "paint his shirt red", "make her hair blonde": a possessive pronoun and a part — the person, limited to the part.
+        if (operation == Operations.Recolor && end - pos >= 2 && tokens[pos] is "his" or "her" or "their"
+            && (Garments.Contains(tokens[pos + 1]) || tokens[pos + 1] is "hair" or "face"))
+        {
+            arguments["part"] = tokens[pos + 1];
+            notes.Add($"'{tokens[pos]}' has no antecedent; taken as {(tokens[pos] == "their" ? "all the people" : "the person")} in the picture");
+            tokens[pos] = tokens[pos] == "their" ? "them" : "him";
+            tokens.RemoveAt(pos + 1);
+            end--;
+        }
         int p = pos;
         var (expr, error) = ParseExpression(tokens, ref p, end, 0, notes);
         if (expr is null) return ParseResult.Fail(error ?? "no object named", notes);
@@ -280,6 +292,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 i++;
             }
             else if (w == "last") { ordinal = new Ordinal(1, "right"); i++; }
+            else if (w == "of" && ordinal is not null)
+            {
+                // Partitive "the smaller of the two dogs", "the leftmost of the three bottles": the pick stays one object;
+                // the number only says how many there are.
+                i = Skip(t, i + 1, Articles, end);
+                if (i < end && (CountWords.ContainsKey(t[i]) || int.TryParse(t[i], out _))) i++;
+            }
             else if (Quality(t, i, end) is (int qn, string q))
             {
                 // "the second closest cup" keeps the number; "the closest cup" is the first.
@@ -416,6 +435,21 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             int after = -1;
             foreach (var (k, words) in RelationPhrases)
                 if (MatchAt(t, j, words, end)) { kind = k; after = j + words.Length; break; }
+            // "the cup nearest the laptop", "the chair farthest the door": the superlative with its object, no "to"/"from".
+            if (kind is null && t[j] is "nearest" or "closest" or "farthest" or "furthest" && StartsAnchor(t, j + 1, end)
+                && !(j + 2 < end && t[j + 2] is "camera" or "viewer"))
+            {
+                kind = t[j] is "nearest" or "closest" ? SpatialRelations.ClosestTo : SpatialRelations.FarthestFrom;
+                after = j + 1;
+            }
+            // "the bottle second from the right": an ordinal after the noun.
+            if (kind is null && OrdinalOf(t[j]) is int post && MatchFromSide(t, j + 1, end) is (int pk, string pside))
+            {
+                if (ordinal is not null) notes.Add($"'{string.Join(' ', t.Skip(j).Take(pk - j))}' ignored: the object is already picked by an ordinal");
+                else ordinal = new Ordinal(post, pside);
+                i = pk;
+                continue;
+            }
             if (kind is not null)
             {
                 int a = after;

@@ -165,6 +165,51 @@ public class GroundingProgramTests
         Assert.StartsWith(start, ExpressionText.Summarize(r.Request!));
     }
 
+    [Theory]
+    [InlineData("remove the bottle second from the right", "bottle o=2/right")]
+    [InlineData("the smaller of the two dogs", "dog o=1/small")]
+    [InlineData("the leftmost of the three bottles", "bottle o=1/left")]
+    [InlineData("remove the cup nearest the laptop", "cup rel=closest_to(laptop)")]
+    [InlineData("the bottle nearest the camera", "bottle o=1/near")]
+    [InlineData("make the cup that isn't red blue", "cup not(c=red)")]
+    [InlineData("the dog to the left of the cat and right of the car", "dog rel=left_of(cat) rel=right_of(car)")]
+    [InlineData("the person in front of the car on the left", "person rel=in_front_of(car r=left)")]
+    public void Paraphrases_parse_to_the_same_program(string text, string expected)
+    {
+        var r = _parser.Parse(text);
+        Assert.True(r.Parsed, r.Reason);
+        Assert.Equal(expected, Compact(r.Request!.Target));
+    }
+
+    [Theory]
+    [InlineData("shift the cup up by 30 px", "0", "-30")]
+    [InlineData("move the dog 20 pixels up", "0", "-20")]
+    [InlineData("move it 50 px left", "-50", "0")]
+    public void Move_offsets_in_either_order(string text, string dx, string dy)
+    {
+        var r = _parser.Parse(text);
+        Assert.True(r.Parsed, r.Reason);
+        Assert.Equal(Operations.Move, r.Request!.Operation);
+        Assert.Equal(dx, r.Request.Arguments["dx"]);
+        Assert.Equal(dy, r.Request.Arguments["dy"]);
+    }
+
+    [Fact]
+    public void A_possessive_pronoun_and_a_part_limit_the_recolour_to_that_part()
+    {
+        var r = _parser.Parse("paint his shirt red");
+        Assert.True(r.Parsed, r.Reason);
+        Assert.Equal("person", r.Request!.Target.Category);
+        Assert.Equal("shirt", r.Request.Arguments["part"]);
+        Assert.Equal("red", r.Request.Arguments["color"]);
+    }
+
+    private static string Compact(ReferringExpression e) =>
+        e.Category + (e.Color is null ? "" : " c=" + e.Color) + (e.Region is null ? "" : " r=" + e.Region)
+        + (e.Ordinal is null ? "" : $" o={e.Ordinal.N}/{e.Ordinal.From}")
+        + (e.Negated is null ? "" : $" not({Compact(e.Negated)[(e.Negated.Category.Length + 1)..]})")
+        + string.Concat((e.Relation is null ? [] : new[] { e.Relation }).Concat(e.MoreRelations ?? []).Select(r => $" rel={r.Kind}({Compact(r.Anchor)})"));
+
     [Fact]
     public void A_box_counts_as_a_category_by_its_class_probabilities()
     {
