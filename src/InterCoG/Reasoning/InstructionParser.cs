@@ -25,13 +25,20 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// COUNT       := both | all [the] | every | two..five | N                         (a set)
 /// POST        += in the foreground | in front | in the background | in the back | behind   (nearest / farthest)
 ///              | in the middle | the top left corner …                                    (middle, corners)
-///              | [that is] not (COLOUR | the big one | on the left …)                          (negation)
+///              | [that is] (not | isn't | other than | except [for] | but not | apart from | excluding)
+///                (COLOUR | the big one | on the left …)                                              (negation)
+///              | (in | wearing | dressed in) [a] COLOUR [GARMENT]                                     (colour)
+///              | ORDINAL from the SIDE                                       ("the bottle second from the right")
+///              | and POST                              (a further modifier of the head object: MoreRelations)
 ///              | between EXPR and EXPR | closest to | farthest from | in front of | behind EXPR  (relations)
 /// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
 ///              | REL EXPR                                                                               (relation)
-///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
+///              | (at|with|holding|wearing|carrying|against|from) EXPR                                  (kept in Unresolved)
 /// REL         := left of | to/on the left of | right of | … | above | over | on top of | below | under |
-///                underneath | beneath | next to | beside | near | close to | by | alongside | adjacent to
+///                underneath | beneath | next to | beside | near | close to | by | alongside | adjacent to |
+///                on | riding | inside | within | in | nearest/farthest [to|from]
+/// PRONOUN     := her | him | she | he (one person) | them | they | everyone (all the people) | it (any one object)
+/// PARTITIVE   := ORDINAL of [the] [COUNT] NOUN                               ("the smaller of the two dogs")
 /// </code>
 /// Decisions: an ordinal without "from the …" counts from the left; "last" is the first from the right;
 /// "leftmost" is ordinal 1 from the left; a post-modifier attaches to the nearest noun before it; a phrase
