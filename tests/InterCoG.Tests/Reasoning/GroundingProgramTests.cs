@@ -220,3 +220,18 @@ public class GroundingProgramTests
         Assert.Equal(3, Pick("the rightmost cup", scene));
     }
 }
+
+public class ParseCliNotesTests
+{
+    [Fact]
+    public void Parse_reports_what_it_read_by_a_default()
+    {
+        var json = InterCoG.Tests.TestSupport.CliRunner.Run("parse", "--json", "give them hats");
+        Assert.True(json.ExitCode == 0, json.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Out);
+        Assert.Contains(doc.RootElement.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("no antecedent"));
+        var text = InterCoG.Tests.TestSupport.CliRunner.Run("parse", "make the kettle red");
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("note: 'kettle' is not in the detector's vocabulary", text.Err);
+    }
+}
