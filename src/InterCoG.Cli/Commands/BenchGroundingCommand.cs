@@ -70,7 +70,8 @@ public static class BenchGroundingCommand
             if (jsonPath == "-") ctx.Out.WriteLine(JsonSerializer.Serialize(doc, options));
             else if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, options) + "\n");
             if (pr.GetValue(html) is string htmlPath)
-                File.WriteAllText(htmlPath, GroundingBench.Html(r, $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}"));
+                File.WriteAllText(htmlPath, GroundingBench.Html(r, $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}",
+                    doc.cues?.Select(c => (c.pick, c.cue, c.hits, c.n)).ToList()));
             if (jsonPath != "-")
             {
                 var inv = CultureInfo.InvariantCulture;

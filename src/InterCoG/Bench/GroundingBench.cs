@@ -289,8 +289,12 @@ public static class GroundingBench
         return d;
     }
 
-    /// <summary>A self-contained HTML page: the totals, one table and one inline-SVG bar chart per breakdown, and the failures.</summary>
-    public static string Html(GroundingBenchResult r, string title, int maxFailures = 200)
+    /// <summary>A self-contained HTML page: the totals, outcomes by relation, one table and one inline-SVG bar chart per
+    /// breakdown, a histogram of the per-sentence time, the cue table when given (<see cref="Cues"/>), and the failures.</summary>
+    public static string Html(GroundingBenchResult r, string title, int maxFailures = 200) => Html(r, title, null, maxFailures);
+
+    /// <summary>As <see cref="Html(GroundingBenchResult, string, int)"/>, with the rows of <see cref="Cues"/> (or null).</summary>
+    public static string Html(GroundingBenchResult r, string title, IReadOnlyList<(string Pick, string Cue, int Hits, int N)>? cues, int maxFailures = 200)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         static string P(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
@@ -326,6 +330,31 @@ public static class GroundingBench
                 y += barH + 4;
             }
             sb.Append("</svg>");
+        }
+        // Per-sentence parse + ground time: 20 bins from 0 to the 99th percentile.
+        var ms = r.Items.Select(i => i.Ms).OrderBy(v => v).ToList();
+        if (ms.Count > 0)
+        {
+            double top = Math.Max(ms[(int)Math.Min(ms.Count - 1, Math.Floor(0.99 * ms.Count))], 1e-3);
+            const int bins = 20, bw = 20, hMax = 80;
+            var counts = new int[bins];
+            foreach (double v in ms) counts[Math.Min(bins - 1, (int)(v / top * bins))]++;
+            int cmax = Math.Max(1, counts.Max());
+            sb.Append(CultureInfo.InvariantCulture, $"<h2>Time per sentence</h2><p>median {BenchStats.Median(ms):0.000} ms, mean {r.MsPerSentence:0.000} ms, 99th percentile {top:0.000} ms (parse + ground).</p>")
+              .Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{bins * bw + 80}\" height=\"{hMax + 24}\">");
+            for (int b = 0; b < bins; b++)
+            {
+                double h = hMax * counts[b] / (double)cmax;
+                sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{b * bw}\" y=\"{hMax - h:0.0}\" width=\"{bw - 2}\" height=\"{h:0.0}\" fill=\"#47a\"><title>{counts[b]} sentences</title></rect>");
+            }
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{hMax + 16}\" font-size=\"12\">0 ms</text><text x=\"{bins * bw - 30}\" y=\"{hMax + 16}\" font-size=\"12\">{top:0.00} ms</text></svg>");
+        }
+        if (cues is { Count: > 0 })
+        {
+            sb.Append("<h2>Each cue alone (annotations ranked by the cue only)</h2><table><tr><th>pick</th><th>cue</th><th>hits</th><th>n</th><th>share</th></tr>");
+            foreach (var c in cues)
+                sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(c.Pick)}</td><td>{E(c.Cue)}</td><td>{c.Hits}</td><td>{c.N}</td><td>{P(c.N == 0 ? 0 : c.Hits / (double)c.N)}</td></tr>");
+            sb.Append("</table>");
         }
         var failures = r.Items.Where(i => !i.Hit).Take(maxFailures).ToList();
         sb.Append(CultureInfo.InvariantCulture, $"<h2>Failures ({r.Items.Count(i => !i.Hit)}, first {failures.Count})</h2><table class=\"f\"><tr><th>sentence</th><th>relation</th><th>outcome</th><th>reason</th></tr>");

@@ -58,6 +58,10 @@ public class GroundingBenchTests
         Assert.Contains("<svg", html);
         Assert.Contains("extreme", html);
         Assert.Contains("Outcomes by relation", html);
+        Assert.Contains("Time per sentence", html);
+        Assert.All(r.Items, i => Assert.True(i.Ms >= 0));
+        var withCues = GroundingBench.Html(r, "kitchen", GroundingBench.Cues(coco, refs));
+        Assert.Contains("Each cue alone", withCues);
         // Every annotation here has a polygon: each sentence has a box-as-mask IoU, 0 for misses, and a hit's box
         // covers its polygon well but not exactly (a box is larger than the object's outline).
         Assert.All(r.Items, i => Assert.NotNull(i.MaskIou));
