@@ -20,22 +20,49 @@ public static class BenchGroundingCommand
         var oracle = new Option<bool>("--oracle-boxes") { Description = "Build scenes from the annotations instead of the detector." };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file ('-' for stdout)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
-        var cmd = new Command("grounding", "Grounding accuracy (Acc@0.5, mean IoU) of every referring sentence, by relation type.") { instances, refs, images, oracle, json, html };
+        var minProb = new Option<float?>("--min-prob") { Description = "Candidate gate for this run (ReasoningOptions.CandidateMinProb, 0..1; default 0.25): detections less sure of the class are not candidates." };
+        var grids = new Option<string?>("--tile-grids") { Description = "Detector tile grids, comma-separated (default 2,3; e.g. 2,3,4 finds more small objects, about twice the time)." };
+        var cuesOpt = new Option<bool>("--cues") { Description = "Also rank the annotations by each 2-D cue alone (centre, bottom edge, top edge, box and mask size) and print how often each picks the referred object." };
+        var cmd = new Command("grounding", "Grounding accuracy (Acc@0.5, mean IoU, box-as-mask IoU) of every referring sentence, by relation type, distractors and size.")
+            { instances, refs, images, oracle, json, html, minProb, grids, cuesOpt };
         cmd.SetAction(pr =>
         {
             string instancesPath = pr.GetValue(instances)!, imagesDir = pr.GetValue(images)!;
             if (!Directory.Exists(imagesDir)) throw new InputException($"images folder not found: {imagesDir}");
             var coco = CocoDataset.Load(instancesPath);
             var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
-            var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default);
-            var r = GroundingBench.Run(coco, referred, imagesDir, ImageCodec.LoadBgr,
-                detector, progress: new Immediate(ctx.Err.WriteLine));
+            var detOptions = new Perception.DetectorOptions();
+            if (pr.GetValue(grids) is string g)
+            {
+                var parts = g.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var ns = new List<int>();
+                foreach (var part in parts)
+                    ns.Add(int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n is >= 2 and <= 8
+                        ? n : throw new InputException($"--tile-grids: '{part}' is not a grid size 2..8"));
+                detOptions = detOptions with { TileGrids = ns.ToArray() };
+            }
+            var reasoning = new Reasoning.ReasoningOptions();
+            if (pr.GetValue(minProb) is float mp)
+            {
+                if (mp is < 0 or > 1) throw new InputException($"--min-prob must be in 0..1, got {mp}");
+                reasoning = reasoning with { CandidateMinProb = mp };
+            }
+            var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default, detOptions);
+            // A progress bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
+            bool bar = ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected;
+            var r = GroundingBench.Run(coco, referred, imagesDir, ImageCodec.LoadBgr, detector, reasoning,
+                progress: bar ? null : new Immediate(ctx.Err.WriteLine),
+                onSentence: bar ? (done, total, acc) => DrawBar(ctx.Err, done, total, acc) : null);
             var doc = new
             {
-                n = r.N, acc50 = r.Acc50, miou = r.MIoU, mask_iou = (double?)null, oracle = r.Oracle,
+                n = r.N, acc50 = r.Acc50, miou = r.MIoU, mask_iou = r.MaskIoU, mask_kind = r.MaskKind, oracle = r.Oracle,
+                candidate_min_prob = reasoning.CandidateMinProb, tile_grids = detector is null ? null : detOptions.TileGrids,
                 parsed = r.Parsed, ambiguous = r.Ambiguous, not_found = r.NotFound,
                 by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
+                outcomes_by_relation = r.OutcomesByRelation,
                 ms_per_sentence = r.MsPerSentence, ms_per_image = r.MsPerImage,
+                cues = pr.GetValue(cuesOpt) ? GroundingBench.Cues(coco, referred).Select(c => new { pick = c.Pick, cue = c.Cue, hits = c.Hits, n = c.N }).ToList() : null,
+                items = r.Items,
             };
             string? jsonPath = pr.GetValue(json);
             // mask_iou is null by contract (no masks in this bench) and must be written, not dropped.
@@ -43,18 +70,33 @@ public static class BenchGroundingCommand
             if (jsonPath == "-") ctx.Out.WriteLine(JsonSerializer.Serialize(doc, options));
             else if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, options) + "\n");
             if (pr.GetValue(html) is string htmlPath)
-                File.WriteAllText(htmlPath, GroundingBench.Html(r, $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}"));
+                File.WriteAllText(htmlPath, GroundingBench.Html(r, $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}",
+                    doc.cues?.Select(c => (c.pick, c.cue, c.hits, c.n)).ToList()));
             if (jsonPath != "-")
             {
                 var inv = CultureInfo.InvariantCulture;
-                ctx.Out.WriteLine(string.Format(inv, "{0} sentences ({1}): Acc@0.5 {2:P1}, mean IoU {3:0.000}; parsed {4}, ambiguous {5}, not found {6}; {7:0.00} ms/sentence",
-                    r.N, r.Oracle ? "oracle boxes" : "detector", r.Acc50, r.MIoU, r.Parsed, r.Ambiguous, r.NotFound, r.MsPerSentence));
+                ctx.Out.WriteLine(string.Format(inv, "{0} sentences ({1}): Acc@0.5 {2:P1}, mean IoU {3:0.000}, mask IoU {8}; parsed {4}, ambiguous {5}, not found {6}; {7:0.00} ms/sentence",
+                    r.N, r.Oracle ? "oracle boxes" : "detector", r.Acc50, r.MIoU, r.Parsed, r.Ambiguous, r.NotFound, r.MsPerSentence,
+                    r.MaskIoU is double mi ? mi.ToString("0.000", inv) + " (" + r.MaskKind + ")" : "n/a"));
                 foreach (var (name, b) in new[] { ("relation", r.ByRelation), ("distractors", r.ByDistractors), ("size", r.BySize) })
                     ctx.Out.WriteLine($"  by {name}: " + string.Join(", ", b.Select(kv => string.Format(inv, "{0} {1:P0} (n={2})", kv.Key, kv.Value.Acc50, kv.Value.N))));
+                if (doc.cues is { } cueRows)
+                    foreach (var cg in cueRows.GroupBy(c => c.pick))
+                        ctx.Out.WriteLine($"  cue alone, {cg.Key}: " + string.Join(", ", cg.Select(c => string.Format(inv, "{0} {1}/{2}", c.cue, c.hits, c.n))));
             }
             return 0;
         });
         return cmd;
+    }
+
+    // "\r[#########...........] 250/501 Acc@0.5 93.2 %", redrawn in place; a newline when done.
+    private static void DrawBar(TextWriter err, int done, int total, double acc)
+    {
+        if (done % 5 != 0 && done != total) return;
+        const int width = 30;
+        int filled = total == 0 ? width : done * width / total;
+        err.Write(string.Format(CultureInfo.InvariantCulture, "\r[{0}{1}] {2}/{3} Acc@0.5 {4:P1}", new string('#', filled), new string('.', width - filled), done, total, acc));
+        if (done == total) err.WriteLine();
     }
 
     private static Dictionary<string, object> Buckets(IReadOnlyDictionary<string, GroundingBucket> b) =>

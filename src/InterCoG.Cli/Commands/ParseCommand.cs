@@ -36,6 +36,8 @@ public static class ParseCommand
             if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(Doc(text, result), ChainTrace.JsonOptions));
             else if (result.Parsed && result.Request is not null) ctx.Out.WriteLine(Reasoner.Describe(result.Request));
             else ctx.Out.WriteLine($"not parsed: {result.Reason}");
+            // What was kept but not used, or read by a default (unknown nouns, pronouns without antecedent): on stderr.
+            if (!pr.GetValue(json)) foreach (var note in result.Notes) ctx.Err.WriteLine($"note: {note}");
             return result.Parsed ? 0 : ExitCodes.BadInput;
         });
         return cmd;
@@ -49,5 +51,6 @@ public static class ParseCommand
         arguments = r.Request?.Arguments,
         target = r.Request?.Target,
         reason = r.Parsed ? null : r.Reason,
+        notes = r.Notes.Count > 0 ? r.Notes : null,
     };
 }

@@ -19,7 +19,15 @@ namespace InterCoG.Bench;
 /// <param name="Iou">IoU (0..1) of the grounded box with the referred box; 0 when nothing unique was grounded.</param>
 /// <param name="Reason">Why it failed (parse reason or grounding message); empty for hits.</param>
 public sealed record GroundingItem(int SentId, int RefId, int AnnId, int ImageId, string Sentence, string Relation, int Distractors,
-                                   string Size, string Outcome, float Iou, bool Hit, string Reason);
+                                   string Size, string Outcome, float Iou, bool Hit, string Reason)
+{
+    /// <summary>IoU (0..1) of the grounded box taken as a mask (box-as-mask) with the referred annotation's mask
+    /// (polygon or RLE); 0 when nothing unique was grounded; null when the annotation has no segmentation.</summary>
+    public float? MaskIou { get; init; }
+
+    /// <summary>Parse + ground time of this sentence in milliseconds (detection excluded).</summary>
+    public double Ms { get; init; }
+}
 
 /// <summary>Accuracy of one group of sentences: count, hits, Acc@0.5 (0..1), mean IoU (0..1).</summary>
 public sealed record GroundingBucket(int N, int Hits, double Acc50, double MIoU);
@@ -29,7 +37,19 @@ public sealed record GroundingBucket(int N, int Hits, double Acc50, double MIoU)
 /// <param name="MsPerImage">Mean scene-building time per image (detection + colour naming; oracle: colour naming only).</param>
 public sealed record GroundingBenchResult(int N, double Acc50, double MIoU, bool Oracle, int Parsed, int Ambiguous, int NotFound,
     IReadOnlyDictionary<string, GroundingBucket> ByRelation, IReadOnlyDictionary<string, GroundingBucket> ByDistractors,
-    IReadOnlyDictionary<string, GroundingBucket> BySize, double MsPerSentence, double MsPerImage, IReadOnlyList<GroundingItem> Items);
+    IReadOnlyDictionary<string, GroundingBucket> BySize, double MsPerSentence, double MsPerImage, IReadOnlyList<GroundingItem> Items)
+{
+    /// <summary>Mean mask IoU (0..1) over the sentences whose annotation has a segmentation, with the grounded box
+    /// taken as the mask (<see cref="GroundingItem.MaskIou"/>); null when no annotation has one.</summary>
+    public double? MaskIoU { get; init; }
+
+    /// <summary>What the mask IoU compares: "box-as-mask vs annotation mask".</summary>
+    public string MaskKind { get; init; } = "box-as-mask vs annotation mask";
+
+    /// <summary>Grounding outcomes by relation type: relation → outcome ("unique", "ambiguous", "not_found", "not_parsed",
+    /// "hit") → count.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> OutcomesByRelation { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, int>>();
+}
 
 /// <summary>Measures referring-expression grounding: every sentence of refs.json is parsed as a bare expression and
 /// grounded over a scene (from the annotations themselves with oracle boxes, or from a detector); a hit is a unique
@@ -97,8 +117,10 @@ public static class GroundingBench
     /// (scenes from the annotations); otherwise each image is detected once. Images are read with
     /// <paramref name="loadBgr"/> (8-bit BGR) from <paramref name="imagesDir"/>.</summary>
     public static GroundingBenchResult Run(CocoDataset coco, IReadOnlyList<RefCocoRef> refs, string imagesDir, Func<string, Mat> loadBgr,
-        IDetector? detector, ReasoningOptions? options = null, float minIou = 0.5f, IProgress<string>? progress = null)
+        IDetector? detector, ReasoningOptions? options = null, float minIou = 0.5f, IProgress<string>? progress = null,
+        Action<int, int, double>? onSentence = null)
     {
+        var annMasks = new Dictionary<int, (Mat Mask, int Area)?>();
         var parser = new InstructionParser(options);
         var executor = new GroundingExecutor(options);
         var builder = new SceneBuilder();
@@ -136,20 +158,120 @@ public static class GroundingBench
                 {
                     GroundingKind.Unique => "unique", GroundingKind.Ambiguous => "ambiguous", GroundingKind.NotFound => "not_found", _ => "not_parsed",
                 };
+                double ms = sw.Elapsed.TotalMilliseconds;
                 float iou = outcome is { Kind: GroundingKind.Unique, Target: { } t } ? t.Box.Iou(ann.Box) : 0f;
+                float? maskIou = AnnotationMask(coco, ann, annMasks) is (Mat am, int aArea)
+                    ? outcome is { Kind: GroundingKind.Unique, Target: { } mt } ? BoxMaskIou(mt.Box, am, aArea) : 0f
+                    : null;
                 bool hit = iou >= minIou;
                 string reason = hit ? "" : outcome is null ? parsed.Reason ?? "not parsed"
                     : outcome.Kind == GroundingKind.Unique ? $"wrong object: {outcome.Message} (IoU {iou:0.00})" : outcome.Message;
-                items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason));
-                if (++done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {items.Count(i => i.Hit) / (double)items.Count:P1}");
+                items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason)
+                    { MaskIou = maskIou, Ms = ms });
+                ++done;
+                onSentence?.Invoke(done, total, items.Count(i => i.Hit) / (double)items.Count);
+                if (done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {items.Count(i => i.Hit) / (double)items.Count:P1}");
             }
         }
+        foreach (var m in annMasks.Values) m?.Mask.Dispose();
         int n = items.Count;
+        var withMask = items.Where(i => i.MaskIou is not null).ToList();
+        var outcomes = RelationTypes.Where(k => items.Any(i => i.Relation == k)).ToDictionary(k => k, k =>
+            (IReadOnlyDictionary<string, int>)items.Where(i => i.Relation == k).GroupBy(i => i.Hit ? "hit" : i.Outcome)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()));
         return new GroundingBenchResult(n, Acc(items), MeanIou(items), detector is null,
             items.Count(i => i.Outcome != "not_parsed"), items.Count(i => i.Outcome == "ambiguous"), items.Count(i => i.Outcome == "not_found"),
             Group(items, i => i.Relation, RelationTypes), Group(items, i => DistractorClass(i.Distractors), ["0", "1", "2", "3+"]),
             Group(items, i => i.Size, ["small", "medium", "large"]),
-            n == 0 ? 0 : groundMs / n, scenes.Count == 0 ? 0 : sceneMs / scenes.Count, items);
+            n == 0 ? 0 : groundMs / n, scenes.Count == 0 ? 0 : sceneMs / scenes.Count, items)
+        {
+            MaskIoU = withMask.Count == 0 ? null : withMask.Average(i => (double)i.MaskIou!.Value),
+            OutcomesByRelation = outcomes,
+        };
+    }
+
+    /// <summary>How far each 2-D cue alone gets on the sentences that pick an extreme (leftmost, topmost, nearest,
+    /// farthest … and "on the left"-style regions): for each such sentence the same-category annotations of its image
+    /// are ranked by the cue and the first compared with the referred one. Cues: "centre" (x or y of the box centre),
+    /// "bottom edge" (Y2) or "right edge" (X2), "top edge" (Y1) or "left edge" (X1), "box size" (√area) and "mask size" (√ segmentation area; near/far only,
+    /// larger = nearer). No ties: the cue's order alone decides, so this measures the cue, not the executor's margins.</summary>
+    /// <returns>Rows (pick: left, right, top, bottom, near, far; cue; hits; n), in a fixed order.</returns>
+    public static List<(string Pick, string Cue, int Hits, int N)> Cues(CocoDataset coco, IReadOnlyList<RefCocoRef> refs)
+    {
+        var parser = new InstructionParser();
+        var tally = new SortedDictionary<(int, string, string), (int Hits, int N)>();
+        string[] picks = ["left", "right", "top", "bottom", "near", "far"];
+        foreach (var r in refs)
+        {
+            var ann = coco.Annotation(r.AnnId);
+            var same = coco.AnnotationsOf(r.ImageId).Where(a => a.CategoryId == ann.CategoryId).ToList();
+            if (same.Count < 2) continue;
+            foreach (var s in r.Sentences)
+            {
+                var parsed = parser.Parse(s.Sent.Length > 0 ? s.Sent : s.Raw);
+                if (!parsed.Parsed) continue;
+                var t = parsed.Request!.Target;
+                string? pick = t.Ordinal is { N: 1 } o ? o.From : t.Region;
+                int idx = Array.IndexOf(picks, pick);
+                if (idx < 0) continue;
+                bool vertical = pick is "top" or "bottom" or "near" or "far";
+                // Larger key = picked first.
+                double sign = pick is "left" or "top" or "far" ? -1 : 1;
+                var cues = new List<(string, Func<CocoAnnotation, double>)>
+                {
+                    ("centre", a => sign * (vertical ? a.Box.CenterY : a.Box.CenterX)),
+                    (vertical ? "bottom edge" : "right edge", a => sign * (vertical ? a.Box.Y2 : a.Box.X2)),
+                    (vertical ? "top edge" : "left edge", a => sign * (vertical ? a.Box.Y1 : a.Box.X1)),
+                };
+                if (pick is "near" or "far")
+                {
+                    cues.Add(("box size", a => sign * Math.Sqrt(a.Box.Area)));
+                    cues.Add(("mask size", a => sign * Math.Sqrt(a.Area)));
+                }
+                foreach (var (cue, key) in cues)
+                {
+                    var best = same.OrderByDescending(key).ThenBy(a => a.Id).First();
+                    var k = (idx, pick!, cue);
+                    var (h, n) = tally.GetValueOrDefault(k);
+                    tally[k] = (h + (best.Id == ann.Id ? 1 : 0), n + 1);
+                }
+            }
+        }
+        return tally.Select(kv => (kv.Key.Item2, kv.Key.Item3, kv.Value.Hits, kv.Value.N)).ToList();
+    }
+
+    // The referred annotation's mask (CV_8UC1, 255 inside) and its pixel count; null without a segmentation. Cached per annotation.
+    private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<int, (Mat Mask, int Area)?> cache)
+    {
+        if (cache.TryGetValue(ann.Id, out var hit)) return hit;
+        (Mat, int)? value = null;
+        if (ann.Rle is not null || ann.Polygons.Count > 0)
+        {
+            var image = coco.Image(ann.ImageId);
+            var mask = CocoMasks.ToMask(ann, image.Width, image.Height);
+            int area = Cv2.CountNonZero(mask);
+            if (area > 0) value = (mask, area);
+            else mask.Dispose();
+        }
+        cache[ann.Id] = value;
+        return value;
+    }
+
+    /// <summary>IoU (0..1) of a box, filled as a mask (pixels whose centres lie inside it), with a CV_8UC1 mask of
+    /// <paramref name="maskArea"/> non-zero pixels.</summary>
+    public static float BoxMaskIou(Box box, Mat mask, int maskArea)
+    {
+        int x1 = Math.Clamp((int)MathF.Round(box.X1), 0, mask.Cols), y1 = Math.Clamp((int)MathF.Round(box.Y1), 0, mask.Rows);
+        int x2 = Math.Clamp((int)MathF.Round(box.X2), 0, mask.Cols), y2 = Math.Clamp((int)MathF.Round(box.Y2), 0, mask.Rows);
+        int boxArea = Math.Max(0, x2 - x1) * Math.Max(0, y2 - y1);
+        int inter = 0;
+        if (boxArea > 0)
+        {
+            using var roi = new Mat(mask, new Rect(x1, y1, x2 - x1, y2 - y1));
+            inter = Cv2.CountNonZero(roi);
+        }
+        int union = boxArea + maskArea - inter;
+        return union <= 0 ? 0f : inter / (float)union;
     }
 
     private static double Acc(IReadOnlyCollection<GroundingItem> items) => items.Count == 0 ? 0 : items.Count(i => i.Hit) / (double)items.Count;
@@ -167,8 +289,12 @@ public static class GroundingBench
         return d;
     }
 
-    /// <summary>A self-contained HTML page: the totals, one table and one inline-SVG bar chart per breakdown, and the failures.</summary>
-    public static string Html(GroundingBenchResult r, string title, int maxFailures = 200)
+    /// <summary>A self-contained HTML page: the totals, outcomes by relation, one table and one inline-SVG bar chart per
+    /// breakdown, a histogram of the per-sentence time, the cue table when given (<see cref="Cues"/>), and the failures.</summary>
+    public static string Html(GroundingBenchResult r, string title, int maxFailures = 200) => Html(r, title, null, maxFailures);
+
+    /// <summary>As <see cref="Html(GroundingBenchResult, string, int)"/>, with the rows of <see cref="Cues"/> (or null).</summary>
+    public static string Html(GroundingBenchResult r, string title, IReadOnlyList<(string Pick, string Cue, int Hits, int N)>? cues, int maxFailures = 200)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
         static string P(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
@@ -178,7 +304,13 @@ public static class GroundingBench
           .Append("td:first-child,th:first-child{text-align:left}.f td{text-align:left;font-size:90%}</style></head><body>");
         sb.Append("<h1>").Append(E(title)).Append("</h1><p>")
           .Append(CultureInfo.InvariantCulture, $"{r.N} sentences, {(r.Oracle ? "oracle boxes" : "detector boxes")}: Acc@0.5 <b>{P(r.Acc50)}</b>, mean IoU {r.MIoU:0.000}; ")
-          .Append(CultureInfo.InvariantCulture, $"parsed {r.Parsed}, ambiguous {r.Ambiguous}, not found {r.NotFound}; {r.MsPerSentence:0.00} ms/sentence, {r.MsPerImage:0} ms/image scene.</p>");
+          .Append(CultureInfo.InvariantCulture, $"parsed {r.Parsed}, ambiguous {r.Ambiguous}, not found {r.NotFound}; {r.MsPerSentence:0.00} ms/sentence, {r.MsPerImage:0} ms/image scene.")
+          .Append(r.MaskIoU is double mi ? string.Format(CultureInfo.InvariantCulture, " Mask IoU ({0}): {1:0.000}.", E(r.MaskKind), mi) : " No annotation masks.")
+          .Append("</p>");
+        sb.Append("<h2>Outcomes by relation</h2><table><tr><th>relation</th><th>hit</th><th>wrong object</th><th>ambiguous</th><th>not found</th><th>not parsed</th></tr>");
+        foreach (var (k, o) in r.OutcomesByRelation)
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(k)}</td><td>{o.GetValueOrDefault("hit")}</td><td>{o.GetValueOrDefault("unique")}</td><td>{o.GetValueOrDefault("ambiguous")}</td><td>{o.GetValueOrDefault("not_found")}</td><td>{o.GetValueOrDefault("not_parsed")}</td></tr>");
+        sb.Append("</table>");
         foreach (var (name, buckets) in new[] { ("By relation", r.ByRelation), ("By same-class distractors", r.ByDistractors), ("By target size", r.BySize) })
         {
             sb.Append("<h2>").Append(E(name)).Append("</h2><table><tr><th>group</th><th>n</th><th>hits</th><th>Acc@0.5</th><th>mIoU</th></tr>");
@@ -198,6 +330,31 @@ public static class GroundingBench
                 y += barH + 4;
             }
             sb.Append("</svg>");
+        }
+        // Per-sentence parse + ground time: 20 bins from 0 to the 99th percentile.
+        var ms = r.Items.Select(i => i.Ms).OrderBy(v => v).ToList();
+        if (ms.Count > 0)
+        {
+            double top = Math.Max(ms[(int)Math.Min(ms.Count - 1, Math.Floor(0.99 * ms.Count))], 1e-3);
+            const int bins = 20, bw = 20, hMax = 80;
+            var counts = new int[bins];
+            foreach (double v in ms) counts[Math.Min(bins - 1, (int)(v / top * bins))]++;
+            int cmax = Math.Max(1, counts.Max());
+            sb.Append(CultureInfo.InvariantCulture, $"<h2>Time per sentence</h2><p>median {BenchStats.Median(ms):0.000} ms, mean {r.MsPerSentence:0.000} ms, 99th percentile {top:0.000} ms (parse + ground).</p>")
+              .Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{bins * bw + 80}\" height=\"{hMax + 24}\">");
+            for (int b = 0; b < bins; b++)
+            {
+                double h = hMax * counts[b] / (double)cmax;
+                sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{b * bw}\" y=\"{hMax - h:0.0}\" width=\"{bw - 2}\" height=\"{h:0.0}\" fill=\"#47a\"><title>{counts[b]} sentences</title></rect>");
+            }
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"0\" y=\"{hMax + 16}\" font-size=\"12\">0 ms</text><text x=\"{bins * bw - 30}\" y=\"{hMax + 16}\" font-size=\"12\">{top:0.00} ms</text></svg>");
+        }
+        if (cues is { Count: > 0 })
+        {
+            sb.Append("<h2>Each cue alone (annotations ranked by the cue only)</h2><table><tr><th>pick</th><th>cue</th><th>hits</th><th>n</th><th>share</th></tr>");
+            foreach (var c in cues)
+                sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(c.Pick)}</td><td>{E(c.Cue)}</td><td>{c.Hits}</td><td>{c.N}</td><td>{P(c.N == 0 ? 0 : c.Hits / (double)c.N)}</td></tr>");
+            sb.Append("</table>");
         }
         var failures = r.Items.Where(i => !i.Hit).Take(maxFailures).ToList();
         sb.Append(CultureInfo.InvariantCulture, $"<h2>Failures ({r.Items.Count(i => !i.Hit)}, first {failures.Count})</h2><table class=\"f\"><tr><th>sentence</th><th>relation</th><th>outcome</th><th>reason</th></tr>");

@@ -36,7 +36,7 @@ public sealed record EditRequest(string Operation, Dictionary<string, string> Ar
 public sealed record Ordinal(int N, string From);
 
 /// <summary>A spatial relation to another referred object. <see cref="Kind"/>: left_of, right_of, above, below, next_to,
-/// closest_to, farthest_from, in_front_of, behind, between (with <see cref="SecondAnchor"/>).</summary>
+/// closest_to, farthest_from, in_front_of, behind, on, inside, between (with <see cref="SecondAnchor"/>).</summary>
 public sealed record Relation(string Kind, ReferringExpression Anchor)
 {
     /// <summary>The second object of "between the X and the Y"; null for every other kind.</summary>
@@ -61,6 +61,10 @@ public sealed record ReferringExpression
     public string? Region { get; init; }
     public Ordinal? Ordinal { get; init; }
     public Relation? Relation { get; init; }
+    /// <summary>Further relations the object must also satisfy, after <see cref="Relation"/> ("the cup left of the
+    /// laptop and next to the bowl"); null when there are none. Each anchor may itself carry relations (any depth).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Relation>? MoreRelations { get; init; }
     /// <summary>A set is meant: its size ("both" = 2, "the two" = 2), or 0 for "all the"; null for one object.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Count { get; init; }

@@ -65,6 +65,9 @@ public sealed class GroundingExecutor
         _registry["negate"] = Negate;
     }
 
+    /// <summary>Category of "it" with no antecedent: any object of the scene counts (by its most probable class).</summary>
+    public const string AnyObject = "object";
+
     /// <summary>Names of the operations in the registry.</summary>
     public IReadOnlyCollection<string> OperationNames => _registry.Keys;
 
@@ -94,8 +97,9 @@ public sealed class GroundingExecutor
         int count = e.Count is > 1 ? e.Count.Value : 1;
         if (e.Color is not null) nodes.Add(new("filter_color", e.Color));
         if (e.Negated is not null) nodes.Add(new("negate", null, e.Negated));
-        if (e.Relation is not null)
-            nodes.Add(new("relate_" + e.Relation.Kind, null, e.Relation.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0, 1, e.Relation.SecondAnchor));
+        // Every relation in turn ("left of the laptop and next to the bowl"): each keeps those that satisfy it.
+        foreach (var r in (e.Relation is null ? [] : new[] { e.Relation }).Concat(e.MoreRelations ?? []))
+            nodes.Add(new("relate_" + r.Kind, null, r.Anchor, e.Region is null && e.Ordinal is null ? 1 : 0, 1, r.SecondAnchor));
         if (e.Region is not null) nodes.Add(new("region", e.Region, null, 0, e.Ordinal is null ? count : 1));
         if (e.Ordinal is not null) nodes.Add(new("ordinal", e.Ordinal.From, null, e.Ordinal.N, count));
         return nodes;
@@ -180,17 +184,20 @@ public sealed class GroundingExecutor
     {
         string category = node.Value!;
         float min = ctx.Options.CandidateMinProb;
-        var members = input.Where(e => IsCategory(e, category, ctx.Options)).ToList();
-        var kept = members.Where(e => e.ProbOf(category) >= min).ToList();
+        bool any = category == AnyObject;
+        var members = input.Where(e => any || IsCategory(e, category, ctx.Options)).ToList();
+        float Prob(SceneEntity e) => any ? (e.ClassProbs.Length > 0 ? e.ClassProbs.Max() : e.Score) : e.ProbOf(category);
+        var kept = members.Where(e => Prob(e) >= min).ToList();
         var weak = members.Except(kept).ToList();
         var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Select(e => Box(e, "dropped"))).ToList();
-        string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(e.ProbOf(category))}"));
+        string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(Prob(e))}"));
         if (kept.Count == 0 && weak.Count > 0)
         {
             string msg = $"No confident {category}; only unsure detections (p < {F(min)}): {unsure}.";
             return new NodeResult([], msg, boxes, new GroundingOutcome(GroundingKind.NotFound, null, weak, msg));
         }
-        string text = DescribeCategory(ctx, input, kept, category);
+        string text = any ? $"Any object ('it' with no antecedent): {kept.Count} confident object(s): {Ids(kept)}."
+            : DescribeCategory(ctx, input, kept, category);
         if (weak.Count > 0) text += $" Ignored as unsure (p < {F(min)}): {unsure}.";
         return new NodeResult(kept, text, boxes);
     }
@@ -263,54 +270,59 @@ public sealed class GroundingExecutor
 
     // Pick order shared by regions and ordinals: Key(e) is larger for the object met first when counting from
     // `from`; Margin is the key difference under which two objects are level.
-    //   left/right/top/bottom: ∓ centre x/y in pixels; margin = fraction × mean width (height).
+    //   left/right: ∓ centre x in pixels; margin = fraction × mean width.
+    //   top/bottom: ∓ SpatialRelations.Support (the bottom edge, where the object rests); margin = fraction × mean height.
     //   middle: −distance of the centre from the centre of the candidates' union box; corners (top_left …):
-    //           −(±cx ± cy); both with margin = fraction × mean (w + h)/2.
-    //   near/far: ± SpatialRelations.Nearness (ground contact, log distance ratio), margin DepthTieLogRatio; candidates
-    //             level on it and of one category are then ordered by ± SizeNearness, margin DepthTieLogRatio.
+    //           −(±cx ± Support); both with margin = fraction × mean (w + h)/2.
+    //   near/far: ± SpatialRelations.Support (ground contact: the lower an object rests in the image, the nearer), margin
+    //             DepthTieFraction × mean height; candidates level on it and of one category are then ordered by
+    //             ± SizeNearness (apparent size), margin DepthTieLogRatio.
     //   large/small: ± ln(area); tall/short: ± ln(height); margin SizeTieLogRatio.
-    private static (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2) Order(IReadOnlyList<SceneEntity> input, string from, float fraction, ReasoningOptions o)
+    private static (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2, double Margin2) Order(IReadOnlyList<SceneEntity> input, string from, float fraction, ReasoningOptions o)
     {
         double meanW = input.Count == 0 ? 0 : input.Average(e => e.Box.Width), meanH = input.Count == 0 ? 0 : input.Average(e => e.Box.Height);
         double both = fraction * (meanW + meanH) / 2;
         bool same = input.Select(e => e.Label).Distinct().Count() <= 1;
         switch (from)
         {
-            case "right": return (e => e.Box.CenterX, fraction * meanW, null);
-            case "top": return (e => -e.Box.CenterY, fraction * meanH, null);
-            case "bottom": return (e => e.Box.CenterY, fraction * meanH, null);
-            case "near": return (e => SpatialRelations.Nearness(e.Box), o.DepthTieLogRatio, same ? e => SpatialRelations.SizeNearness(e.Box) : null);
-            case "far": return (e => -SpatialRelations.Nearness(e.Box), o.DepthTieLogRatio, same ? e => -SpatialRelations.SizeNearness(e.Box) : null);
-            case "large": return (e => Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null);
-            case "small": return (e => -Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null);
-            case "tall": return (e => Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null);
-            case "short": return (e => -Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null);
+            case "right": return (e => e.Box.CenterX, fraction * meanW, null, 0);
+            case "top": return (e => -SpatialRelations.Support(e.Box), fraction * meanH, null, 0);
+            case "bottom": return (e => SpatialRelations.Support(e.Box), fraction * meanH, null, 0);
+            case "near": return (e => SpatialRelations.Support(e.Box), o.DepthTieFraction * meanH, same ? e => SpatialRelations.SizeNearness(e.Box) : null, o.DepthTieLogRatio);
+            case "far": return (e => -SpatialRelations.Support(e.Box), o.DepthTieFraction * meanH, same ? e => -SpatialRelations.SizeNearness(e.Box) : null, o.DepthTieLogRatio);
+            case "large": return (e => Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null, 0);
+            case "small": return (e => -Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null, 0);
+            case "tall": return (e => Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null, 0);
+            case "short": return (e => -Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null, 0);
             case "middle":
             {
                 float ux = (input.Min(e => e.Box.X1) + input.Max(e => e.Box.X2)) / 2, uy = (input.Min(e => e.Box.Y1) + input.Max(e => e.Box.Y2)) / 2;
-                return (e => -Math.Sqrt(Math.Pow(e.Box.CenterX - ux, 2) + Math.Pow(e.Box.CenterY - uy, 2)), both, null);
+                return (e => -Math.Sqrt(Math.Pow(e.Box.CenterX - ux, 2) + Math.Pow(e.Box.CenterY - uy, 2)), both, null, 0);
             }
-            case "top_left": return (e => -(e.Box.CenterX + e.Box.CenterY), both, null);
-            case "top_right": return (e => e.Box.CenterX - e.Box.CenterY, both, null);
-            case "bottom_left": return (e => e.Box.CenterY - e.Box.CenterX, both, null);
-            case "bottom_right": return (e => e.Box.CenterX + e.Box.CenterY, both, null);
-            default: return (e => -e.Box.CenterX, fraction * meanW, null);
+            case "top_left": return (e => -(e.Box.CenterX + SpatialRelations.Support(e.Box)), both, null, 0);
+            case "top_right": return (e => e.Box.CenterX - SpatialRelations.Support(e.Box), both, null, 0);
+            case "bottom_left": return (e => SpatialRelations.Support(e.Box) - e.Box.CenterX, both, null, 0);
+            case "bottom_right": return (e => e.Box.CenterX + SpatialRelations.Support(e.Box), both, null, 0);
+            default: return (e => -e.Box.CenterX, fraction * meanW, null, 0);
         }
     }
 
-    // Sorted by Key (descending); runs of neighbours level on Key (within margin) are re-sorted by Key2 when given.
-    // Returns the order and Lead(i): how far the i-th leads the (i+1)-th, on Key2 inside such a run, else on Key.
-    private static (List<SceneEntity> Sorted, Func<int, double> Lead) Rank(IReadOnlyList<SceneEntity> input,
-        (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2) order)
+    // Sorted by Key (descending); runs of neighbours level on Key (within Margin) are re-sorted by Key2 when given.
+    // Returns the order, Lead(i): how far the i-th leads the (i+1)-th (on Key2 inside such a run, else on Key), and
+    // Level(i): whether that lead is under its margin (Margin2 on Key2, Margin on Key), i.e. nothing tells them apart.
+    private static (List<SceneEntity> Sorted, Func<int, double> Lead, Func<int, bool> Level) Rank(IReadOnlyList<SceneEntity> input,
+        (Func<SceneEntity, double> Key, double Margin, Func<SceneEntity, double>? Key2, double Margin2) order)
     {
-        var (key, margin, key2) = order;
+        var (key, margin, key2, margin2) = order;
         var sorted = input.OrderByDescending(key).ThenBy(e => e.Id).ToList();
         var runOf = new int[sorted.Count];
         for (int i = 1; i < sorted.Count; i++) runOf[i] = key(sorted[i - 1]) - key(sorted[i]) < margin ? runOf[i - 1] : i;
         if (key2 is not null)
             sorted = sorted.Select((e, i) => (e, run: runOf[i])).OrderBy(t => t.run).ThenByDescending(t => key2(t.e)).ThenBy(t => t.e.Id).Select(t => t.e).ToList();
         var final = sorted;
-        return (final, i => key2 is not null && runOf[i + 1] == runOf[i] ? key2(final[i]) - key2(final[i + 1]) : key(final[i]) - key(final[i + 1]));
+        bool InRun(int i) => key2 is not null && runOf[i + 1] == runOf[i];
+        double Lead(int i) => InRun(i) ? key2!(final[i]) - key2(final[i + 1]) : key(final[i]) - key(final[i + 1]);
+        return (final, Lead, i => Lead(i) < (InRun(i) ? margin2 : margin));
     }
 
     private static string Words(string from) => from switch
@@ -326,7 +338,7 @@ public sealed class GroundingExecutor
     {
         string side = node.Value!;
         var order = Order(input, side, ctx.Options.RegionMargin, ctx.Options);
-        var (sorted, leadAt) = Rank(input, order);
+        var (sorted, leadAt, level) = Rank(input, order);
         double margin = order.Margin;
         int k = Math.Max(1, node.Count);
         string words = Words(side);
@@ -337,11 +349,11 @@ public sealed class GroundingExecutor
         var boxes = sorted.Select(e => Box(e, picked.Contains(e) ? "kept" : "dropped")).ToList();
         if (sorted.Count == k) return new NodeResult(picked, $"{words}: {Ids(picked)} {(k == 1 ? "is the only candidate" : "are all the candidates")}.", boxes);
         double lead = leadAt(k - 1);
-        if (lead < margin)
+        if (level(k - 1))
         {
             int lo = k - 1, hi = k;
-            while (lo > 0 && leadAt(lo - 1) < margin) lo--;
-            while (hi < sorted.Count - 1 && leadAt(hi) < margin) hi++;
+            while (lo > 0 && level(lo - 1)) lo--;
+            while (hi < sorted.Count - 1 && level(hi)) hi++;
             var tied = sorted.Take(hi + 1).Skip(k == 1 ? lo : 0).ToList();
             string msg = $"{words}: {Ids(tied)} are level (lead {F(lead)}, margin {F(margin)}).";
             return new NodeResult(tied, msg, sorted.Select(e => Box(e, tied.Contains(e) ? "candidate" : "dropped")).ToList(),
@@ -357,7 +369,7 @@ public sealed class GroundingExecutor
     {
         string side = node.Value!;
         var ord = Order(input, side, ctx.Options.OrdinalTieMargin, ctx.Options);
-        var (sorted, leadAt) = Rank(input, ord);
+        var (sorted, _, level) = Rank(input, ord);
         double margin = ord.Margin;
         string order = $"Ordered {ExpressionText.Direction(side)}: {Ids(sorted)}";
         string nth = ExpressionText.OrdinalWord(node.N);
@@ -366,7 +378,7 @@ public sealed class GroundingExecutor
             return new NodeResult([], $"{order}; there is no {nth} (only {sorted.Count}).", sorted.Select(e => Box(e, "dropped")).ToList(),
                 new GroundingOutcome(GroundingKind.NotFound, null, sorted, $"asked for the {nth} {ExpressionText.Direction(side)} but only {sorted.Count} match: {Ids(sorted)}."));
         int lo = first, hi = last;
-        bool Level(int i) => leadAt(i) < margin;
+        bool Level(int i) => level(i);
         if (lo > 0 && Level(lo - 1)) { while (lo > 0 && Level(lo - 1)) lo--; }
         if (hi < sorted.Count - 1 && Level(hi)) { while (hi < sorted.Count - 1 && Level(hi)) hi++; }
         if (lo < first || hi > last)

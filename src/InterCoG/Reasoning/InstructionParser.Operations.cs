@@ -11,6 +11,7 @@ namespace InterCoG.Reasoning;
 /// desaturate          := (desaturate | grayscale) EXPR | make EXPR (black and white | grayscale | monochrome | less saturated)
 /// move                := (move | shift | drag | slide) EXPR MOVE-ARG
 ///   MOVE-ARG          := [by] N [px|pixels] [to the] DIR      dx, dy (pixels, x right, y down)
+///                      | DIR by N [px|pixels]                dx, dy
 ///                      | [to the | towards the] DIR          direction=left|right|up|down
 ///                      | REL EXPR                            relation=left_of|…|next_to, anchor=the words of EXPR
 /// resize              := (resize | scale) EXPR (by | to) N [times | percent | %]  | scale EXPR (up | down)
@@ -24,6 +25,7 @@ namespace InterCoG.Reasoning;
 /// replace             := (replace | swap | substitute) EXPR (with | for | by) NOUN-PHRASE         with=the noun phrase
 ///                      | (turn | change | make | transform | convert) EXPR (into | to) NOUN-PHRASE (not a colour)
 /// add                 := (add | insert | put | place) [a|an|the] NOUN-PHRASE REL EXPR   object=the noun phrase,
+///                      | give EXPR [a|an] NOUN-PHRASE ("give them hats": relation=on, the target is EXPR)
 ///                        relation=left_of|right_of|above|below|next_to|on|in_front_of|behind; the target is EXPR (the anchor)
 /// </code></remarks>
 public sealed partial class InstructionParser
@@ -76,6 +78,7 @@ public sealed partial class InstructionParser
     {
         if (MakeVerbs.Contains(t[0]) && MakeTail(t) is (string tailOp, int tailStart, Dictionary<string, string> tailArgs))
             return Finish(tailOp, t, 1, tailStart, tailArgs, notes);
+        if (t[0] is "give" or "gift" && ParseGive(t, notes) is ParseResult given) return given;
         string? op = null;
         int pos = 0;
         foreach (var (o, words) in VerbFirst)
@@ -252,6 +255,15 @@ public sealed partial class InstructionParser
     private ParseResult ParseMove(List<string> t, int pos, int end, List<string> notes)
     {
         var args = new Dictionary<string, string>();
+        // "DIR by N [px|pixels]" at the end ("shift the cup up by 30 px")
+        int q = end;
+        if (q > pos && t[q - 1] is "px" or "pixels" or "pixel") q--;
+        if (q - 3 > pos && Number(t[q - 1]) is double by && t[q - 2] == "by" && Directions.TryGetValue(t[q - 3], out string? byDir))
+        {
+            args["dx"] = Fmt(byDir switch { "left" => -by, "right" => by, _ => 0 });
+            args["dy"] = Fmt(byDir switch { "up" => -by, "down" => by, _ => 0 });
+            return Finish(Operations.Move, t, pos, SkipBack(t, pos, q - 3, ["the", "to", "towards", "toward"]), args, notes);
+        }
         // "[by] N [px|pixels] [to the] DIR" at the end
         int e = end;
         if (e > pos && Directions.TryGetValue(t[e - 1], out string? dir))
@@ -350,6 +362,22 @@ public sealed partial class InstructionParser
     }
 
     // "add a bench to the right of the boy": the object to add, the relation and the anchor (the target).
+    // "give them hats", "give the dog a hat": add the thing on the target (relation on); the target is the receiver.
+    private ParseResult? ParseGive(List<string> t, List<string> notes)
+    {
+        for (int k = t.Count - 1; k > 1; k--)
+        {
+            string? what = NounPhrase(t, k, t.Count);
+            if (what is null) continue;
+            var scratch = new List<string>();
+            var (target, _) = ParseTarget(t, 1, k, scratch);
+            if (target is null) continue;
+            notes.AddRange(scratch);
+            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = SpatialRelations.On }, target), null, notes);
+        }
+        return null;
+    }
+
     private ParseResult ParseAdd(List<string> t, int pos, int end, List<string> notes)
     {
         for (int j = pos + 1; j < end; j++)

@@ -25,13 +25,20 @@ public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reas
 /// COUNT       := both | all [the] | every | two..five | N                         (a set)
 /// POST        += in the foreground | in front | in the background | in the back | behind   (nearest / farthest)
 ///              | in the middle | the top left corner …                                    (middle, corners)
-///              | [that is] not (COLOUR | the big one | on the left …)                          (negation)
+///              | [that is] (not | isn't | other than | except [for] | but not | apart from | excluding)
+///                (COLOUR | the big one | on the left …)                                              (negation)
+///              | (in | wearing | dressed in) [a] COLOUR [GARMENT]                                     (colour)
+///              | ORDINAL from the SIDE                                       ("the bottle second from the right")
+///              | and POST                              (a further modifier of the head object: MoreRelations)
 ///              | between EXPR and EXPR | closest to | farthest from | in front of | behind EXPR  (relations)
 /// POST        := on|at|in|to|near|towards the [far] SIDE [side|corner|edge|part|half] [of the image|picture|photo]   (region)
 ///              | REL EXPR                                                                               (relation)
-///              | (on|in|at|behind|in front of|inside|between|with|holding|near the) EXPR                (kept in Unresolved)
+///              | (at|with|holding|wearing|carrying|against|from) EXPR                                  (kept in Unresolved)
 /// REL         := left of | to/on the left of | right of | … | above | over | on top of | below | under |
-///                underneath | beneath | next to | beside | near | close to | by | alongside | adjacent to
+///                underneath | beneath | next to | beside | near | close to | by | alongside | adjacent to |
+///                on | riding | inside | within | in | nearest/farthest [to|from]
+/// PRONOUN     := her | him | she | he (one person) | them | they | everyone (all the people) | it (any one object)
+/// PARTITIVE   := ORDINAL of [the] [COUNT] NOUN                               ("the smaller of the two dogs")
 /// </code>
 /// Decisions: an ordinal without "from the …" counts from the left; "last" is the first from the right;
 /// "leftmost" is ordinal 1 from the left; a post-modifier attaches to the nearest noun before it; a phrase
@@ -73,11 +80,24 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         (SpatialRelations.NextTo, ["next", "to"]), (SpatialRelations.NextTo, ["beside"]), (SpatialRelations.NextTo, ["besides"]),
         (SpatialRelations.NextTo, ["near", "to"]), (SpatialRelations.NextTo, ["near"]), (SpatialRelations.NextTo, ["close", "to"]),
         (SpatialRelations.NextTo, ["by"]), (SpatialRelations.NextTo, ["alongside"]), (SpatialRelations.NextTo, ["adjacent", "to"]),
+        (SpatialRelations.On, ["on"]), (SpatialRelations.On, ["upon"]), (SpatialRelations.On, ["riding"]), (SpatialRelations.On, ["onto"]),
+        (SpatialRelations.Inside, ["inside", "of"]), (SpatialRelations.Inside, ["inside"]), (SpatialRelations.Inside, ["within"]),
+        (SpatialRelations.Inside, ["in"]),
     ];
+
+    // "other than the big one", "except the red one": negation, as "not".
+    private static readonly string[][] NegationWords =
+        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"], ["isnt"], ["arent"]];
+
+    // Pronouns that, with no antecedent in a single instruction, mean the people in the picture (null count: one person).
+    private static readonly Dictionary<string, int?> PersonPronouns = new(StringComparer.Ordinal)
+    {
+        ["her"] = null, ["him"] = null, ["she"] = null, ["he"] = null, ["them"] = 0, ["they"] = 0, ["everyone"] = 0, ["everybody"] = 0,
+    };
 
     // Prepositions whose relation this version cannot ground yet: the phrase is kept in Unresolved.
     private static readonly string[][] UnsupportedRelations =
-        [["on"], ["in"], ["at"], ["inside"], ["with"], ["holding"], ["against"], ["from"]];
+        [["at"], ["with"], ["holding"], ["wearing"], ["carrying"], ["eating"], ["playing", "with"], ["against"], ["from"]];
 
     // Superlatives and size adjectives → the pick order of Ordinal.From ("the biggest cup" is (1, large)).
     private static readonly Dictionary<string, string> Qualities = new(StringComparer.Ordinal)
@@ -105,6 +125,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     [
         ("near", ["in", "the", "foreground"]), ("near", ["in", "foreground"]), ("near", ["at", "the", "front"]), ("near", ["in", "the", "front"]),
         ("near", ["in", "front"]), ("near", ["up", "front"]), ("near", ["closest", "to", "the", "camera"]), ("near", ["nearest", "to", "the", "camera"]),
+        ("near", ["nearest", "the", "camera"]), ("near", ["closest", "the", "camera"]), ("near", ["nearest", "the", "viewer"]),
+        ("near", ["closest", "to", "the", "viewer"]), ("near", ["nearest", "to", "the", "viewer"]),
         ("near", ["closest", "to", "us"]), ("near", ["nearest", "to", "us"]), ("near", ["closest", "to", "me"]),
         ("far", ["in", "the", "background"]), ("far", ["in", "background"]), ("far", ["in", "the", "back"]), ("far", ["at", "the", "back"]),
         ("far", ["in", "back"]), ("far", ["far", "away"]), ("far", ["in", "the", "distance"]), ("far", ["farthest", "away"]), ("far", ["furthest", "away"]),
@@ -143,6 +165,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             pos = Skip(tokens, pos, ["the"]);
             if (pos < end && tokens[pos] is "colour" or "color" && pos + 1 < end && tokens[pos + 1] == "of") pos += 2;
             var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            if (colorName is null && end - 1 > pos && tokens[end - 1] is "blonde" or "blond")
+            {
+                // "make her blonde": a hair colour; the edit is limited to the hair.
+                (colorStart, colorName) = (end - 1, "gold");
+                arguments["part"] = "hair";
+            }
             if (colorName is null && ParseInto(tokens, pos, notes) is ParseResult replaced) return replaced;
             if (colorName is null)
             {
@@ -155,9 +183,21 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             end = colorStart;
             // "to", "into", "in", "the colour" before the colour; "colour" after the object ("the car colour to red")
             while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored") end--;
+            // "make her hair red", "dye the man's hair black": the part to recolour.
+            if (end - 1 > pos && tokens[end - 1] == "hair") { arguments["part"] = "hair"; end--; }
         }
 
         if (end <= pos) return ParseResult.Fail("no object named");
+        // "paint his shirt red", "make her hair blonde": a possessive pronoun and a part — the person, limited to the part.
+        if (operation == Operations.Recolor && end - pos >= 2 && tokens[pos] is "his" or "her" or "their"
+            && (Garments.Contains(tokens[pos + 1]) || tokens[pos + 1] is "hair" or "face"))
+        {
+            arguments["part"] = tokens[pos + 1];
+            notes.Add($"'{tokens[pos]}' has no antecedent; taken as {(tokens[pos] == "their" ? "all the people" : "the person")} in the picture");
+            tokens[pos] = tokens[pos] == "their" ? "them" : "him";
+            tokens.RemoveAt(pos + 1);
+            end--;
+        }
         int p = pos;
         var (expr, error) = ParseExpression(tokens, ref p, end, 0, notes);
         if (expr is null) return ParseResult.Fail(error ?? "no object named", notes);
@@ -259,6 +299,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 i++;
             }
             else if (w == "last") { ordinal = new Ordinal(1, "right"); i++; }
+            else if (w == "of" && ordinal is not null)
+            {
+                // Partitive "the smaller of the two dogs", "the leftmost of the three bottles": the pick stays one object;
+                // the number only says how many there are.
+                i = Skip(t, i + 1, Articles, end);
+                if (i < end && (CountWords.ContainsKey(t[i]) || int.TryParse(t[i], out _))) i++;
+            }
             else if (Quality(t, i, end) is (int qn, string q))
             {
                 // "the second closest cup" keeps the number; "the closest cup" is the first.
@@ -301,6 +348,20 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (i >= end) return (null, "no object named");
         if (Quantifiers.Contains(t[i]) || int.TryParse(t[i], out _))
             return (null, $"counts ('{t[i]}') need an object after them (e.g. 'both cups', 'the two cups on the left')");
+        if (PersonPronouns.TryGetValue(t[i], out int? people) && count is null && ordinal is null)
+        {
+            // "make her blonde", "give them hats": no antecedent in one instruction, so the people in the picture.
+            notes.Add($"'{t[i]}' has no antecedent; taken as {(people is null ? "the person" : "all the people")} in the picture");
+            i++;
+            return (new ReferringExpression { Category = "person", Noun = t[i - 1], Count = people, Color = color, Region = region }, null);
+        }
+        if (t[i] is "it" && count is null && ordinal is null)
+        {
+            // "move it 50 px left": no antecedent, so whichever single object the picture holds (ambiguous when several).
+            notes.Add("'it' has no antecedent; taken as the one object in the picture");
+            i++;
+            return (new ReferringExpression { Category = GroundingExecutor.AnyObject, Noun = "it" }, null);
+        }
         if (Pronouns.Contains(t[i]))
             return (null, $"no object named ('{t[i]}' does not say which object)");
         if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
@@ -322,6 +383,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (ordinal is not null && MatchFromSide(t, i, end) is (int k2, string side2)) { ordinal = ordinal with { From = side2 }; i = k2; }
 
         Relation? relation = null;
+        var more = new List<Relation>();
         var unresolved = unresolvedPre;
         while (i < end)
         {
@@ -334,10 +396,26 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 i = mk;
                 continue;
             }
-            if (t[j] == "not" && ParseNegation(t, j + 1, end, expr, notes) is (int nk, ReferringExpression neg))
+            if (MatchAny(t, j, NegationWords) is int nw && ParseNegation(t, j + nw, end, expr, notes) is (int nk, ReferringExpression neg))
             {
                 negated = neg;
                 i = nk;
+                continue;
+            }
+            // "the guy in red", "the woman wearing blue", "the man dressed in white": a colour attribute.
+            if (InColour(t, j, end) is (int ck, string cname))
+            {
+                if (color is not null && color != cname) notes.Add($"second colour '{cname}' ignored (one colour per object in this version)");
+                color ??= cname;
+                i = ck;
+                continue;
+            }
+            // "… left of the laptop and next to the bowl": "and" joins a further modifier of the head object; inside an
+            // anchor it ends the anchor, so the modifier goes to the object the sentence is about.
+            if (t[j] == "and" && j + 1 < end && StartsModifier(t, j + 1, end))
+            {
+                if (depth > 0) break;
+                i = j + 1;
                 continue;
             }
             if (MatchDepth(t, j, end) is (int dk, string dfrom) && (dk >= end || !StartsAnchor(t, dk, end) || t[j] != "behind"))
@@ -364,6 +442,21 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             int after = -1;
             foreach (var (k, words) in RelationPhrases)
                 if (MatchAt(t, j, words, end)) { kind = k; after = j + words.Length; break; }
+            // "the cup nearest the laptop", "the chair farthest the door": the superlative with its object, no "to"/"from".
+            if (kind is null && t[j] is "nearest" or "closest" or "farthest" or "furthest" && StartsAnchor(t, j + 1, end)
+                && !(j + 2 < end && t[j + 2] is "camera" or "viewer"))
+            {
+                kind = t[j] is "nearest" or "closest" ? SpatialRelations.ClosestTo : SpatialRelations.FarthestFrom;
+                after = j + 1;
+            }
+            // "the bottle second from the right": an ordinal after the noun.
+            if (kind is null && OrdinalOf(t[j]) is int post && MatchFromSide(t, j + 1, end) is (int pk, string pside))
+            {
+                if (ordinal is not null) notes.Add($"'{string.Join(' ', t.Skip(j).Take(pk - j))}' ignored: the object is already picked by an ordinal");
+                else ordinal = new Ordinal(post, pside);
+                i = pk;
+                continue;
+            }
             if (kind is not null)
             {
                 int a = after;
@@ -387,13 +480,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                     }
                     else return (null, "'between' needs two objects ('between the X and the Y')");
                 }
-                if (relation is not null)
-                {
-                    string phrase = string.Join(' ', t.Skip(j).Take(a - j));
-                    notes.Add($"second relation '{phrase}' ignored (one relation per object in this version)");
-                    unresolved.Add(phrase);
-                }
-                else if (!anchor.InVocabulary)
+                if (!anchor.InVocabulary)
                 {
                     string phrase = string.Join(' ', t.Skip(j).Take(a - j));
                     notes.Add($"relation '{phrase}' ignored: '{anchor.Category}' is not something the detector can find");
@@ -405,7 +492,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                     notes.Add($"relation '{phrase}' ignored: '{second.Category}' is not something the detector can find");
                     unresolved.Add(phrase);
                 }
-                else relation = new Relation(kind, anchor) { SecondAnchor = second };
+                else if (relation is null) relation = new Relation(kind, anchor) { SecondAnchor = second };
+                else more.Add(new Relation(kind, anchor) { SecondAnchor = second });
                 i = a;
                 continue;
             }
@@ -432,10 +520,38 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             Region = region,
             Ordinal = ordinal,
             Relation = relation,
+            MoreRelations = more.Count > 0 ? more : null,
             Count = count,
             Negated = negated,
             Unresolved = unresolved.Count > 0 ? unresolved : null,
         }, null);
+    }
+
+    // "in red", "in a red shirt", "wearing blue", "dressed in white", "in a white dress" → (index after, colour attribute).
+    private static (int, string)? InColour(List<string> t, int i, int end)
+    {
+        int j = i;
+        if (j < end && t[j] == "dressed") j++;
+        if (j >= end || t[j] is not ("in" or "wearing" or "with")) return null;
+        j = Skip(t, j + 1, ["a", "an", "the", "all"], end);
+        if (j >= end || ColorLexicon.Attribute(t[j]) is not string c || NounLexicon.IsKnownNoun(t[j])) return null;
+        j++;
+        // A garment after the colour is part of the attribute ("in a red shirt"); a detector noun is not (that is a relation).
+        if (j < end && Garments.Contains(t[j])) j++;
+        else if (j < end && NounLexicon.Match(t, j) is not null) return null;
+        return (j, c);
+    }
+
+    private static readonly HashSet<string> Garments =
+        ["shirt", "tshirt", "top", "jacket", "coat", "dress", "sweater", "hoodie", "pants", "trousers", "jeans", "shorts", "skirt", "hat", "cap",
+         "clothes", "outfit", "uniform", "suit", "jersey", "vest", "scarf", "helmet", "shoes", "boots"];
+
+    // Whether a post-modifier (relation, region, depth phrase, negation, colour) starts at i.
+    private static bool StartsModifier(List<string> t, int i, int end)
+    {
+        foreach (var (_, words) in RelationPhrases) if (MatchAt(t, i, words, end)) return true;
+        return MatchRegion(t, i, end, []) is not null || MatchDepth(t, i, end) is not null || MatchMiddle(t, i, end) is not null
+            || MatchAny(t, i, NegationWords) is not null || InColour(t, i, end) is not null || Fillers.Contains(t[i]);
     }
 
     // A superlative or size adjective at i: (words used, Ordinal.From), e.g. "closest" → (1, near), "most distant" → (2, far).

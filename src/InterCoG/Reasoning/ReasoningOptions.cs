@@ -29,6 +29,9 @@ public sealed record ReasoningOptions
     /// heights apart (above/below: the same horizontally, in mean widths).</summary>
     public float RelationBand { get; init; } = 1.0f;
 
+    /// <summary>inside: the smallest fraction (0..1) of the candidate's box area that must lie within the anchor's box.</summary>
+    public float InsideMinFraction { get; init; } = 0.5f;
+
     /// <summary>next_to: largest gap between the two boxes, as a fraction of the pair's mean size (√area).</summary>
     public float NextToGap { get; init; } = 0.6f;
 
@@ -37,18 +40,23 @@ public sealed record ReasoningOptions
     public float NextToPreferRatio { get; init; } = 0.5f;
 
     /// <summary>Region ("on the left"): the extreme candidate must lead the runner-up by this fraction of the
-    /// candidates' mean width (height for top/bottom); otherwise ambiguous.</summary>
-    public float RegionMargin { get; init; } = 0.25f;
+    /// candidates' mean width (height for top/bottom); otherwise ambiguous. 0.05 is about the precision of a box
+    /// edge: a smaller lead is within what the detector (or an annotator) could draw either way.</summary>
+    public float RegionMargin { get; init; } = 0.05f;
 
-    /// <summary>Ordinals: neighbours whose centres are closer than this fraction of the mean width (height) are
-    /// level; a level pair at the picked position makes the pick ambiguous.</summary>
-    public float OrdinalTieMargin { get; init; } = 0.15f;
+    /// <summary>Ordinals: neighbours whose positions are closer than this fraction of the mean width (height) are
+    /// level; a level pair at the picked position makes the pick ambiguous (0.05: box-edge precision, as RegionMargin).</summary>
+    public float OrdinalTieMargin { get; init; } = 0.05f;
+
+    /// <summary>Depth picks ("the nearest", "in the background"): candidates whose ground contacts (bottom edges) are
+    /// closer than this fraction of their mean height are level on that cue (0.05: box-edge precision).</summary>
+    public float DepthTieFraction { get; init; } = 0.05f;
 
     /// <summary>in_front_of/behind: the bottom edges must be apart by more than this fraction of the pair's mean height.</summary>
     public float DepthEdgeMargin { get; init; } = 0.1f;
 
-    /// <summary>Depth picks ("the nearest", "in the background"): candidates whose nearness (a log distance ratio, see
-    /// <see cref="SpatialRelations.Nearness"/>) differs by less than this are level (0.05 ≈ 5 % of the distance).</summary>
+    /// <summary>Depth picks level on ground contact and of one category are then ordered by apparent size
+    /// (<see cref="SpatialRelations.SizeNearness"/>, a log ratio); sizes closer than this are level too (0.05 ≈ 5 %).</summary>
     public float DepthTieLogRatio { get; init; } = 0.05f;
 
     /// <summary>Size picks ("the largest"): candidates whose areas (heights for tall/short) differ by less than this
@@ -82,11 +90,13 @@ public sealed record ReasoningOptions
         Check(CandidateMinProb is >= 0 and <= 1, nameof(CandidateMinProb), CandidateMinProb, "in 0..1");
         Check(RelationEdgeMargin >= 0, nameof(RelationEdgeMargin), RelationEdgeMargin, "at least 0");
         Check(RelationBand >= 0, nameof(RelationBand), RelationBand, "at least 0");
+        Check(InsideMinFraction is > 0 and <= 1, nameof(InsideMinFraction), InsideMinFraction, "in (0, 1]");
         Check(NextToGap >= 0, nameof(NextToGap), NextToGap, "at least 0");
         Check(NextToPreferRatio is >= 0 and <= 1, nameof(NextToPreferRatio), NextToPreferRatio, "in 0..1");
         Check(RegionMargin >= 0, nameof(RegionMargin), RegionMargin, "at least 0");
         Check(OrdinalTieMargin >= 0, nameof(OrdinalTieMargin), OrdinalTieMargin, "at least 0");
         Check(DepthEdgeMargin >= 0, nameof(DepthEdgeMargin), DepthEdgeMargin, "at least 0");
+        Check(DepthTieFraction >= 0, nameof(DepthTieFraction), DepthTieFraction, "at least 0");
         Check(DepthTieLogRatio >= 0, nameof(DepthTieLogRatio), DepthTieLogRatio, "at least 0");
         Check(SizeTieLogRatio >= 0, nameof(SizeTieLogRatio), SizeTieLogRatio, "at least 0");
         Check(ClosestMargin >= 0, nameof(ClosestMargin), ClosestMargin, "at least 0");

@@ -20,6 +20,8 @@ public static class SpatialRelations
     public const string ClosestTo = "closest_to";
     public const string FarthestFrom = "farthest_from";
     public const string Between = "between";
+    public const string On = "on";
+    public const string Inside = "inside";
 
     /// <summary>Every relation kind this version grounds, with its test. Built from the two factories below.</summary>
     public static IReadOnlyDictionary<string, RelationTest> All { get; } = new Dictionary<string, RelationTest>
@@ -40,6 +42,24 @@ public static class SpatialRelations
         [InFrontOf] = FrontBehind(front: true),
         // behind:      c.Y2 < a.Y2 − d·h̄ and the boxes overlap horizontally.
         [Behind] = FrontBehind(front: false),
+        // on:       c rests on a: c's bottom edge lies within a's vertical span, a.Y1 − m·h(c) ≤ c.Y2 ≤ a.Y2, c's centre x
+        //           lies within a's x-range, and c's centre is above a's (cy(c) < cy(a)): a cup on a table, a man on a horse.
+        [On] = Resting(),
+        // inside:   at least InsideMinFraction of c's box lies within a's box (area(c ∩ a) / area(c)), and c is the
+        //           smaller box: the cake in the box, the person in the car.
+        [Inside] = Contained(),
+    };
+
+    /// <summary>Factory for on: c's bottom edge inside a's vertical span (RelationEdgeMargin × c's height above its top
+    /// allowed), c's centre x inside a's x-range and c's centre above a's centre.</summary>
+    public static RelationTest Resting() => (c, a, o) =>
+        c.Y2 >= a.Y1 - o.RelationEdgeMargin * c.Height && c.Y2 <= a.Y2 && c.CenterX >= a.X1 && c.CenterX <= a.X2 && c.CenterY < a.CenterY;
+
+    /// <summary>Factory for inside: area(c ∩ a) ≥ InsideMinFraction × area(c), and area(c) &lt; area(a).</summary>
+    public static RelationTest Contained() => (c, a, o) =>
+    {
+        float ix = MathF.Max(0, MathF.Min(c.X2, a.X2) - MathF.Max(c.X1, a.X1)), iy = MathF.Max(0, MathF.Min(c.Y2, a.Y2) - MathF.Max(c.Y1, a.Y1));
+        return c.Area > 0 && ix * iy >= o.InsideMinFraction * c.Area && c.Area < a.Area;
     };
 
     /// <summary>Factory for in_front_of (front) and behind: bottom edges apart by more than DepthEdgeMargin × mean height, x-intervals overlapping.</summary>
@@ -50,13 +70,17 @@ public static class SpatialRelations
         return overlapX && (front ? c.Y2 > a.Y2 + d : c.Y2 < a.Y2 - d);
     };
 
-    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), a log inverse-distance
+    /// <summary>Nearness to the camera of a box from its ground contact (larger = nearer), as a log inverse-distance
     /// estimate: ln(max(Y2, 1)). Objects standing on a common plane below the camera touch it lower in the image the
-    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2, so differences are log distance
-    /// ratios. Depth picks combine it with <see cref="SizeNearness"/> lexicographically: the ground-contact cue decides;
-    /// only where it leaves candidates level (within DepthTieLogRatio) and they share a category does apparent size
-    /// decide (the size cue assumes equal physical size, which instances of one category only roughly share).</summary>
+    /// nearer they are; with the horizon taken at the image top, distance ∝ 1 / Y2. Depth picks rank by the bottom edge
+    /// itself (<see cref="Support"/>, level within DepthTieFraction × mean height) and only then, within one category,
+    /// by <see cref="SizeNearness"/>; this log form is kept for callers that want a ratio.</summary>
     public static double Nearness(Box b) => Math.Log(Math.Max(b.Y2, 1f));
+
+    /// <summary>Vertical position of an object for "top"/"bottom" picks, in pixels (y down): its bottom edge Y2, where it
+    /// rests or hangs from its support. An object's height is not its place: a tall bottle standing beside a short cup on
+    /// the same shelf is not "the top one", and a bottle standing on a higher shelf is, however short.</summary>
+    public static float Support(Box b) => b.Y2;
 
     /// <summary>Size cue of nearness for objects of one category: ln(√area) (apparent size ∝ 1 / distance).</summary>
     public static double SizeNearness(Box b) => Math.Log(Math.Max(Math.Sqrt(b.Area), 1));
@@ -111,6 +135,6 @@ public static class SpatialRelations
     public static string Words(string kind) => kind switch
     {
         LeftOf => "left of", RightOf => "right of", Above => "above", Below => "below", NextTo => "next to",
-        ClosestTo => "closest to", FarthestFrom => "farthest from", _ => kind.Replace('_', ' '),
+        ClosestTo => "closest to", FarthestFrom => "farthest from", Inside => "inside", _ => kind.Replace('_', ' '),
     };
 }

@@ -57,6 +57,46 @@ public class GroundingBenchTests
         string html = GroundingBench.Html(r, "kitchen");
         Assert.Contains("<svg", html);
         Assert.Contains("extreme", html);
+        Assert.Contains("Outcomes by relation", html);
+        Assert.Contains("Time per sentence", html);
+        Assert.All(r.Items, i => Assert.True(i.Ms >= 0));
+        var withCues = GroundingBench.Html(r, "kitchen", GroundingBench.Cues(coco, refs));
+        Assert.Contains("Each cue alone", withCues);
+        // Every annotation here has a polygon: each sentence has a box-as-mask IoU, 0 for misses, and a hit's box
+        // covers its polygon well but not exactly (a box is larger than the object's outline).
+        Assert.All(r.Items, i => Assert.NotNull(i.MaskIou));
+        Assert.All(r.Items.Where(i => i.Outcome != "unique"), i => Assert.Equal(0f, i.MaskIou));
+        Assert.InRange(r.MaskIoU!.Value, 0.3, 0.9);
+        // Grounding by the bottom edge and box-edge-precision ties: nearest picks are all right on exact boxes.
+        Assert.Equal(1.0, r.ByRelation["depth_near"].Acc50);
+        Assert.True(r.Acc50 >= 0.9, $"Acc@0.5 {r.Acc50}");
+    }
+
+    [Fact]
+    public void Box_as_mask_iou_counts_pixels_inside_the_box()
+    {
+        using var mask = new OpenCvSharp.Mat(100, 100, OpenCvSharp.MatType.CV_8UC1, OpenCvSharp.Scalar.All(0));
+        using (var roi = new OpenCvSharp.Mat(mask, new OpenCvSharp.Rect(10, 10, 20, 20))) roi.SetTo(OpenCvSharp.Scalar.All(255)); // 400 px
+        Assert.Equal(1f, GroundingBench.BoxMaskIou(new Box(10, 10, 30, 30), mask, 400), 3);
+        Assert.Equal(0.5f, GroundingBench.BoxMaskIou(new Box(10, 10, 30, 50), mask, 400), 3); // 800 px box, 400 inside
+        Assert.Equal(0f, GroundingBench.BoxMaskIou(new Box(60, 60, 90, 90), mask, 400), 3);
+        Assert.Equal(100f / 700f, GroundingBench.BoxMaskIou(new Box(-20, -20, 20, 20), mask, 400), 3); // clipped to 20×20: 100 inside, union 700
+    }
+
+    [Fact]
+    public void Each_cue_alone_is_scored_on_extreme_and_depth_sentences()
+    {
+        string dir = Path.Combine(TestPaths.RefCoco3ds, "kitchen");
+        var coco = CocoDataset.Load(Path.Combine(dir, "instances.json"));
+        var refs = RefCocoRefs.Load(Path.Combine(dir, "refs.json"));
+        var rows = GroundingBench.Cues(coco, refs);
+        Assert.Contains(rows, c => c.Pick == "near" && c.Cue == "mask size");
+        Assert.DoesNotContain(rows, c => c.Pick == "left" && c.Cue == "mask size");
+        Assert.All(rows, c => Assert.InRange(c.Hits, 0, c.N));
+        // The bottom edge orders top/bottom on this set without a miss; the top edge does not.
+        var top = rows.Where(c => c.Pick == "top").ToDictionary(c => c.Cue);
+        Assert.Equal(top["bottom edge"].N, top["bottom edge"].Hits);
+        Assert.True(top["top edge"].Hits < top["top edge"].N);
     }
 }
 
@@ -75,7 +115,11 @@ public class BenchGroundingCliTests
         var root = doc.RootElement;
         Assert.Equal(501, root.GetProperty("n").GetInt32());
         Assert.True(root.GetProperty("oracle").GetBoolean());
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("mask_iou").ValueKind);
+        // Mask IoU of the grounded box taken as a mask against the annotation polygons, and what it compares.
+        Assert.InRange(root.GetProperty("mask_iou").GetDouble(), 0.3, 0.9);
+        Assert.Contains("box-as-mask", root.GetProperty("mask_kind").GetString());
+        Assert.Equal(501, root.GetProperty("items").GetArrayLength());
+        Assert.True(root.GetProperty("outcomes_by_relation").GetProperty("extreme").GetProperty("hit").GetInt32() > 0);
         double acc = root.GetProperty("acc50").GetDouble();
         Assert.InRange(acc, 0.0, 1.0);
         Assert.True(root.GetProperty("by_relation").TryGetProperty("depth_far", out _));

@@ -68,8 +68,8 @@ public class GroundingExecutorTests
     [Fact]
     public void Ordinal_near_tie_at_the_picked_position_is_ambiguous()
     {
-        // Widths 100 → tie margin 0.15·100 = 15 px. #2 and #4 centres are 10 px apart; #1 is well clear.
-        var scene = S(E(1, "bottle", 0, 0, 100, 200), E(2, "bottle", 300, 0, 400, 200), E(4, "bottle", 310, 250, 410, 450));
+        // Widths 100 → tie margin 0.05·100 = 5 px. #2 and #4 centres are 3 px apart; #1 is well clear.
+        var scene = S(E(1, "bottle", 0, 0, 100, 200), E(2, "bottle", 300, 0, 400, 200), E(4, "bottle", 303, 250, 403, 450));
         var trace = Trace();
         var second = _executor.Execute(X("bottle") with { Ordinal = new Ordinal(2, "left") }, scene, trace);
         Assert.Equal(GroundingKind.Ambiguous, second.Kind);
@@ -77,8 +77,8 @@ public class GroundingExecutorTests
         Assert.Contains("not clear", trace.Steps[1].Text);
         // The first is not affected by a tie further along.
         Assert.Equal(1, _executor.Execute(X("bottle") with { Ordinal = new Ordinal(1, "left") }, scene, Trace()).Target!.Id);
-        // 20 px apart: no longer level.
-        var clear = S(E(1, "bottle", 0, 0, 100, 200), E(2, "bottle", 300, 0, 400, 200), E(4, "bottle", 320, 250, 420, 450));
+        // 8 px apart: no longer level.
+        var clear = S(E(1, "bottle", 0, 0, 100, 200), E(2, "bottle", 300, 0, 400, 200), E(4, "bottle", 308, 250, 408, 450));
         Assert.Equal(2, _executor.Execute(X("bottle") with { Ordinal = new Ordinal(2, "left") }, clear, Trace()).Target!.Id);
     }
 
@@ -95,15 +95,15 @@ public class GroundingExecutorTests
     [Fact]
     public void Region_with_level_candidates_is_ambiguous()
     {
-        // Widths 100 → region margin 25 px; #1 and #2 centres are 20 px apart.
-        var scene = S(E(1, "cup", 0, 0, 100, 100), E(2, "cup", 20, 300, 120, 400), E(3, "cup", 600, 0, 700, 100));
+        // Widths 100 → region margin 0.05·100 = 5 px; #1 and #2 centres are 3 px apart.
+        var scene = S(E(1, "cup", 0, 0, 100, 100), E(2, "cup", 3, 300, 103, 400), E(3, "cup", 600, 0, 700, 100));
         var outcome = _executor.Execute(X("cup") with { Region = "left" }, scene, Trace());
         Assert.Equal(GroundingKind.Ambiguous, outcome.Kind);
         Assert.Equal([1, 2], outcome.Candidates.Select(e => e.Id));
-        // 30 px apart: #1 leads by more than the margin.
-        var clear = S(E(1, "cup", 0, 0, 100, 100), E(2, "cup", 30, 300, 130, 400), E(3, "cup", 600, 0, 700, 100));
+        // 8 px apart: #1 leads by more than the margin.
+        var clear = S(E(1, "cup", 0, 0, 100, 100), E(2, "cup", 8, 300, 108, 400), E(3, "cup", 600, 0, 700, 100));
         Assert.Equal(1, _executor.Execute(X("cup") with { Region = "left" }, clear, Trace()).Target!.Id);
-        // Top/bottom use y.
+        // Top/bottom use the bottom edge (where an object rests).
         Assert.Equal(2, _executor.Execute(X("cup") with { Region = "bottom" }, clear, Trace()).Target!.Id);
     }
 

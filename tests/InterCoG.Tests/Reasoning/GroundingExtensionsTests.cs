@@ -51,9 +51,13 @@ public class GroundingExtensionsTests
         var sized = S(E(1, "cup", 100, 500, 150, 550), E(2, "cup", 400, 450, 500, 550));
         Assert.Equal(2, Pick("the nearest cup", sized));
         Assert.Equal(1, Pick("the farthest cup", sized));
-        // Same bottom edge (within 5 %) and same size: nothing tells them apart.
-        var level = S(E(1, "cup", 100, 500, 150, 550), E(2, "cup", 400, 505, 450, 555));
+        // Same bottom edge (1 px apart, under 5 % of the 50 px height) and same size: nothing tells them apart.
+        var level = S(E(1, "cup", 100, 500, 150, 550), E(2, "cup", 400, 501, 450, 551));
         Assert.Equal(GroundingKind.Ambiguous, Ground("the nearest cup", level).Kind);
+        // 5 px apart (over 5 % of the mean height): the lower bottom edge is nearer, whatever the size.
+        var lower = S(E(1, "cup", 100, 500, 150, 550), E(2, "cup", 400, 530, 430, 555));
+        Assert.Equal(2, Pick("the nearest cup", lower));
+        Assert.Equal(1, Pick("the farthest cup", lower));
     }
 
     [Theory]

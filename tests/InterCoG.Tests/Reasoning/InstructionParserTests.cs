@@ -85,7 +85,7 @@ public class InstructionParserTests
         Assert.True(r.Parsed, r.Reason);
         Assert.Equal("recolor red: bottle o=2/left u=[on the counter]", Compact(r.Request!));
         Assert.Contains(r.Notes, n => n.Contains("'counter' is not in the detector's vocabulary"));
-        Assert.Contains(r.Notes, n => n.Contains("on the counter") && n.Contains("not supported"));
+        Assert.Contains(r.Notes, n => n.Contains("on the counter") && n.Contains("not something the detector can find"));
     }
 
     [Fact]
@@ -106,12 +106,12 @@ public class InstructionParserTests
     }
 
     [Fact]
-    public void Relation_on_with_known_anchor_is_reported_as_unsupported()
+    public void Relation_on_with_known_anchor_is_grounded()
     {
         var r = _parser.Parse("remove the cup on the table");
         Assert.True(r.Parsed, r.Reason);
-        Assert.Equal("remove: cup u=[on the table]", Compact(r.Request!));
-        Assert.Contains(r.Notes, n => n.Contains("relation 'on'"));
+        Assert.Equal("remove: cup rel=on(dining table)", Compact(r.Request!));
+        Assert.Empty(r.Notes);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class InstructionParserTests
     }
 
     [Theory]
-    [InlineData("make it red", "'it' does not say which object")]
+    [InlineData("make these red", "'these' does not say which object")]
     [InlineData("remove the red", "colour 'red' without an object")]
     public void Counts_pronouns_and_bare_colours_fail_clearly(string instruction, string reasonPart)
     {
