@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(ModelsCommand.Build(ctx));
         root.Subcommands.Add(DemoCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
+        root.Subcommands.Add(DatasetCommand.Build(ctx));
         return root;
     }
 
