@@ -145,7 +145,7 @@ public static class DatasetBuilder
     private static void Commit(string outDir, DatasetOptions o, int chunk, List<(ImageSamples Image, BuiltSample Sample)> samples)
     {
         foreach (var image in samples.Select(s => s.Image).Distinct())
-            OutputFiles.WriteAtomic(Path.Combine(outDir, image.ImageFile), image.SourceBytes);
+            WriteFile(Path.Combine(outDir, image.ImageFile), image.SourceBytes);
         var part = new StringBuilder();
         using var tar = new MemoryStream();
         using (var writer = new TarWriter(tar, TarEntryFormat.Ustar, leaveOpen: true))
@@ -153,8 +153,8 @@ public static class DatasetBuilder
             foreach (var (image, s) in samples)
             {
                 var d = s.Sample;
-                OutputFiles.WriteAtomic(Path.Combine(outDir, d.MaskImage), s.MaskPng);
-                if (s.EditedPng is not null && d.EditedImage is not null) OutputFiles.WriteAtomic(Path.Combine(outDir, d.EditedImage), s.EditedPng);
+                WriteFile(Path.Combine(outDir, d.MaskImage), s.MaskPng);
+                if (s.EditedPng is not null && d.EditedImage is not null) WriteFile(Path.Combine(outDir, d.EditedImage), s.EditedPng);
                 string line = d.ToJsonLine();
                 part.Append(line).Append('\n');
                 Add(writer, $"{d.Id}.src{Path.GetExtension(image.ImageFile)}", image.SourceBytes);
@@ -165,6 +165,15 @@ public static class DatasetBuilder
         }
         OutputFiles.WriteAtomic(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.ToArray());
         OutputFiles.WriteTextAtomic(PartPath(outDir, chunk), part.ToString());
+    }
+
+    // A sample file: written to a temporary name and renamed, so a killed build never leaves a torn file under the real
+    // name; not flushed to disk one by one (the tar and the part, which commit the chunk, are).
+    private static void WriteFile(string path, byte[] data)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(temp, data);
+        File.Move(temp, path, overwrite: true);
     }
 
     private static void Add(TarWriter writer, string name, byte[] data)
