@@ -163,16 +163,17 @@ public static class DatasetBuilder
                 Add(writer, $"{d.Id}.json", Encoding.UTF8.GetBytes(line));
             }
         }
-        OutputFiles.WriteAtomic(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.ToArray());
+        WriteFile(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.GetBuffer().AsSpan(0, (int)tar.Length));
         OutputFiles.WriteTextAtomic(PartPath(outDir, chunk), part.ToString());
     }
 
-    // A sample file: written to a temporary name and renamed, so a killed build never leaves a torn file under the real
-    // name; not flushed to disk one by one (the tar and the part, which commit the chunk, are).
-    private static void WriteFile(string path, byte[] data)
+    // A sample file or tar: written to a temporary name and renamed, so a killed build never leaves a torn file under
+    // the real name. Not flushed to disk (only the part and the journal are): a killed process loses nothing the page
+    // cache holds; after a power loss, delete the last part before resuming.
+    private static void WriteFile(string path, ReadOnlySpan<byte> data)
     {
         string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(temp, data);
+        using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None)) fs.Write(data);
         File.Move(temp, path, overwrite: true);
     }
 

@@ -53,6 +53,9 @@ public sealed record DatasetOptions
     /// <summary>"Small" target: box area below this fraction (0..1) of the image area.</summary>
     public double SmallAreaFraction { get; init; } = 0.01;
 
+    /// <summary>Most other checked phrasings of the target recorded with each sample (one per relation type).</summary>
+    public int MaxAlternatives { get; init; } = 4;
+
     /// <summary>Objects nearest the target (by centre distance) tried as anchors of relations.</summary>
     public int MaxAnchors { get; init; } = 4;
 

@@ -46,9 +46,16 @@ public sealed class ExpressionGenerator(DatasetOptions options)
         {
             if (seen.Add(text) && Grounds(text, scene, target.Id)) result.Add(new Phrasing(text, type, kind, nested, anchors ?? []));
         }
-        foreach (var p in SimpleCandidates(scene, target)) Try(p.Text, p.Type, p.Kind);
-        foreach (var p in RelationCandidates(scene, target, anchorPhrases)) Try(p.Text, p.Type, p.Kind, p.Nested, p.AnchorIds);
+        foreach (var p in Candidates(scene, target, anchorPhrases)) Try(p.Text, p.Type, p.Kind, p.Nested, p.AnchorIds);
         return result;
+    }
+
+    /// <summary>Every phrasing proposed for <paramref name="target"/>, not yet checked (anchors are named by checked
+    /// phrases); a caller keeps one only after <see cref="Grounds"/> says so.</summary>
+    public List<Phrasing> Candidates(Scene scene, SceneEntity target, Dictionary<int, List<Phrasing>> anchorPhrases)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return SimpleCandidates(scene, target).Concat(RelationCandidates(scene, target, anchorPhrases)).Where(p => seen.Add(p.Text)).ToList();
     }
 
     /// <summary>True when <paramref name="text"/> parses as a bare expression with every word used and grounds to
@@ -177,6 +184,7 @@ public sealed class ExpressionGenerator(DatasetOptions options)
         var anchors = scene.Entities.Where(e => e != t)
             .OrderBy(e => SpatialRelations.CentreDistance(e.Box, t.Box)).ThenBy(e => e.Id).Take(Math.Max(0, options.MaxAnchors)).ToList();
         string n = Nouns(t.Label)[0];
+        var rivals = scene.Entities.Where(e => e != t && e.Label == t.Label).ToList();
         foreach (var a in anchors)
         {
             var names = AnchorNames(scene, a, anchorPhrases);
@@ -185,6 +193,9 @@ public sealed class ExpressionGenerator(DatasetOptions options)
             {
                 bool holds = SpatialRelations.All.TryGetValue(kind, out var test) ? test(t.Box, a.Box, _ro) : true;
                 if (!holds) continue;
+                // A pure filter relation that another object of the class also satisfies with this anchor cannot single
+                // out the target (the executor keeps every candidate related to any anchor candidate): skip the check.
+                if (test is not null && kind != SpatialRelations.NextTo && rivals.Any(r => r.Id != a.Id && test(r.Box, a.Box, _ro))) continue;
                 for (int w = 0; w < words.Length; w++)
                 {
                     var name = names[w % names.Count];
@@ -212,8 +223,9 @@ public sealed class ExpressionGenerator(DatasetOptions options)
     {
         if (cache.TryGetValue(a.Id, out var names)) return names;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        names = SimpleCandidates(scene, a).Where(p => p.Type is not ("negation" or "ordinal") && seen.Add(p.Text) && Grounds(p.Text, scene, a.Id))
-            .OrderBy(p => p.Type switch { "plain" => 0, "color" => 1, _ => 2 }).Take(3).ToList();
+        // Ordered before checking (a stable sort), so the checks stop at the third name that grounds.
+        names = SimpleCandidates(scene, a).Where(p => p.Type is not ("negation" or "ordinal") && seen.Add(p.Text))
+            .OrderBy(p => p.Type switch { "plain" => 0, "color" => 1, _ => 2 }).Where(p => Grounds(p.Text, scene, a.Id)).Take(3).ToList();
         cache[a.Id] = names;
         return names;
     }

@@ -62,24 +62,42 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
 
         foreach (var target in DrawTargets(gt, imageArea, rng))
         {
-            var phrasings = _generator.Generate(scene, target, anchorCache);
-            if (phrasings.Count == 0) continue;
-            var byType = phrasings.GroupBy(p => p.Type).ToDictionary(g => g.Key, g => g.ToList());
-            // A plain name ("the laptop") is used only when the target allows nothing that needs reasoning.
-            var types = ExpressionGenerator.Types.Where(byType.ContainsKey).ToList();
-            if (types.Count > 1) types.Remove("plain");
-            for (int k = 0; k < options.SamplesPerTarget && types.Count > 0; k++)
+            // Candidates per type in a random order; each type is checked lazily, up to its first phrasing that grounds.
+            var byType = _generator.Candidates(scene, target, anchorCache).GroupBy(p => p.Type)
+                .ToDictionary(g => g.Key, g => g.OrderBy(_ => rng.Next()).ToList());
+            var valid = new Dictionary<string, Phrasing?>(StringComparer.Ordinal);
+            Phrasing? FirstValid(string type)
             {
-                // Balance: the type least used so far in this image, ties broken at random.
+                if (!valid.TryGetValue(type, out var v))
+                    valid[type] = v = byType[type].FirstOrDefault(p => _generator.Grounds(p.Text, scene, target.Id));
+                return v;
+            }
+            var types = ExpressionGenerator.Types.Where(t => t != "plain" && byType.ContainsKey(t)).ToList();
+            var chosen = new List<Phrasing>();
+            while (chosen.Count < options.SamplesPerTarget)
+            {
+                // Balance: the type least used so far in this image, ties broken at random; a plain name ("the laptop")
+                // only when nothing that needs reasoning names the target.
+                if (types.Count == 0)
+                {
+                    if (chosen.Count == 0 && byType.ContainsKey("plain") && FirstValid("plain") is { } plain) chosen.Add(plain);
+                    break;
+                }
                 int least = types.Min(t => typeUse.GetValueOrDefault(t));
                 var pool = types.Where(t => typeUse.GetValueOrDefault(t) == least).ToList();
                 string type = pool[rng.Next(pool.Count)];
                 types.Remove(type);
-                var phrasing = byType[type][rng.Next(byType[type].Count)];
+                if (FirstValid(type) is { } p) chosen.Add(p);
+            }
+            // Alternatives: the first checked phrasing of up to MaxAlternatives other types.
+            var alternatives = ExpressionGenerator.Types.Where(byType.ContainsKey).Select(FirstValid).OfType<Phrasing>()
+                .Where(p => !chosen.Contains(p)).Take(options.MaxAlternatives).ToList();
+            foreach (var phrasing in chosen)
+            {
                 string op = options.Operations[rng.Next(options.Operations.Count)];
-                var built = MakeSample(loaded, gt, target, phrasing, phrasings, op, rng, imageIndex, samples.Count, imageRel);
+                var built = MakeSample(loaded, gt, target, phrasing, alternatives, op, rng, imageIndex, samples.Count, imageRel);
                 if (built is null) continue;
-                typeUse[type] = typeUse.GetValueOrDefault(type) + 1;
+                typeUse[phrasing.Type] = typeUse.GetValueOrDefault(phrasing.Type) + 1;
                 samples.Add(built);
             }
         }
@@ -223,7 +241,7 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
             MaskImage = $"masks/{id}.png",
             EditedImage = edited is null ? null : $"edited/{id}.png",
             Rewritten = rewritten, Difficulty = difficulty,
-            Alternatives = all.Where(p => p != phrasing).Take(8).Select(p => new AltPhrasing(p.Text, p.Type)).ToArray(),
+            Alternatives = all.Where(p => p != phrasing).Select(p => new AltPhrasing(p.Text, p.Type)).ToArray(),
             Chain = trace.Steps,
         };
         return new BuiltSample(sample, ImageCodec.Encode(mask, "png"), edited);
