@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -65,8 +66,16 @@ public static class DatasetBuilder
             lastChunk = c;
             if (journal.Committed.Contains(c)) continue;
             var results = new ImageSamples[chunks[c].Length];
-            Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancel },
-                i => results[i] = factory.Build(chunks[c][i]));
+            try
+            {
+                Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancel },
+                    i => results[i] = factory.Build(chunks[c][i]));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // Report the first image's own error (an unreadable image: InputException, exit 2), not the wrapper.
+                ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
             var samples = results.SelectMany(r => r.Samples.Select(s => (r, s))).ToList();
             if (options.MaxSamples is int max && total + samples.Count > max) samples = samples.Take(max - total).ToList();
             Commit(outDir, options, c, samples);

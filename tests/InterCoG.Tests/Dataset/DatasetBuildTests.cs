@@ -196,6 +196,24 @@ public class DatasetBuildTests
     }
 
     [Fact]
+    public void A_missing_image_is_a_clear_input_error()
+    {
+        string root = TestPaths.TempDir("ds-missing");
+        try
+        {
+            var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(DatasetSource.Voc.Instances))!;
+            doc["images"]![1]!["file_name"] = "JPEGImages/not-there.jpg";
+            string instances = Path.Combine(root, "instances.json");
+            File.WriteAllText(instances, doc.ToJsonString());
+            var r = CliRunner.Run("dataset", "build", "--instances", instances, "--images", DatasetSource.Voc.Images, "--out", Path.Combine(root, "out"), "--no-edits");
+            Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+            Assert.Contains("not-there.jpg", r.Err, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(root, "out", "manifest.jsonl")));
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void Inspect_counts_by_relation_operation_and_difficulty_and_writes_a_contact_sheet()
     {
         string root = TestPaths.TempDir("ds-inspect");
