@@ -110,7 +110,7 @@ public sealed class ExpressionGenerator(DatasetOptions options)
             foreach (var (side, key) in Sides)
             {
                 int rank = 1 + same.Count(e => e != t && key(e.Box.CenterX, e.Box.CenterY) > key(t.Box.CenterX, t.Box.CenterY));
-                if (rank is < 2 or > 5 || side is "middle") continue;
+                if (rank is < 2 or > 5) continue;
                 yield return P($"the {OrdinalWords[rank]} {n} from the {side}", "ordinal", "ordinal_" + side);
                 yield return P($"the {n} {OrdinalWords[rank]} from the {side}", "ordinal", "ordinal_" + side);
             }
