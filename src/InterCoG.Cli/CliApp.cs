@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Build(ctx));
         root.Subcommands.Add(BenchCommand.Build(ctx));
         root.Subcommands.Add(ServeCommand.Build(ctx));
+        root.Subcommands.Add(DatasetCommand.Build(ctx));
         return root;
     }
 

@@ -98,13 +98,15 @@ public static class GroundingBench
     public static string DistractorClass(int n) => n >= 3 ? "3+" : n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Detections standing in for an image's annotations (oracle boxes): one per annotation whose category is
-    /// one of the 80 COCO classes, score 1 and a one-hot class vector.</summary>
-    public static List<Detection> OracleDetections(CocoDataset coco, IReadOnlyList<CocoAnnotation> annotations)
+    /// one of the 80 COCO classes, score 1 and a one-hot class vector. <paramref name="classOf"/>, when given, maps a
+    /// category onto its detector class index (-1: skipped) instead of <see cref="CocoCategory.CocoIndex"/>.</summary>
+    public static List<Detection> OracleDetections(CocoDataset coco, IReadOnlyList<CocoAnnotation> annotations, Func<CocoCategory, int>? classOf = null)
     {
         var list = new List<Detection>();
         foreach (var a in annotations)
         {
-            int cls = coco.Category(a.CategoryId).CocoIndex;
+            var category = coco.Category(a.CategoryId);
+            int cls = classOf is null ? category.CocoIndex : classOf(category);
             if (cls < 0) continue;
             var probs = new float[CocoClasses.Names.Length];
             probs[cls] = 1f;
