@@ -70,7 +70,7 @@ public sealed record LanguageProgram(string Rationale, EditRequest Program, int?
 /// types appears here without an edit; a field of a type this walker does not know fails loudly. Bounds: a type nests
 /// inside itself at most <see cref="ProgramSchemaOptions.MaxNesting"/> times (anchors of anchors), a property of its
 /// own declaring type (a negation) is flat (no further nesting), the parser's own annotations (in_vocabulary,
-/// unresolved) are left out, and strings, lists and maps have maximum sizes, so the longest accepted answer is finite
+/// unresolved) are left out, further relations (more_relations) are offered on the target only, and strings, lists and maps have maximum sizes, so the longest accepted answer is finite
 /// (<see cref="ProgramGrammar.MaxChars"/>).</summary>
 public static class ProgramSchema
 {
@@ -82,6 +82,13 @@ public static class ProgramSchema
     [
         (typeof(ReferringExpression), nameof(ReferringExpression.InVocabulary)),
         (typeof(ReferringExpression), nameof(ReferringExpression.Unresolved)),
+    ];
+
+    // Fields offered only on the outermost object of their type (the target itself, not its anchors): further
+    // relations of an anchor multiply the grammar's size without adding much a person would write.
+    private static readonly HashSet<(Type, string)> OutermostOnly =
+    [
+        (typeof(ReferringExpression), nameof(ReferringExpression.MoreRelations)),
     ];
 
     private static readonly Dictionary<(Type, string), Func<ProgramSchemaOptions, SchemaNode>> Vocabulary = new()
@@ -146,6 +153,7 @@ public static class ProgramSchema
                 bool required = p.IsRequired || p.AssociatedParameter is { HasDefaultValue: false };
                 var member = (p.AttributeProvider as MemberInfo)?.Name ?? p.Name;
                 if (Annotations.Contains((inner, member)) && !required) continue;
+                if (level > 0 && OutermostOnly.Contains((inner, member)) && !required) continue;
                 bool self = (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) == inner;
                 var value = Vocabulary.TryGetValue((inner, member), out var make) ? make(options)
                     : self ? WalkFlat(p.PropertyType, path) : Walk(p.PropertyType, path);

@@ -67,7 +67,7 @@ public class ChatCompletionsReasonerTests
         using var client = Client(server.Url, retries: 2);
         var answer = client.Reason("remove the red cup", TinyModel.Kitchen());
         Assert.Null(answer.Error);
-        Assert.Equal(3, server.Requests.Count);
+        Assert.Equal(3, server.RequestCount(3));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class ChatCompletionsReasonerTests
         var e = Assert.Throws<ModelMissingException>(() => client.Reason("remove the red cup", TinyModel.Kitchen()));
         Assert.Contains("failed 2 time(s)", e.Message);
         Assert.Contains("HTTP 500", e.Message);
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(2, server.RequestCount(2));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class ChatCompletionsReasonerTests
         var e = Assert.Throws<ModelMissingException>(() => client.Reason("remove the red cup", TinyModel.Kitchen()));
         Assert.Contains("no answer within 0.3 s", e.Message);
         Assert.Equal(ExitCodes.ModelMissing, e.ExitCode);
-        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(2, server.RequestCount(2));
     }
 
     [Fact]

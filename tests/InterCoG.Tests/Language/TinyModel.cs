@@ -65,6 +65,20 @@ internal sealed class ChatServer : IDisposable
     public List<string?> Authorizations { get; } = [];
     public List<string> Paths { get; } = [];
 
+    /// <summary>The number of requests received, after waiting up to <paramref name="maxWaitMs"/> for it to reach
+    /// <paramref name="expected"/>: a request the client already gave up on may still be queued on a busy machine.</summary>
+    public int RequestCount(int expected, int maxWaitMs = 10000)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            int n;
+            lock (Requests) n = Requests.Count;
+            if (n >= expected || sw.ElapsedMilliseconds > maxWaitMs) return n;
+            Thread.Sleep(20);
+        }
+    }
+
     /// <summary>A chat-completions response whose message content is <paramref name="content"/>.</summary>
     public static string Completion(string content, int promptTokens, int completionTokens, string finish = "stop") => new JsonObject
     {
