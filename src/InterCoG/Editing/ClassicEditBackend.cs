@@ -132,7 +132,8 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             "vertical" or "v" or "y" => true,
             _ => throw new InputException($"flip: 'axis' must be horizontal or vertical, got '{axis}'"),
         };
-        var removed = _remover.Remove(c.Bgr, c.Mask);
+        using var forbidden = Forbidden(c);
+        var removed = _remover.Remove(c.Bgr, c.Mask, forbidden);
         using var background = removed.Edited;
         var (edited, flipped) = RegionEffects.Flip(c.Bgr, c.Mask, background, vertical);
         using (flipped)
@@ -208,7 +209,8 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             throw new InputException($"move: the destination '{args.GetValueOrDefault("anchor", "?")}' was not grounded (no anchor object given)");
         else throw new InputException("move needs 'dx'/'dy', a 'direction' or a 'relation' with an anchor");
 
-        using var p = mover.Place(c.Bgr, c.Mask, to, keepOriginal: op == Operations.Duplicate);
+        using var forbidden = Forbidden(c);
+        using var p = mover.Place(c.Bgr, c.Mask, to, keepOriginal: op == Operations.Duplicate, forbidden);
         int pastedPx = MaskOps.Count(p.PastedMask);
         if (pastedPx == 0) throw new InputException($"{op}: the new place {to} lies outside the image");
         var data = new Dictionary<string, double>
@@ -252,9 +254,16 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         return new EditResult(r.Edited, c.Mask.Clone(), text) { Data = data };
     }
 
+    /// <summary>The other detections' boxes as forbidden fill sources, or null when the context has none.</summary>
+    private Mat? Forbidden(EditContext c) =>
+        c.Others is { Count: > 0 } o
+            ? ObjectRemover.ForbiddenFromBoxes(c.Bgr.Size(), c.Target.Box, o.Where(e => e.Score >= _remover.Options.ForbiddenMinScore).Select(e => e.Box), _remover.Options.ForbiddenMaxCover)
+            : null;
+
     private EditResult Remove(EditContext c)
     {
-        var r = _remover.Remove(c.Bgr, c.Mask);
+        using var forbidden = Forbidden(c);
+        var r = _remover.Remove(c.Bgr, c.Mask, forbidden);
         int holePx = MaskOps.Count(r.Hole);
         var data = new Dictionary<string, double>
         {
