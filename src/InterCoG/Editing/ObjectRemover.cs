@@ -123,8 +123,8 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             using var notRim = new Mat();
             Cv2.BitwiseNot(rimOnly, notRim);
             Cv2.BitwiseAnd(roiForbidden, notRim, roiForbidden);
-            // never forbid everything: at least a quarter of the ROI must stay known
-            if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHoleOnly) > 0.75 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
+            // never forbid everything: at least a tenth of the ROI must stay known
+            if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHoleOnly) > 0.9 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
         }
         using var roiHole = new Mat();
         Cv2.BitwiseOr(roiHoleOnly, roiForbidden, roiHole);
