@@ -281,7 +281,12 @@ public sealed record EditBenchOptions
     public int SampleObjects { get; init; } = 3;
     /// <summary>Arguments each operation gets (recolor needs a colour).</summary>
     public IReadOnlyDictionary<string, Dictionary<string, string>> Arguments { get; init; } =
-        new Dictionary<string, Dictionary<string, string>> { [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" } };
+        new Dictionary<string, Dictionary<string, string>>
+        {
+            [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" },
+            [Reasoning.Operations.Move] = new() { ["direction"] = "right" },
+            [Reasoning.Operations.Resize] = new() { ["scale"] = "1.5" },
+        };
 }
 
 /// <summary>Per-operation result of <see cref="EditBench"/>. PSNR (worst edit, dB) and SSIM (mean) compare output and
