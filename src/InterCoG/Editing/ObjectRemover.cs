@@ -172,7 +172,7 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         using var down = new Mat();
         using (var k = Mat.Ones(2 * reach + 1, 1, MatType.CV_8UC1).ToMat())
         {
-            using (var top = k.RowRange(0, reach)) top.SetTo(Scalar.All(0));
+            using (var below = k.RowRange(reach + 1, 2 * reach + 1)) below.SetTo(Scalar.All(0)); // dst(y) = max src(y − reach .. y): grows downward
             Cv2.Dilate(roiHole, down, k, new Point(0, reach));
         }
         using var ring = new Mat();
