@@ -159,7 +159,7 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
 
     /// <summary>Adds to <paramref name="hole"/> the pixels below the object (up to ShadowFraction of its height) that are
     /// darker than the median grey of a ring around the hole by ShadowMinDarkening and connect to the hole.</summary>
-    private void AddContactShadow(Mat bgr, Mat mask, Mat hole)
+    private unsafe void AddContactShadow(Mat bgr, Mat mask, Mat hole)
     {
         var box = Cv2.BoundingRect(mask);
         int reach = (int)Math.Round(Options.ShadowFraction * box.Height);
@@ -184,13 +184,19 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             Cv2.Subtract(grown, ring, ring);
         }
         int rows = roi.Height, cols = roi.Width;
-        var ringValues = new List<byte>();
+        // median grey of the ring from its histogram
+        var hist = new long[256];
+        long ringCount = 0;
         for (int y = 0; y < rows; y++)
+        {
+            byte* r = (byte*)ring.Ptr(y), g = (byte*)gray.Ptr(y);
             for (int x = 0; x < cols; x++)
-                if (ring.At<byte>(y, x) != 0) ringValues.Add(gray.At<byte>(y, x));
-        if (ringValues.Count < 16) return;
-        ringValues.Sort();
-        double limit = ringValues[ringValues.Count / 2] - Options.ShadowMinDarkening;
+                if (r[x] != 0) { hist[g[x]]++; ringCount++; }
+        }
+        if (ringCount < 16) return;
+        int median = 0;
+        for (long seen = 0; median < 255 && (seen += hist[median]) <= ringCount / 2; median++) { }
+        double limit = median - Options.ShadowMinDarkening;
         using var dark = new Mat();
         Cv2.Threshold(gray, dark, limit, 255, ThresholdTypes.BinaryInv);
         using var candidate = new Mat();
@@ -198,15 +204,22 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         Cv2.BitwiseOr(candidate, roiHole, candidate);
         // keep only the dark pixels connected to the hole
         using var labels = new Mat();
-        Cv2.ConnectedComponents(candidate, labels, PixelConnectivity.Connectivity8);
-        var keep = new HashSet<int>();
+        int n = Cv2.ConnectedComponents(candidate, labels, PixelConnectivity.Connectivity8);
+        var keep = new bool[Math.Max(1, n)];
         for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
             for (int x = 0; x < cols; x++)
-                if (roiHole.At<byte>(y, x) != 0) keep.Add(labels.At<int>(y, x));
+                if (h[x] != 0 && (uint)l[x] < (uint)keep.Length) keep[l[x]] = true;
+        }
         for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y), c = (byte*)candidate.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
             for (int x = 0; x < cols; x++)
-                if (candidate.At<byte>(y, x) != 0 && roiHole.At<byte>(y, x) == 0 && keep.Contains(labels.At<int>(y, x)))
-                    roiHole.Set(y, x, (byte)255);
+                if (c[x] != 0 && h[x] == 0 && (uint)l[x] < (uint)keep.Length && keep[l[x]]) h[x] = 255;
+        }
     }
 
     /// <summary>The scene's other boxes as a forbidden-source mask (CV_8UC1, <paramref name="size"/>): every box except
