@@ -9,3 +9,6 @@ for w in 640 4000; do
   "$root/intercog" bench edit --instances "$S/data/voc-instances/coco/annotations.json" --images "$S/data/voc-instances/coco" \
     --resize-width "$w" --limit "$limit" --json "$root/bench/ops_$w.json"
 done
+# Mask quality (the masks every edit goes through): segmenter from each true box vs the annotated mask.
+"$root/intercog" bench edit --mask-iou --instances "$S/data/voc-instances/coco/annotations.json" "$S/data/refcoco-3ds/kitchen/instances.json" \
+  --images "$S/data/voc-instances/coco" "$S/data/refcoco-3ds/kitchen/images" --limit 40 --json "$root/bench/mask_iou.json"
