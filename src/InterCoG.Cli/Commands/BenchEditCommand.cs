@@ -25,8 +25,9 @@ public static class BenchEditCommand
         var photos = new Option<string[]>("--photos") { Description = "Extra photos for --compare-inpaint.", Hidden = true, AllowMultipleArgumentsPerToken = true };
         var width = new Option<int>("--resize-width") { Description = "Resize images (and masks) to this width first (timings at other sizes).", Hidden = true };
         var samples = new Option<string?>("--samples") { Description = "Folder for before/after sample strips.", Hidden = true };
+        var maskIou = new Option<bool>("--mask-iou") { Description = "Instead: the segmenter's mask IoU against the annotated masks (run from each true box)." };
         var cmd = new Command("edit", "Apply operations to annotated objects with their true masks: changes outside the band, PSNR/SSIM outside the mask, verify rate, time.")
-            { instances, images, operations, json, html, limit, compare, photos, samples, width };
+            { instances, images, operations, json, html, limit, compare, photos, samples, width, maskIou };
         cmd.SetAction(pr =>
         {
             var inst = pr.GetValue(instances)!;
@@ -35,6 +36,17 @@ public static class BenchEditCommand
             int lim = pr.GetValue(limit);
             if (pr.GetValue(compare))
                 return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json), pr.GetValue(operations));
+            if (pr.GetValue(maskIou))
+            {
+                var seg = EngineFactory.Create(Models.ModelStore.Default).Segmenter;
+                var mscores = MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: new Progress<string>(ctx.Err.WriteLine));
+                ctx.Out.WriteLine($"| set | objects | mean IoU | median IoU | IoU ≥ 0.5 | IoU ≥ 0.75 | median ms | ({seg.Name})");
+                ctx.Out.WriteLine("|---|---|---|---|---|---|---|");
+                foreach (var m in mscores)
+                    ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {m.Set} | {m.Objects} | {m.MeanIou:0.000} | {m.MedianIou:0.000} | {m.AtLeast50:P0} | {m.AtLeast75:P0} | {m.MedianMs:0} |"));
+                if (pr.GetValue(json) is { } mj) File.WriteAllText(mj, JsonSerializer.Serialize(new { segmenter = seg.Name, sets = mscores }, JsonNumbers));
+                return 0;
+            }
             var backend = new ClassicEditBackend();
             var ops = pr.GetValue(operations) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

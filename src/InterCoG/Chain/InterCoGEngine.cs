@@ -201,10 +201,31 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             return run;
         }
 
+        // 5b. "move X next to Y": ground the destination anchor Y in the same scene.
+        SceneEntity? anchor = null;
+        if (request.Arguments.TryGetValue("anchor", out var anchorText) && !string.IsNullOrWhiteSpace(anchorText))
+        {
+            anchor = GroundAnchor(anchorText, scene, targets, trace.Image, out string anchorNote);
+            Add(new TraceStep(Stages.Reason, anchorNote)
+            {
+                Boxes = anchor is null ? null : [TraceBox.From(anchor.Id, anchor.Label, anchor.Score, anchor.Box, "anchor")],
+            });
+            if (anchor is null)
+            {
+                trace.Status = ChainStatus.NotFound;
+                trace.Message = anchorNote;
+                trace.TimingsMs["total"] = Ms(total);
+                return run;
+            }
+        }
+        var others = scene.Entities.Where(e => !targets.Any(t => t.Id == e.Id)).ToList();
+
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
         sw.Restart();
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, request, target)))
+        Dictionary<string, double>? editData;
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, request, target) { Others = others, Anchor = anchor }))
         {
+            editData = edit.Data;
             // a cut-out is its own picture (the object on transparency), not a composite over the input
             run.Output = edit.Bgra is { } cut ? cut.Clone() : Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
             run.OutputBgr = edit.Bgra is null ? ImageCodec.ToBgr8(run.Output) : edit.Edited.Clone();
@@ -216,13 +237,35 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 7. Verify by grounding again on the output.
         sw.Restart();
-        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, targets, mask, _options.FeatherPx);
+        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, targets, mask, _options.FeatherPx,
+            new VerifyExtras { EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities });
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;
         Add(verify with { Ms = verifyMs });
         trace.Status = ChainStatus.Edited;
         trace.TimingsMs["total"] = Ms(total);
         return run;
+    }
+
+    /// <summary>Grounds the destination expression of a move (e.g. "the laptop") in the scene, never one of the targets.</summary>
+    private SceneEntity? GroundAnchor(string text, Scene scene, IReadOnlyList<SceneEntity> targets, TraceImage image, out string note)
+    {
+        var parsed = _reasoner.Parse(text);
+        if (!parsed.Parsed || parsed.Request is null)
+        {
+            note = $"Destination '{text}' not understood: {parsed.Reason}";
+            return null;
+        }
+        var rest = new Scene(scene.Width, scene.Height, scene.Entities.Where(e => !targets.Any(t => t.Id == e.Id)).ToList());
+        var outcome = _reasoner.Ground(parsed.Request.Target, rest, new ChainTrace { Image = image, Instruction = text });
+        if (outcome.Kind == GroundingKind.Unique && outcome.Targets.Count > 0)
+        {
+            var a = outcome.Targets[0];
+            note = $"Destination anchor '{text}': #{a.Id} {a.Label} at {a.Box}.";
+            return a;
+        }
+        note = $"Destination '{text}' not grounded: {outcome.Message}";
+        return null;
     }
 
     private static string DescribeScene(Scene scene, string category, float sure)

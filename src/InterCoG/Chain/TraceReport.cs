@@ -8,6 +8,24 @@ namespace InterCoG.Chain;
 /// drawn on the image, its mask overlaid), so a person sees the chain of grounding at a glance.</summary>
 public static class TraceReport
 {
+    /// <summary>For a cut-out (whose output is a transparent PNG): the object over a grey checkerboard, from the edit
+    /// step's mask; null for every other operation.</summary>
+    private static Mat? CutoutPreview(ChainTrace trace, Mat output)
+    {
+        if (trace.Request?.Operation != Reasoning.Operations.Cutout) return null;
+        var rle = trace.Steps.LastOrDefault(s => s.Stage == Stages.Edit)?.Mask;
+        if (rle is null) return null;
+        using var mask = rle.Decode();
+        if (mask.Size() != output.Size()) return null;
+        var board = new Mat(output.Size(), MatType.CV_8UC3, new Scalar(204, 204, 204));
+        int cell = 16, rows = output.Rows, cols = output.Cols;
+        for (int y = 0; y < rows; y += cell)
+            for (int x = (y / cell % 2) * cell; x < cols; x += 2 * cell)
+                Cv2.Rectangle(board, new Rect(x, y, cell, cell), new Scalar(255, 255, 255), -1);
+        output.CopyTo(board, mask);
+        return board;
+    }
+
     /// <summary>Write the report into <paramref name="dir"/> atomically (built in a sibling temp folder, then moved).</summary>
     /// <param name="input">The 8-bit BGR input image.</param>
     /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
@@ -52,7 +70,7 @@ public static class TraceReport
             if (output is not null)
             {
                 Cv2.ImWrite(Path.Combine(temp, "before.png"), input);
-                Cv2.ImWrite(Path.Combine(temp, "after.png"), output);
+                using (var after = CutoutPreview(trace, output)) Cv2.ImWrite(Path.Combine(temp, "after.png"), after ?? output);
                 html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
             }
             if (trace.TimingsMs.Count > 0)

@@ -13,6 +13,8 @@ public sealed record ClassicEditOptions
     public RemoveOptions Remove { get; init; } = new();
     /// <summary>Blur, pixelate, tone, flip and outline settings.</summary>
     public EffectOptions Effects { get; init; } = new();
+    /// <summary>Move, resize and duplicate settings.</summary>
+    public GeometryOptions Geometry { get; init; } = new();
 }
 
 /// <summary>Non-generative edits with OpenCV, all at full resolution inside the target mask. Deterministic.
@@ -24,18 +26,24 @@ public sealed record ClassicEditOptions
 /// saturate: "amount" [1.6] chroma factor; desaturate: "amount" [0] chroma kept (0 = grayscale);
 /// flip: "axis" [horizontal] or vertical — mirrored inside the mask's box, the uncovered part filled as remove;
 /// cutout: — <see cref="EditResult.Bgra"/> holds the object with alpha = mask;
-/// outline: "color" [red], "width" [max(2, 0.004·diagonal)] px — the mask's contour drawn centred on its edge.</summary>
+/// outline: "color" [red], "width" [max(2, 0.004·diagonal)] px — the mask's contour drawn centred on its edge;
+/// move: "dx"/"dy" px (x right, y down), or "direction" (left, right, up, down: one box width/height, kept inside),
+/// or "relation" + a grounded <see cref="EditContext.Anchor"/> — the object pasted there, its old place filled as remove;
+/// resize: "scale" (required, e.g. 2 or 0.5) about the box's bottom centre; duplicate: a copy beside the object (or
+/// where "dx"/"dy", "direction" or "relation" + anchor say). Geometric edits report old_*/new_* box coordinates.</summary>
 public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEditBackend
 {
     private static readonly string[] SupportedOperations =
     [
         Operations.Recolor, Operations.Remove, Operations.Blur, Operations.Pixelate, Operations.Brighten, Operations.Darken,
         Operations.Saturate, Operations.Desaturate, Operations.Flip, Operations.Cutout, Operations.Outline,
+        Operations.Move, Operations.Resize, Operations.Duplicate,
     ];
 
     private readonly Recolorer _recolorer = new((options ?? new()).Recolor);
     private readonly ObjectRemover _remover = new((options ?? new()).Remove);
     private readonly EffectOptions _fx = (options ?? new()).Effects;
+    private readonly GeometryOptions _geo = (options ?? new()).Geometry;
 
     /// <summary>"classic".</summary>
     public string Name => "classic";
@@ -62,6 +70,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             Operations.Flip => Flip(context),
             Operations.Cutout => Cutout(context),
             Operations.Outline => Outline(context),
+            Operations.Move or Operations.Resize or Operations.Duplicate => Geometry(context),
             _ => throw new InputException($"the {Name} edit backend cannot '{context.Request.Operation}' (it supports: {string.Join(", ", SupportedOperations)})"),
         };
     }
@@ -123,7 +132,8 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             "vertical" or "v" or "y" => true,
             _ => throw new InputException($"flip: 'axis' must be horizontal or vertical, got '{axis}'"),
         };
-        var removed = _remover.Remove(c.Bgr, c.Mask);
+        using var forbidden = Forbidden(c);
+        var removed = _remover.Remove(c.Bgr, c.Mask, forbidden);
         using var background = removed.Edited;
         var (edited, flipped) = RegionEffects.Flip(c.Bgr, c.Mask, background, vertical);
         using (flipped)
@@ -155,6 +165,66 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         return new EditResult(edited, drawn, Inv($"Outlined the {c.Target.Label} in {colorName} ({width} px).")) { Data = new() { ["width_px"] = width } };
     }
 
+    private EditResult Geometry(EditContext c)
+    {
+        CheckMask(c);
+        var mover = new ObjectMover(_remover, _geo);
+        var r = Cv2.BoundingRect(c.Mask);
+        var old = new Imaging.Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
+        var size = c.Bgr.Size();
+        var args = c.Request.Arguments;
+        string op = c.Request.Operation;
+        Imaging.Box to;
+        string how;
+        if (op == Operations.Resize)
+        {
+            if (!args.ContainsKey("scale")) throw new InputException("resize needs a scale (argument 'scale', e.g. 2 or 0.5)");
+            double scale = RegionEffects.Number(args, "scale", 1);
+            to = ObjectMover.Inside(mover.Scaled(old, scale), size);
+            how = Inv($"scaled ×{scale:0.##} about its bottom centre");
+        }
+        else if (args.ContainsKey("dx") || args.ContainsKey("dy"))
+        {
+            double dx = RegionEffects.Number(args, "dx", 0), dy = RegionEffects.Number(args, "dy", 0);
+            to = ObjectMover.Shift(old, dx, dy);
+            how = Inv($"shifted by ({dx:0.#}, {dy:0.#}) px");
+        }
+        else if (args.TryGetValue("direction", out var dir) && !string.IsNullOrWhiteSpace(dir))
+        {
+            var (dx, dy) = mover.DirectionShift(old, dir.Trim().ToLowerInvariant(), size);
+            to = ObjectMover.Shift(old, dx, dy);
+            how = Inv($"shifted {dir} by {Math.Abs(dx + dy):0} px");
+        }
+        else if (args.TryGetValue("relation", out var rel) && c.Anchor is { } anchor)
+        {
+            to = mover.NextTo(old, anchor.Box, rel, size);
+            how = $"placed {rel.Replace('_', ' ')} #{anchor.Id} {anchor.Label}";
+        }
+        else if (op == Operations.Duplicate)
+        {
+            to = mover.DuplicateBox(old, size);
+            how = "placed beside it";
+        }
+        else if (args.ContainsKey("relation"))
+            throw new InputException($"move: the destination '{args.GetValueOrDefault("anchor", "?")}' was not grounded (no anchor object given)");
+        else throw new InputException("move needs 'dx'/'dy', a 'direction' or a 'relation' with an anchor");
+
+        using var forbidden = Forbidden(c);
+        using var p = mover.Place(c.Bgr, c.Mask, to, keepOriginal: op == Operations.Duplicate, forbidden);
+        int pastedPx = MaskOps.Count(p.PastedMask);
+        if (pastedPx == 0) throw new InputException($"{op}: the new place {to} lies outside the image");
+        var data = new Dictionary<string, double>
+        {
+            ["old_x1"] = old.X1, ["old_y1"] = old.Y1, ["old_x2"] = old.X2, ["old_y2"] = old.Y2,
+            ["new_x1"] = Round(to.X1), ["new_y1"] = Round(to.Y1), ["new_x2"] = Round(to.X2), ["new_y2"] = Round(to.Y2),
+            ["pasted_px"] = pastedPx, ["dilate_px"] = p.DilateRadiusPx,
+        };
+        string verb = op switch { Operations.Move => "Moved", Operations.Resize => "Resized", _ => "Duplicated" };
+        string clip = to.Intersect(new Imaging.Box(0, 0, size.Width, size.Height)).Area < to.Area - 0.5f ? " (clipped at the image border)" : "";
+        string fill = op == Operations.Duplicate ? "" : "; its old place was filled";
+        return new EditResult(p.Edited.Clone(), p.Region.Clone(), $"{verb} the {c.Target.Label} {old} → {to}: {how}{clip}{fill}.") { Data = data };
+    }
+
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private EditResult Recolor(EditContext c)
@@ -184,9 +254,16 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         return new EditResult(r.Edited, c.Mask.Clone(), text) { Data = data };
     }
 
+    /// <summary>The other detections' boxes as forbidden fill sources, or null when the context has none.</summary>
+    private Mat? Forbidden(EditContext c) =>
+        c.Others is { Count: > 0 } o
+            ? ObjectRemover.ForbiddenFromBoxes(c.Bgr.Size(), c.Target.Box, o.Where(e => e.Score >= _remover.Options.ForbiddenMinScore).Select(e => e.Box), _remover.Options.ForbiddenMaxCover)
+            : null;
+
     private EditResult Remove(EditContext c)
     {
-        var r = _remover.Remove(c.Bgr, c.Mask);
+        using var forbidden = Forbidden(c);
+        var r = _remover.Remove(c.Bgr, c.Mask, forbidden);
         int holePx = MaskOps.Count(r.Hole);
         var data = new Dictionary<string, double>
         {

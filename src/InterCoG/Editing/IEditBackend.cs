@@ -6,7 +6,15 @@ namespace InterCoG.Editing;
 
 /// <summary>What an edit gets: the 8-bit BGR working image, the target's mask (CV_8UC1, 255 inside, image size),
 /// the parsed request and the grounded target.</summary>
-public sealed record EditContext(Mat Bgr, Mat Mask, EditRequest Request, SceneEntity Target);
+public sealed record EditContext(Mat Bgr, Mat Mask, EditRequest Request, SceneEntity Target)
+{
+    /// <summary>The scene's other detections (not the target), when the caller has them: a removal keeps their
+    /// boxes out of its fill sources. Null or empty = unknown.</summary>
+    public IReadOnlyList<SceneEntity>? Others { get; init; }
+
+    /// <summary>The grounded destination anchor of "move X next to Y" (the Y), or null.</summary>
+    public SceneEntity? Anchor { get; init; }
+}
 
 /// <summary>An edit's result: the edited 8-bit BGR image (same size) and the region it was allowed to change
 /// (CV_8UC1: the target mask, grown where the operation needed more, e.g. a removal's dilated hole). The compositor

@@ -54,6 +54,19 @@ public sealed record RemoveOptions
 
     /// <summary>Context as a fraction of the hole box's longer side for the exemplar fill (its source band).</summary>
     public double PatchContextFraction { get; init; } = 0.75;
+
+    /// <summary>Contact shadow: the hole also grows downward by this fraction of the mask's height, keeping only
+    /// pixels darker than the ring around the object (0 turns it off).</summary>
+    public double ShadowFraction { get; init; } = 0.06;
+
+    /// <summary>A shadow pixel must be at least this much darker (8-bit grey levels) than the ring's median.</summary>
+    public double ShadowMinDarkening { get; init; } = 12;
+
+    /// <summary>Other detections with at least this score are forbidden fill sources (their boxes).</summary>
+    public float ForbiddenMinScore { get; init; } = 0.3f;
+
+    /// <summary>…unless their box covers at least this fraction of the target's box (the target's own backdrop).</summary>
+    public double ForbiddenMaxCover { get; init; } = 0.5;
 }
 
 /// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size), the mask growth in
@@ -72,7 +85,12 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
 
     /// <summary>Fills the dilated <paramref name="mask"/> in <paramref name="bgr"/> (CV_8UC3); pixels outside the hole
     /// are unchanged in <see cref="RemoveOutcome.Edited"/>.</summary>
-    public RemoveOutcome Remove(Mat bgr, Mat mask)
+    public RemoveOutcome Remove(Mat bgr, Mat mask) => Remove(bgr, mask, null);
+
+    /// <summary>As <see cref="Remove(Mat, Mat)"/>, but pixels under <paramref name="forbidden"/> (CV_8UC1, image size,
+    /// non-zero = another object, e.g. the scene's other boxes) are never fill sources: Telea treats them as unknown
+    /// too, the exemplar fill never copies a patch touching them.</summary>
+    public RemoveOutcome Remove(Mat bgr, Mat mask, Mat? forbidden)
     {
         Recolorer.CheckImage(bgr);
         MaskOps.CheckMask(mask, bgr.Size());
@@ -81,13 +99,35 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             throw new InputException("remove: the target mask is empty");
         int radius = Options.DilatePx + (int)Math.Round(Options.DilateFraction * Math.Sqrt(area));
         var hole = MaskOps.Dilate(mask, radius);
+        if (Options.ShadowFraction > 0) AddContactShadow(bgr, mask, hole);
         var holeBox = Cv2.BoundingRect(hole);
         double fraction = Options.Method == RemoveMethod.Patch ? Options.PatchContextFraction : Options.ContextFraction;
         int context = Math.Max(Options.MinContextPx, (int)Math.Ceiling(fraction * Math.Max(holeBox.Width, holeBox.Height)));
         var roi = MaskOps.Pad(holeBox, context, bgr.Size());
 
         using var roiBgr = new Mat(bgr, roi);
-        using var roiHole = new Mat(hole, roi);
+        using var roiHoleOnly = new Mat(hole, roi);
+        // Forbidden pixels outside the hole: unknown for Telea (filled and thrown away), never a patch source.
+        using var roiForbidden = new Mat(roi.Size, MatType.CV_8UC1, Scalar.All(0));
+        if (forbidden is not null)
+        {
+            MaskOps.CheckMask(forbidden, bgr.Size());
+            using var f = new Mat(forbidden, roi);
+            using var notHole = new Mat();
+            Cv2.BitwiseNot(roiHoleOnly, notHole);
+            Cv2.BitwiseAnd(f, notHole, roiForbidden);
+            // keep a known rim around the hole so the fill still meets its surroundings
+            using var rim = MaskOps.Dilate(roiHoleOnly, Math.Max(2, Options.DilatePx));
+            using var rimOnly = new Mat();
+            Cv2.BitwiseAnd(rim, notHole, rimOnly);
+            using var notRim = new Mat();
+            Cv2.BitwiseNot(rimOnly, notRim);
+            Cv2.BitwiseAnd(roiForbidden, notRim, roiForbidden);
+            // never forbid everything: at least a tenth of the ROI must stay known
+            if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHoleOnly) > 0.9 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
+        }
+        using var roiHole = new Mat();
+        Cv2.BitwiseOr(roiHoleOnly, roiForbidden, roiHole);
         int holePx = Cv2.CountNonZero(roiHole);
         using var filled = new Mat();
         double scale = 1;
@@ -96,10 +136,10 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         {
             using var result = Options.Method switch
             {
-                RemoveMethod.Patch => new PatchInpainter(Options.Patch).Fill(roiBgr, roiHole),
+                RemoveMethod.Patch => new PatchInpainter(Options.Patch).Fill(roiBgr, roiHoleOnly, roiForbidden),
                 _ => XPhotoFill(roiBgr, roiHole, Options.Method),
             };
-            using (var dst = new Mat(edited, roi)) result.CopyTo(dst, roiHole);
+            using (var dst = new Mat(edited, roi)) result.CopyTo(dst, roiHoleOnly);
             return new RemoveOutcome(edited, hole, radius, scale);
         }
         if (holePx <= Options.MaxFullResHolePixels)
@@ -113,8 +153,88 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
         }
 
         if (Options.TextureSigmaPx > 0) AddMirroredTexture(roiBgr, roiHole, filled);
-        using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHole);
+        using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHoleOnly);
         return new RemoveOutcome(edited, hole, radius, scale);
+    }
+
+    /// <summary>Adds to <paramref name="hole"/> the pixels below the object (up to ShadowFraction of its height) that are
+    /// darker than the median grey of a ring around the hole by ShadowMinDarkening and connect to the hole.</summary>
+    private unsafe void AddContactShadow(Mat bgr, Mat mask, Mat hole)
+    {
+        var box = Cv2.BoundingRect(mask);
+        int reach = (int)Math.Round(Options.ShadowFraction * box.Height);
+        if (reach < 2) return;
+        var roi = MaskOps.Pad(Cv2.BoundingRect(hole), reach + 8, bgr.Size());
+        using var roiHole = new Mat(hole, roi);
+        using var gray = new Mat();
+        using (var b = new Mat(bgr, roi)) Cv2.CvtColor(b, gray, ColorConversionCodes.BGR2GRAY);
+        // downward reach: the hole dilated by a vertical line below each pixel
+        using var down = new Mat();
+        using (var k = Mat.Ones(2 * reach + 1, 1, MatType.CV_8UC1).ToMat())
+        {
+            using (var below = k.RowRange(reach + 1, 2 * reach + 1)) below.SetTo(Scalar.All(0)); // dst(y) = max src(y − reach .. y): grows downward
+            Cv2.Dilate(roiHole, down, k, new Point(0, reach));
+        }
+        using var ring = new Mat();
+        using (var grown = new Mat())
+        using (var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * 8 + 1, 2 * 8 + 1)))
+        {
+            Cv2.Dilate(roiHole, grown, k);
+            Cv2.BitwiseOr(roiHole, down, ring);
+            Cv2.Subtract(grown, ring, ring);
+        }
+        int rows = roi.Height, cols = roi.Width;
+        // median grey of the ring from its histogram
+        var hist = new long[256];
+        long ringCount = 0;
+        for (int y = 0; y < rows; y++)
+        {
+            byte* r = (byte*)ring.Ptr(y), g = (byte*)gray.Ptr(y);
+            for (int x = 0; x < cols; x++)
+                if (r[x] != 0) { hist[g[x]]++; ringCount++; }
+        }
+        if (ringCount < 16) return;
+        int median = 0;
+        for (long seen = 0; median < 255 && (seen += hist[median]) <= ringCount / 2; median++) { }
+        double limit = median - Options.ShadowMinDarkening;
+        using var dark = new Mat();
+        Cv2.Threshold(gray, dark, limit, 255, ThresholdTypes.BinaryInv);
+        using var candidate = new Mat();
+        Cv2.BitwiseAnd(down, dark, candidate);
+        Cv2.BitwiseOr(candidate, roiHole, candidate);
+        // keep only the dark pixels connected to the hole
+        using var labels = new Mat();
+        int n = Cv2.ConnectedComponents(candidate, labels, PixelConnectivity.Connectivity8);
+        var keep = new bool[Math.Max(1, n)];
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            for (int x = 0; x < cols; x++)
+                if (h[x] != 0 && (uint)l[x] < (uint)keep.Length) keep[l[x]] = true;
+        }
+        for (int y = 0; y < rows; y++)
+        {
+            byte* h = (byte*)roiHole.Ptr(y), c = (byte*)candidate.Ptr(y);
+            int* l = (int*)labels.Ptr(y);
+            for (int x = 0; x < cols; x++)
+                if (c[x] != 0 && h[x] == 0 && (uint)l[x] < (uint)keep.Length && keep[l[x]]) h[x] = 255;
+        }
+    }
+
+    /// <summary>The scene's other boxes as a forbidden-source mask (CV_8UC1, <paramref name="size"/>): every box except
+    /// those covering at least <paramref name="maxCover"/> of the target's box (what the target stands on or in front
+    /// of — its own background).</summary>
+    public static Mat ForbiddenFromBoxes(Size size, Imaging.Box target, IEnumerable<Imaging.Box> others, double maxCover = 0.5)
+    {
+        var m = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var b in others)
+        {
+            if (b.Intersect(target).Area >= maxCover * Math.Max(1, target.Area)) continue;
+            var r = b.ToRect(size.Width, size.Height);
+            if (r.Width > 0 && r.Height > 0) m[r].SetTo(Scalar.All(255));
+        }
+        return m;
     }
 
     /// <summary>OpenCV contrib xphoto inpainting (mask there marks the known pixels); shift-map runs on CIELab.</summary>

@@ -46,10 +46,17 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
 
     /// <summary>Returns a copy of <paramref name="bgr"/> (CV_8UC3) whose pixels under <paramref name="hole"/>
     /// (CV_8UC1, non-zero = fill) are filled; every other pixel is unchanged.</summary>
-    public Mat Fill(Mat bgr, Mat hole)
+    public Mat Fill(Mat bgr, Mat hole) => Fill(bgr, hole, null);
+
+    /// <summary>As <see cref="Fill(Mat, Mat)"/>; no copied patch touches a non-zero pixel of <paramref name="forbidden"/>
+    /// (CV_8UC1, same size; e.g. other objects), though those pixels still guide the match as known context.</summary>
+    public Mat Fill(Mat bgr, Mat hole, Mat? forbidden)
     {
         Recolorer.CheckImage(bgr);
         MaskOps.CheckMask(hole, bgr.Size());
+        if (forbidden is not null) MaskOps.CheckMask(forbidden, bgr.Size());
+        var bans = new List<Mat>();
+        if (forbidden is not null) { var f0 = new Mat(); Cv2.Threshold(forbidden, f0, 0, 255, ThresholdTypes.Binary); bans.Add(f0); }
         // Pyramid: level 0 = input; a coarse pixel is unknown when any finer pixel under it is.
         var images = new List<Mat> { bgr.Clone() };
         var holes = new List<Mat>();
@@ -68,6 +75,14 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
             var h = new Mat();
             Cv2.Threshold(avg, h, 0, 255, ThresholdTypes.Binary);
             using (var k = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3))) Cv2.Dilate(h, h, k);
+            if (bans.Count > 0)
+            {
+                using var bavg = new Mat();
+                Cv2.Resize(bans[^1], bavg, size, 0, 0, InterpolationFlags.Area);
+                var bh = new Mat();
+                Cv2.Threshold(bavg, bh, 0, 255, ThresholdTypes.Binary);
+                bans.Add(bh);
+            }
             images.Add(img);
             holes.Add(h);
         }
@@ -75,7 +90,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
         Level? coarser = null;
         for (int l = images.Count - 1; l >= 0; l--)
         {
-            var level = new Level(images[l], holes[l], Options);
+            var level = new Level(images[l], holes[l], Options, bans.Count > l ? bans[l] : null);
             level.Run(coarser);
             coarser = level;
         }
@@ -83,6 +98,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
         coarser!.WriteTo(result);
         foreach (var m in images) m.Dispose();
         foreach (var m in holes) m.Dispose();
+        foreach (var m in bans) m.Dispose();
         return result;
     }
 
@@ -106,7 +122,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
         public int Width => _w;
         public int Height => _h;
 
-        public Level(Mat bgr, Mat hole, PatchFillOptions o)
+        public Level(Mat bgr, Mat hole, PatchFillOptions o, Mat? forbidden = null)
         {
             _w = bgr.Cols; _h = bgr.Rows; _r = o.PatchRadiusPx; _o = o;
             _penalty = 16.0 * o.DistancePenalty * (2 * _r + 1) * (2 * _r + 1);
@@ -115,6 +131,8 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
             using (var cont = bgr.IsContinuous() ? bgr.Clone() : bgr.Clone()) System.Runtime.InteropServices.Marshal.Copy(cont.Data, _img, 0, n * 3);
             var hb = new byte[n];
             using (var hc = hole.Clone()) System.Runtime.InteropServices.Marshal.Copy(hc.Data, hb, 0, n);
+            var fb = new byte[n];
+            if (forbidden is not null) using (var fc = forbidden.Clone()) System.Runtime.InteropServices.Marshal.Copy(fc.Data, fb, 0, n);
             _hole = new bool[n]; _known = new bool[n]; _conf = new float[n]; _lum = new float[n];
             _offX = new int[n]; _offY = new int[n]; _prio = new float[n];
             for (int i = 0; i < n; i++)
@@ -133,7 +151,7 @@ public sealed class PatchInpainter(PatchFillOptions? options = null)
                 int row = 0;
                 for (int x = 0; x < _w; x++)
                 {
-                    row += _hole[y * _w + x] ? 1 : 0;
+                    row += _hole[y * _w + x] || fb[y * _w + x] != 0 ? 1 : 0;
                     integral[(y + 1) * (_w + 1) + x + 1] = integral[y * (_w + 1) + x + 1] + row;
                 }
             }

@@ -8,6 +8,9 @@ public sealed record EffectOptions
 {
     /// <summary>Blur σ as a fraction of the object's size (sqrt of its mask area), before the "strength" argument.</summary>
     public double BlurSigmaFraction { get; init; } = 0.06;
+    /// <summary>Blurs wider than this σ (pixels) are computed on a downscaled copy of the ROI at σ = this value, then
+    /// upsampled (the result is smooth at that scale); 0 = always full resolution.</summary>
+    public double BlurMaxWorkingSigmaPx { get; init; } = 6;
     /// <summary>Smallest blur σ in pixels.</summary>
     public double MinBlurSigmaPx { get; init; } = 4;
     /// <summary>Pixelate block side as a fraction of the object's size (sqrt of its mask area).</summary>
@@ -46,8 +49,26 @@ public static class RegionEffects
         using var fw = f.Mul(w3).ToMat();
         using var num = new Mat();
         using var den = new Mat();
-        Cv2.GaussianBlur(fw, num, new Size(0, 0), sigma);
-        Cv2.GaussianBlur(w3, den, new Size(0, 0), sigma);
+        double scale = o.BlurMaxWorkingSigmaPx > 0 ? Math.Min(1, o.BlurMaxWorkingSigmaPx / sigma) : 1;
+        if (scale < 1)
+        {
+            // A wide blur is smooth: compute it at a reduced scale (σ·scale ≤ BlurMaxWorkingSigmaPx), then upsample.
+            var small = new Size(Math.Max(1, (int)Math.Round(roi.Width * scale)), Math.Max(1, (int)Math.Round(roi.Height * scale)));
+            using var fwS = new Mat();
+            using var wS = new Mat();
+            Cv2.Resize(fw, fwS, small, 0, 0, InterpolationFlags.Area);
+            Cv2.Resize(w3, wS, small, 0, 0, InterpolationFlags.Area);
+            double sx = (double)small.Width / roi.Width;
+            Cv2.GaussianBlur(fwS, fwS, new Size(0, 0), sigma * sx);
+            Cv2.GaussianBlur(wS, wS, new Size(0, 0), sigma * sx);
+            Cv2.Resize(fwS, num, roi.Size, 0, 0, InterpolationFlags.Linear);
+            Cv2.Resize(wS, den, roi.Size, 0, 0, InterpolationFlags.Linear);
+        }
+        else
+        {
+            Cv2.GaussianBlur(fw, num, new Size(0, 0), sigma);
+            Cv2.GaussianBlur(w3, den, new Size(0, 0), sigma);
+        }
         using var den2 = new Mat();
         Cv2.Max(den, 1e-6, den2);
         using var q = new Mat();

@@ -141,6 +141,17 @@ public static class ImageCodec
         OutputFiles.WriteAtomic(path, Encode(image, format, o));
     }
 
+    /// <summary>As <see cref="Save(Mat, string, SaveOptions?)"/>, carrying the input's EXIF / ICC pieces
+    /// (<see cref="ImageMetadata.Read"/> of the input file) into an output of the same format, EXIF orientation set to 1.</summary>
+    public static void Save(Mat image, string path, ImageMetadata metadata, SaveOptions? o = null)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        string format = OutputFormat(path);
+        if (Directory.Exists(path))
+            throw new InputException($"{path}: is a directory, cannot write an image there");
+        OutputFiles.WriteAtomic(path, metadata.WriteInto(Encode(image, format, o)));
+    }
+
     /// <summary>Encodes to PNG or JPEG bytes (<paramref name="format"/>: "png" or "jpeg").</summary>
     public static byte[] Encode(Mat image, string format, SaveOptions? o = null)
     {

@@ -26,6 +26,42 @@ public sealed record VerifyOptions
     public float CategoryMinProb { get; init; } = 0.3f;
     /// <summary>Re-detection runs on a crop around the target padded by this fraction of the box (plus 32 px).</summary>
     public float CropPadFraction { get; init; } = 0.5f;
+    /// <summary>Moved / resized / duplicated: a re-detection of the category counts as the object at its new place when
+    /// its IoU with the new box is at least this.</summary>
+    public float PlacedMinIou { get; init; } = 0.4f;
+    /// <summary>Resize: allowed relative error of the measured box scale (√ of the re-detected area ratio) against the asked scale.</summary>
+    public double ScaleTolerance { get; init; } = 0.25;
+    /// <summary>Blur / pixelate: mean |Laplacian| inside the (eroded) mask must fall to at most this fraction of its value before.</summary>
+    public double MaxDetailRatio { get; init; } = 0.6;
+    /// <summary>Brighten / darken: the mean CIELAB L inside the mask must move at least this far in the asked direction.</summary>
+    public double MinLightnessChange { get; init; } = 4;
+    /// <summary>Saturate: mean chroma must grow by at least this factor; desaturate: shrink to at most 1 / this factor (or below <see cref="GrayChroma"/>).</summary>
+    public double MinChromaFactor { get; init; } = 1.15;
+    /// <summary>Mean CIELAB chroma under which a region counts as grey.</summary>
+    public double GrayChroma { get; init; } = 4;
+    /// <summary>Flip: correlation of the flipped region's grey values with the mirrored original must reach this.</summary>
+    public double MinFlipCorrelation { get; init; } = 0.8;
+    /// <summary>Outline: at least this fraction of the drawn ring's pixels must differ from the input.</summary>
+    public double MinOutlineChanged { get; init; } = 0.5;
+    /// <summary>"Nothing else changed": scene detections with at least this score whose box overlaps the edited region's
+    /// box by at most <see cref="UntouchedMaxOverlap"/> (fraction of their own area) must be found again.</summary>
+    public float UntouchedMinScore { get; init; } = 0.5f;
+    /// <summary>See <see cref="UntouchedMinScore"/>.</summary>
+    public float UntouchedMaxOverlap { get; init; } = 0.05f;
+    /// <summary>A detection after the edit matches an untouched one before when their IoU reaches this.</summary>
+    public float UntouchedMinIou { get; init; } = 0.7f;
+}
+
+/// <summary>What the verifier may use besides the images: the edit's numbers (geometric edits' old_/new_ boxes), the
+/// cut-out (CV_8UC4, input size) and the scene detected before the edit.</summary>
+public sealed record VerifyExtras
+{
+    /// <summary>The edit step's Data.</summary>
+    public IReadOnlyDictionary<string, double>? EditData { get; init; }
+    /// <summary>The cut-out output, for the alpha check.</summary>
+    public Mat? OutputBgra { get; init; }
+    /// <summary>Every detection of the input (targets included), for "nothing else's detections changed".</summary>
+    public IReadOnlyList<SceneEntity>? Scene { get; init; }
 }
 
 /// <summary>The paper's grounding reconstruction at inference: after the edit, look again and check the outcome the
@@ -35,8 +71,16 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     private readonly VerifyOptions _o = options ?? new VerifyOptions();
 
     /// <summary>Check <paramref name="outputBgr"/> against <paramref name="inputBgr"/>; returns the verify step (Ok set, numbers in Data).</summary>
-    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx)
+    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx) =>
+        Verify(inputBgr, outputBgr, region, request, targets, targetMask, featherPx, new VerifyExtras());
+
+    /// <summary>As above, with the edit's numbers, the cut-out and the input scene: every operation gets its own check
+    /// (see <see cref="VerifyOptions"/>), and when <see cref="VerifyExtras.Scene"/> is given the detections away from
+    /// the region must be found again on the output.</summary>
+    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx, VerifyExtras extras)
     {
+        ArgumentNullException.ThrowIfNull(extras);
+        ArgumentNullException.ThrowIfNull(request);
         var data = new Dictionary<string, double>();
         long outside = ChangedOutsideBand(inputBgr, outputBgr, region, featherPx);
         data["changed_outside_band"] = outside;
@@ -48,8 +92,21 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
             Operations.Recolor => VerifyRecolor(outputBgr, targetMask, request, targets[0], data),
             Operations.Remove => targets.Select(t => VerifyRemove(outputBgr, t, data))
                 .Aggregate((a, b) => (a.Item1 && b.Item1, a.Item2 + " " + b.Item2)),
+            Operations.Move or Operations.Resize or Operations.Duplicate => VerifyPlacement(outputBgr, request, targets[0], extras.EditData, data),
+            Operations.Blur or Operations.Pixelate => VerifyDetail(inputBgr, outputBgr, targetMask, request.Operation, data),
+            Operations.Brighten or Operations.Darken => VerifyLightness(inputBgr, outputBgr, targetMask, request.Operation == Operations.Brighten, data),
+            Operations.Saturate or Operations.Desaturate => VerifyChroma(inputBgr, outputBgr, targetMask, request.Operation == Operations.Saturate, data),
+            Operations.Flip => VerifyFlip(inputBgr, outputBgr, targetMask, request.Arguments.GetValueOrDefault("axis", "horizontal"), data),
+            Operations.Cutout => VerifyCutout(extras.OutputBgra, targetMask, data),
+            Operations.Outline => VerifyOutline(inputBgr, outputBgr, region, targetMask, data),
             _ => (true, $"No specific check for '{request.Operation}'."),
         };
+        if (extras.Scene is { Count: > 0 } scene && request.Operation != Operations.Cutout)
+        {
+            var (sameOk, sameText) = VerifyOthersUnchanged(outputBgr, region, targets, scene, data);
+            ok &= sameOk;
+            text += " " + sameText;
+        }
         return new TraceStep(Stages.Verify, $"{text} {char.ToUpperInvariant(rest[0])}{rest[1..]}.") { Ok = ok && untouched, Data = data };
     }
 
@@ -132,5 +189,226 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         return detector.Detect(crop)
             .Select(d => d with { Box = new Box(d.Box.X1 + rect.X, d.Box.Y1 + rect.Y, d.Box.X2 + rect.X, d.Box.Y2 + rect.Y) })
             .ToList();
+    }
+
+    private bool SameCategory(Detection d, string label) => d.Label == label || d.ProbOf(CocoClasses.IndexOf(label)) >= _o.CategoryMinProb;
+
+    private static Box BoxFrom(IReadOnlyDictionary<string, double> d, string prefix) =>
+        new((float)d[prefix + "x1"], (float)d[prefix + "y1"], (float)d[prefix + "x2"], (float)d[prefix + "y2"]);
+
+    /// <summary>Move / resize / duplicate: the category is detected at the new box; after a move not at the old one
+    /// (when the boxes do not overlap much); a resize's measured scale is near the asked one; a duplicate leaves two.</summary>
+    private (bool, string) VerifyPlacement(Mat output, EditRequest request, SceneEntity target, IReadOnlyDictionary<string, double>? edit, Dictionary<string, double> data)
+    {
+        if (edit is null || !edit.ContainsKey("new_x1") || !edit.ContainsKey("old_x1"))
+            return (false, $"Cannot check the {request.Operation}: the edit did not report where the object went.");
+        Box oldBox = BoxFrom(edit, "old_"), newBox = BoxFrom(edit, "new_").Clamp(output.Cols, output.Rows);
+        var around = DetectAround(output, new Box(Math.Min(oldBox.X1, newBox.X1), Math.Min(oldBox.Y1, newBox.Y1), Math.Max(oldBox.X2, newBox.X2), Math.Max(oldBox.Y2, newBox.Y2)));
+        var same = around.Where(d => SameCategory(d, target.Label)).ToList();
+        var atNew = same.OrderByDescending(d => d.Box.Iou(newBox)).FirstOrDefault();
+        double iouNew = atNew is null ? 0 : atNew.Box.Iou(newBox);
+        double iouOld = same.Where(d => d != atNew).Select(d => (double)d.Box.Iou(oldBox)).DefaultIfEmpty(0).Max();
+        double overlap = oldBox.Iou(newBox);
+        data["iou_at_new"] = Math.Round(iouNew, 3);
+        data["iou_at_old"] = Math.Round(iouOld, 3);
+        data["old_new_iou"] = Math.Round(overlap, 3);
+        bool there = iouNew >= _o.PlacedMinIou;
+        string where = $"{target.Label} at the new place {newBox}: IoU {iouNew:0.00} (≥ {_o.PlacedMinIou:0.00})";
+        switch (request.Operation)
+        {
+            case Operations.Move:
+            {
+                bool gone = overlap >= _o.RemovedMaxIou || iouOld < _o.RemovedMaxIou;
+                string old = overlap >= _o.RemovedMaxIou ? "old and new places overlap" : $"at the old place {oldBox}: IoU {iouOld:0.00} (< {_o.RemovedMaxIou:0.00})";
+                return (there && gone, $"{(there && gone ? "Moved" : "Move not confirmed")}: {where}; {old}.");
+            }
+            case Operations.Duplicate:
+            {
+                double iouOrig = same.Where(d => d != atNew).Select(d => (double)d.Box.Iou(oldBox)).DefaultIfEmpty(0).Max();
+                bool two = there && iouOrig >= _o.PlacedMinIou;
+                data["detections_same_category"] = same.Count;
+                return (two, $"{(two ? "Two" : "Not two")} {target.Label}s: the original IoU {iouOrig:0.00}, the copy {where}.");
+            }
+            default:
+            {
+                double asked = request.Arguments.TryGetValue("scale", out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : Math.Sqrt(newBox.Area / Math.Max(1, oldBox.Area));
+                // the detector's box of the original vs its box of the result: both carry the same detector bias
+                double measured = atNew is null ? 0 : Math.Sqrt(atNew.Box.Area / Math.Max(1, target.Box.Area));
+                double err = asked > 0 ? Math.Abs(measured / asked - 1) : 1;
+                data["scale_asked"] = Math.Round(asked, 3);
+                data["scale_measured"] = Math.Round(measured, 3);
+                bool ok = there && err <= _o.ScaleTolerance;
+                return (ok, $"{(ok ? "Resized" : "Resize not confirmed")}: {where}; measured scale ×{measured:0.00} for ×{asked:0.##} asked (±{_o.ScaleTolerance:P0}).");
+            }
+        }
+    }
+
+    /// <summary>Mean |Laplacian| of the grey image inside the mask eroded by 2 px (its edge blends into the surround).</summary>
+    private static double Detail(Mat bgr, Mat mask, Rect box)
+    {
+        using var roi = new Mat(bgr, box);
+        using var gray = new Mat();
+        Cv2.CvtColor(roi, gray, ColorConversionCodes.BGR2GRAY);
+        using var lap = new Mat();
+        Cv2.Laplacian(gray, lap, MatType.CV_32F, 3);
+        using var abs = new Mat();
+        Cv2.Absdiff(lap, Scalar.All(0), abs);
+        using var m = new Mat(mask, box);
+        using var inner = new Mat();
+        using (var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(5, 5))) Cv2.Erode(m, inner, k);
+        return Cv2.CountNonZero(inner) == 0 ? Cv2.Mean(abs, m).Val0 : Cv2.Mean(abs, inner).Val0;
+    }
+
+    private (bool, string) VerifyDetail(Mat input, Mat output, Mat mask, string op, Dictionary<string, double> data)
+    {
+        var box = Cv2.BoundingRect(mask);
+        double before = Detail(input, mask, box), after = Detail(output, mask, box);
+        double ratio = before > 0 ? after / before : 1;
+        data["detail_before"] = Math.Round(before, 3);
+        data["detail_after"] = Math.Round(after, 3);
+        data["detail_ratio"] = Math.Round(ratio, 3);
+        bool ok = ratio <= _o.MaxDetailRatio;
+        return (ok, $"Fine detail (mean |Laplacian|) inside the mask {before:0.0} → {after:0.0} (×{ratio:0.00}, {(ok ? "≤" : "not ≤")} ×{_o.MaxDetailRatio:0.00}) after {op}.");
+    }
+
+    private (bool, string) VerifyLightness(Mat input, Mat output, Mat mask, bool up, Dictionary<string, double> data)
+    {
+        var before = MeanLab(input, mask);
+        var after = MeanLab(output, mask);
+        double delta = after.L - before.L;
+        data["L_before"] = Math.Round(before.L, 2);
+        data["L_after"] = Math.Round(after.L, 2);
+        data["delta_L"] = Math.Round(delta, 2);
+        bool ok = up ? delta >= _o.MinLightnessChange : delta <= -_o.MinLightnessChange;
+        return (ok, $"Mean lightness inside the mask {before.L:0.0} → {after.L:0.0} (ΔL {delta:+0.0;-0.0}, needs {(up ? "≥ +" : "≤ -")}{_o.MinLightnessChange:0.#}).");
+    }
+
+    private (bool, string) VerifyChroma(Mat input, Mat output, Mat mask, bool up, Dictionary<string, double> data)
+    {
+        var before = MeanChroma(input, mask);
+        var after = MeanChroma(output, mask);
+        data["chroma_before"] = Math.Round(before, 2);
+        data["chroma_after"] = Math.Round(after, 2);
+        bool ok = up ? after >= before * _o.MinChromaFactor && after > _o.GrayChroma : after <= before / _o.MinChromaFactor || after <= _o.GrayChroma;
+        return (ok, $"Mean chroma inside the mask {before:0.0} → {after:0.0} ({(up ? "needs ×" : "needs ÷")}{_o.MinChromaFactor:0.##}{(up ? "" : $" or ≤ {_o.GrayChroma:0}")}).");
+    }
+
+    /// <summary>Mean per-pixel CIELAB chroma (not the chroma of the mean colour) under the mask.</summary>
+    private static unsafe double MeanChroma(Mat bgr, Mat mask)
+    {
+        var box = Cv2.BoundingRect(mask);
+        if (box.Width == 0) return 0;
+        using var roi = new Mat(bgr, box);
+        using var f = new Mat();
+        roi.ConvertTo(f, MatType.CV_32FC3, 1.0 / 255);
+        using var lab = new Mat();
+        Cv2.CvtColor(f, lab, ColorConversionCodes.BGR2Lab);
+        using var m = new Mat(mask, box);
+        double sum = 0;
+        long n = 0;
+        for (int y = 0; y < box.Height; y++)
+        {
+            float* p = (float*)lab.Ptr(y);
+            byte* mm = (byte*)m.Ptr(y);
+            for (int x = 0; x < box.Width; x++)
+                if (mm[x] != 0) { sum += Math.Sqrt(p[3 * x + 1] * p[3 * x + 1] + p[3 * x + 2] * p[3 * x + 2]); n++; }
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    private (bool, string) VerifyFlip(Mat input, Mat output, Mat mask, string axis, Dictionary<string, double> data)
+    {
+        var box = Cv2.BoundingRect(mask);
+        var mode = axis.Trim().ToLowerInvariant() is "vertical" or "v" or "y" ? FlipMode.X : FlipMode.Y;
+        using var inRoi = new Mat(input, box);
+        using var outRoi = new Mat(output, box);
+        using var mirrored = new Mat();
+        Cv2.Flip(inRoi, mirrored, mode);
+        using var m = new Mat(mask, box);
+        using var flippedMask = new Mat();
+        Cv2.Flip(m, flippedMask, mode);
+        double withMirror = GrayCorrelation(outRoi, mirrored, flippedMask);
+        double withOriginal = GrayCorrelation(outRoi, inRoi, flippedMask);
+        data["corr_mirrored"] = Math.Round(withMirror, 3);
+        data["corr_original"] = Math.Round(withOriginal, 3);
+        bool ok = withMirror >= _o.MinFlipCorrelation;
+        return (ok, $"Inside the flipped mask the result correlates {withMirror:0.00} with the mirrored original (needs ≥ {_o.MinFlipCorrelation:0.00}; {withOriginal:0.00} with the unflipped one).");
+    }
+
+    /// <summary>Pearson correlation of the grey values of two same-size BGR images under a mask; 0 when either is flat.</summary>
+    private static double GrayCorrelation(Mat a, Mat b, Mat mask)
+    {
+        using var ga = new Mat();
+        using var gb = new Mat();
+        Cv2.CvtColor(a, ga, ColorConversionCodes.BGR2GRAY);
+        Cv2.CvtColor(b, gb, ColorConversionCodes.BGR2GRAY);
+        using var fa = new Mat();
+        using var fb = new Mat();
+        ga.ConvertTo(fa, MatType.CV_64F);
+        gb.ConvertTo(fb, MatType.CV_64F);
+        Cv2.MeanStdDev(fa, out var ma, out var sa, mask);
+        Cv2.MeanStdDev(fb, out var mb, out var sb, mask);
+        if (sa.Val0 < 1e-6 || sb.Val0 < 1e-6) return 0;
+        using var da = new Mat();
+        using var db = new Mat();
+        Cv2.Subtract(fa, Scalar.All(ma.Val0), da);
+        Cv2.Subtract(fb, Scalar.All(mb.Val0), db);
+        using var prod = new Mat();
+        Cv2.Multiply(da, db, prod);
+        return Cv2.Mean(prod, mask).Val0 / (sa.Val0 * sb.Val0);
+    }
+
+    private static (bool, string) VerifyCutout(Mat? bgra, Mat mask, Dictionary<string, double> data)
+    {
+        if (bgra is null || bgra.Type() != MatType.CV_8UC4 || bgra.Size() != mask.Size())
+            return (false, "Cannot check the cut-out: no transparent output of the input's size.");
+        using var alpha = new Mat();
+        Cv2.ExtractChannel(bgra, alpha, 3);
+        using var bin = new Mat();
+        Cv2.Threshold(mask, bin, 0, 255, ThresholdTypes.Binary);
+        using var diff = new Mat();
+        Cv2.Compare(alpha, bin, diff, CmpTypes.NE);
+        int differ = Cv2.CountNonZero(diff);
+        data["alpha_mismatch_px"] = differ;
+        data["alpha_px"] = Cv2.CountNonZero(alpha);
+        return (differ == 0, differ == 0 ? "The cut-out's alpha equals the mask." : $"The cut-out's alpha differs from the mask at {differ} px.");
+    }
+
+    private (bool, string) VerifyOutline(Mat input, Mat output, Mat region, Mat mask, Dictionary<string, double> data)
+    {
+        using var ring = new Mat();
+        Cv2.Subtract(region, mask, ring);
+        int ringPx = Cv2.CountNonZero(ring);
+        using var diff = new Mat();
+        Cv2.Absdiff(input, output, diff);
+        using var gray = new Mat();
+        Cv2.CvtColor(diff, gray, ColorConversionCodes.BGR2GRAY);
+        using var changed = new Mat();
+        Cv2.Threshold(gray, changed, 0, 255, ThresholdTypes.Binary);
+        using var both = new Mat();
+        Cv2.BitwiseAnd(changed, ring, both);
+        double frac = ringPx == 0 ? 0 : (double)Cv2.CountNonZero(both) / ringPx;
+        data["ring_px"] = ringPx;
+        data["ring_changed_fraction"] = Math.Round(frac, 3);
+        bool ok = frac >= _o.MinOutlineChanged;
+        return (ok, $"The outline ring ({ringPx} px outside the mask) changed at {frac:P0} of its pixels (needs ≥ {_o.MinOutlineChanged:P0}).");
+    }
+
+    /// <summary>Detections of the input away from the region (score ≥ UntouchedMinScore, ≤ UntouchedMaxOverlap of their box
+    /// under the region's box, not a target) must be detected again on the output with IoU ≥ UntouchedMinIou.</summary>
+    private (bool, string) VerifyOthersUnchanged(Mat output, Mat region, IReadOnlyList<SceneEntity> targets, IReadOnlyList<SceneEntity> scene, Dictionary<string, double> data)
+    {
+        var r = Cv2.BoundingRect(region);
+        var regionBox = new Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
+        var away = scene.Where(e => e.Score >= _o.UntouchedMinScore && !targets.Any(t => t.Id == e.Id)
+                                    && e.Box.Intersect(regionBox).Area <= _o.UntouchedMaxOverlap * Math.Max(1, e.Box.Area)).ToList();
+        data["others_checked"] = away.Count;
+        if (away.Count == 0) return (true, "No other confident detection lies away from the edit.");
+        var after = detector.Detect(output);
+        var lost = away.Where(e => !after.Any(d => d.Box.Iou(e.Box) >= _o.UntouchedMinIou && (d.Label == e.Label || d.ProbOf(CocoClasses.IndexOf(e.Label)) >= _o.CategoryMinProb))).ToList();
+        data["others_lost"] = lost.Count;
+        return lost.Count == 0
+            ? (true, $"The {away.Count} other detection(s) away from the edit are all found again.")
+            : (false, $"Detections away from the edit changed: {string.Join(", ", lost.Select(e => $"#{e.Id} {e.Label} {e.Box}"))} not found again.");
     }
 }

@@ -31,7 +31,7 @@ public class EditBenchTests
     [Fact]
     public void Unsupported_operation_is_bad_input()
     {
-        Assert.Throws<InputException>(() => EditBench.Run([(VocJson, VocImages)], ["move"], new ClassicEditBackend(), null));
+        Assert.Throws<InputException>(() => EditBench.Run([(VocJson, VocImages)], ["replace"], new ClassicEditBackend(), null));
     }
 
     [Fact]

@@ -14,8 +14,10 @@ public class ClassicEditBackendTests
         Assert.True(b.Supports("recolor"));
         Assert.True(b.Supports("remove"));
         Assert.True(b.Supports("blur"));
-        Assert.False(b.Supports("move"));
-        Assert.False(b.Supports("duplicate"));
+        Assert.True(b.Supports("move"));
+        Assert.True(b.Supports("duplicate"));
+        Assert.False(b.Supports("replace"));
+        Assert.False(b.Supports("add"));
         Assert.Equal("classic", b.Name);
     }
 

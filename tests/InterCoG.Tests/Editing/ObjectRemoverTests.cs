@@ -75,12 +75,55 @@ public class ObjectRemoverTests
     {
         using var dog = Dog();
         using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
-        var options = new RemoveOptions { DilatePx = 3, DilateFraction = 0.05 };
+        var options = new RemoveOptions { DilatePx = 3, DilateFraction = 0.05, ShadowFraction = 0 };
         var r = new ObjectRemover(options).Remove(dog.Bgr, mask);
         int expected = 3 + (int)Math.Round(0.05 * Math.Sqrt(Cv2.CountNonZero(mask)));
         Assert.Equal(expected, r.DilateRadiusPx);
         using var grown = MaskOps.Dilate(mask, expected);
         Assert.Equal(0, CountDifferent(grown, r.Hole));
+    }
+
+    [Fact]
+    public void Contact_shadow_adds_only_darker_pixels_below_the_object()
+    {
+        // a grey floor, a darker shadow band under a box-shaped "object"
+        using var img = new Mat(200, 200, MatType.CV_8UC3, Scalar.All(180));
+        img[new Rect(60, 40, 80, 100)].SetTo(new Scalar(40, 120, 200));
+        img[new Rect(55, 140, 90, 10)].SetTo(Scalar.All(90));
+        using var mask = new Mat(200, 200, MatType.CV_8UC1, Scalar.All(0));
+        mask[new Rect(60, 40, 80, 100)].SetTo(Scalar.All(255));
+        var o = new RemoveOptions { DilatePx = 2, DilateFraction = 0, ShadowFraction = 0.2 };
+        var r = new ObjectRemover(o).Remove(img, mask);
+        using var grown = MaskOps.Dilate(mask, 2);
+        using var extra = new Mat();
+        Cv2.Subtract(r.Hole, grown, extra);
+        var box = Cv2.BoundingRect(extra);
+        Assert.True(Cv2.CountNonZero(extra) > 500, "the shadow band joined the hole");
+        Assert.True(box.Y >= 140, $"extra pixels start at y {box.Y}, below the object");
+        Assert.True(box.Bottom <= 150, $"extra pixels end at y {box.Bottom}: the light floor stays");
+        using var off = new ObjectRemover(o with { ShadowFraction = 0 }).Remove(img, mask).Hole;
+        Assert.Equal(0, CountDifferent(grown, off));
+    }
+
+    [Fact]
+    public void Forbidden_pixels_are_never_copied_into_the_hole()
+    {
+        // left of the hole a red "other object", right of it a grey floor: with the object forbidden no red comes in
+        using var img = new Mat(120, 240, MatType.CV_8UC3, Scalar.All(150));
+        img[new Rect(0, 0, 96, 120)].SetTo(new Scalar(0, 0, 230));
+        using var mask = new Mat(120, 240, MatType.CV_8UC1, Scalar.All(0));
+        mask[new Rect(100, 30, 40, 60)].SetTo(Scalar.All(255));
+        using var forbidden = new Mat(120, 240, MatType.CV_8UC1, Scalar.All(0));
+        forbidden[new Rect(0, 0, 96, 120)].SetTo(Scalar.All(255));
+        foreach (var method in new[] { RemoveMethod.Telea, RemoveMethod.Patch })
+        {
+            var o = new RemoveOptions { Method = method, DilatePx = 2, DilateFraction = 0, ShadowFraction = 0, TextureSigmaPx = 0 };
+            var free = new ObjectRemover(o).Remove(img, mask);
+            var kept = new ObjectRemover(o).Remove(img, mask, forbidden);
+            double redFree = Cv2.Mean(free.Edited, free.Hole).Val2, redKept = Cv2.Mean(kept.Edited, kept.Hole).Val2;
+            Assert.True(redKept < 160, $"{method}: mean red in the hole {redKept:0} with the object forbidden");
+            Assert.True(redKept <= redFree, $"{method}: {redKept:0} vs {redFree:0} without the rule");
+        }
     }
 
     [Fact]
