@@ -141,7 +141,8 @@ public static class ChainCommands
         var written = new Dictionary<string, string>();
         if (trace.Status == ChainStatus.Edited && output is not null && run.Output is not null)
         {
-            ImageCodec.Save(run.Output, output);
+            // The input's EXIF / ICC pieces go into an output of the same format (orientation reset to 1: pixels are upright).
+            ImageCodec.Save(run.Output, output, ImageMetadata.Read(File.ReadAllBytes(r.Image)));
             written["output"] = output;
         }
         if (r.MaskOut is not null && (run.Region ?? run.TargetMask) is { } region)

@@ -265,6 +265,7 @@ public sealed partial class InstructionParser
             return Finish(Operations.Move, t, pos, SkipBack(t, pos, q - 3, ["the", "to", "towards", "toward"]), args, notes);
         }
         // "[by] N [px|pixels] [to the] DIR" at the end
+        ParseResult? directionFailure = null;
         int e = end;
         if (e > pos && Directions.TryGetValue(t[e - 1], out string? dir))
         {
@@ -290,8 +291,12 @@ public sealed partial class InstructionParser
             while (k > pos + 1 && Softeners.Contains(t[k - 1])) k--;
             if (k < e - 1 || k > pos + 1)
             {
-                args["direction"] = dir;
-                return Finish(Operations.Move, t, pos, k, args, notes);
+                // "move the horse on the left next to the horse on the right" also ends in a direction word: when the
+                // words before it are not one expression, the destination is a relation phrase (below).
+                var scratch = new List<string>(notes);
+                var direction = Finish(Operations.Move, t, pos, k, new Dictionary<string, string> { ["direction"] = dir }, scratch);
+                if (direction.Parsed) return direction;
+                directionFailure = direction;
             }
         }
         // "REL EXPR" at the end: the last relation phrase whose rest is one expression is the destination.
@@ -314,7 +319,7 @@ public sealed partial class InstructionParser
                 return result with { Notes = notes };
             }
         }
-        return ParseResult.Fail("move needs where to (e.g. 'move the cup 50 px left', 'move the cup to the right', 'move the cup next to the laptop')", notes);
+        return directionFailure ?? ParseResult.Fail("move needs where to (e.g. 'move the cup 50 px left', 'move the cup to the right', 'move the cup next to the laptop')", notes);
     }
 
     private static int SkipBack(List<string> t, int pos, int k, string[] words)

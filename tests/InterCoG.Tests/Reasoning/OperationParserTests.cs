@@ -56,6 +56,7 @@ public class OperationParserTests
     [InlineData("shift the dog on the left a bit down", "move direction=down: dog r=left")]
     [InlineData("move the cup next to the laptop", "move anchor=the laptop relation=next_to: cup")]
     [InlineData("move the cup on the left to the left of the bowl", "move anchor=the bowl relation=left_of: cup r=left")]
+    [InlineData("move the horse on the left next to the horse on the right", "move anchor=the horse on the right relation=next_to: horse r=left")]
     public void Move_takes_pixels_a_direction_or_an_anchor(string text, string expected) => Assert.Equal(expected, Compact(text));
 
     [Theory]
