@@ -32,6 +32,7 @@
   });
 
   function reset() {
+    reads = 0;
     steps.replaceChildren();
     overlay.replaceChildren();
     rewritten.hidden = true;

@@ -126,16 +126,23 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         var page = await OpenStudioAsync();
         await page.Locator("#file").SetInputFilesAsync(Horses);
         await page.Locator("#instruction").FillAsync("make the horse on the right brown");
-        await page.Locator("#run").ClickAsync();
-        await page.Locator("#compare-box").WaitForAsync(new LocatorWaitForOptions { Timeout = StepTimeoutMs });
-
-        string stages = await StagesAsync(page);
-        Assert.StartsWith("reason,detect,", stages);
-        Assert.EndsWith(",ground,rewrite,edit,verify", stages);
-        // streamed, not revealed at the end: the detect step arrived in an earlier network read than the verify step
-        int detectRead = int.Parse((await page.Locator("#steps li.step[data-stage=detect]").GetAttributeAsync("data-read"))!);
-        int verifyRead = int.Parse((await page.Locator("#steps li.step[data-stage=verify]").GetAttributeAsync("data-read"))!);
-        Assert.True(detectRead < verifyRead, $"all steps arrived in one read ({detectRead}, {verifyRead})");
+        // Streamed, not revealed at the end: the detect step arrives in an earlier network read than the verify step.
+        // A renderer starved of CPU (the whole suite runs beside it on 2 cores) can find everything buffered at its
+        // first read, so up to three runs are allowed; a server that does not stream fails all three.
+        var reads = new List<(int Detect, int Verify)>();
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            await page.Locator("#run").ClickAsync();
+            await page.Locator("#compare-box").WaitForAsync(new LocatorWaitForOptions { Timeout = StepTimeoutMs });
+            string stages = await StagesAsync(page);
+            Assert.StartsWith("reason,detect,", stages);
+            Assert.EndsWith(",ground,rewrite,edit,verify", stages);
+            int detectRead = int.Parse((await page.Locator("#steps li.step[data-stage=detect]").GetAttributeAsync("data-read"))!);
+            int verifyRead = int.Parse((await page.Locator("#steps li.step[data-stage=verify]").GetAttributeAsync("data-read"))!);
+            reads.Add((detectRead, verifyRead));
+            if (detectRead < verifyRead) break;
+        }
+        Assert.True(reads[^1].Detect < reads[^1].Verify, $"all steps arrived in one read in every run: {string.Join(", ", reads)}");
         // each step's picture is loaded and the current one is shown beside the text
         var images = page.Locator("#steps li.step img");
         int n = await images.CountAsync();
