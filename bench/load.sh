@@ -2,7 +2,8 @@
 # Bounded loopback load test of the web studio: starts `intercog serve` on a free port, sends concurrent edits
 # from CLIENTS curl loops for DURATION seconds, samples the server's RSS every second, and prints throughput,
 # p50/p95 latency, status counts (5xx other than 503 are errors), peak RSS and mean RSS in the first vs last 20 s.
-# Usage: bench/load.sh            (CLIENTS=4 DURATION=60; MAX_QUEUE=N passes --max-queue N to the server)
+# Usage: bench/load.sh            (CLIENTS=4 DURATION=60; MAX_QUEUE=N passes --max-queue N, MAX_STORED=N
+#                                  --max-stored-jobs N to the server: a small store reaches its steady size sooner)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 clients="${CLIENTS:-4}"
@@ -31,6 +32,7 @@ for r in "${requests[@]}"; do [[ -f "${r%%|*}" ]] || { echo "missing photo ${r%%
 "$root/intercog" --version >/dev/null # builds once if needed
 serve_args=(serve --urls http://127.0.0.1:0)
 [[ -n "${MAX_QUEUE:-}" ]] && serve_args+=(--max-queue "$MAX_QUEUE")
+[[ -n "${MAX_STORED:-}" ]] && serve_args+=(--max-stored-jobs "$MAX_STORED")
 "$root/intercog" "${serve_args[@]}" >"$work/server.log" 2>&1 &
 server_pid=$!
 url=""

@@ -13,10 +13,11 @@ public static class ServeCommand
         var maxQueue = new Option<int?>("--max-queue") { Description = "Chain runs that may wait while one runs; beyond that, 503 with Retry-After." };
         var maxUpload = new Option<double?>("--max-upload-mb") { Description = "Largest accepted upload, in MiB." };
         var timeout = new Option<double?>("--timeout-s") { Description = "Longest a request may wait for its chain run, in seconds." };
+        var maxStored = new Option<int?>("--max-stored-jobs") { Description = "Finished jobs whose files are kept for download (oldest dropped first)." };
         var noPreload = new Option<bool>("--no-preload") { Description = "Load the models on the first request instead of at start-up." };
         var cmd = new Command("serve", "Serve the web studio and the HTTP API (POST /api/edit, /api/ground, /api/parse; GET /api/models, /healthz).")
         {
-            urls, maxQueue, maxUpload, timeout, noPreload,
+            urls, maxQueue, maxUpload, timeout, maxStored, noPreload,
         };
         cmd.SetAction(async (pr, stop) =>
         {
@@ -33,6 +34,8 @@ public static class ServeCommand
             }
             if (pr.GetValue(timeout) is double t)
                 o = t > 0 ? o with { JobTimeoutSeconds = t } : throw new InputException($"--timeout-s must be positive, got {t}");
+            if (pr.GetValue(maxStored) is int st)
+                o = st >= 1 ? o with { MaxStoredJobs = st } : throw new InputException($"--max-stored-jobs must be 1 or more, got {st}");
             if (pr.GetValue(noPreload)) o = o with { Preload = false };
             try
             {
