@@ -3,7 +3,8 @@
 # from CLIENTS curl loops for DURATION seconds, samples the server's RSS every second, and prints throughput,
 # p50/p95 latency, status counts (5xx other than 503 are errors), peak RSS and mean RSS in the first vs last 20 s.
 # Usage: bench/load.sh            (CLIENTS=4 DURATION=60; MAX_QUEUE=N passes --max-queue N, MAX_STORED=N
-#                                  --max-stored-jobs N to the server: a small store reaches its steady size sooner)
+#                                  --max-stored-jobs N to the server: a small store reaches its steady size sooner;
+#                                  RSS_OUT=FILE keeps the once-a-second RSS series)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 clients="${CLIENTS:-4}"
@@ -108,3 +109,4 @@ awk -v w="$window" -v hwm="$hwm" '
     printf "RSS first %d s mean %.0f MiB, last %d s mean %.0f MiB (growth %+.1f%%)\n", w, f / nf / 1024, w, l / nl / 1024, 100 * (l / nl - f / nf) / (f / nf)
   }' "$work/rss.txt"
 echo "healthz after load  $health"
+if [[ -n "${RSS_OUT:-}" ]]; then cp "$work/rss.txt" "$RSS_OUT"; echo "RSS series (s, KiB) in $RSS_OUT"; fi
