@@ -10,21 +10,6 @@ namespace InterCoG.Tests.Reasoning;
 public class GroundingExtensionsTests
 {
     private readonly InstructionParser _parser = new();
-    private readonly GroundingExecutor _executor = new();
-
-    private GroundingOutcome Ground(string text, Scene scene)
-    {
-        var r = _parser.Parse(text);
-        Assert.True(r.Parsed, r.Reason);
-        return _executor.Execute(r.Request!.Target, scene, Trace(text));
-    }
-
-    private int Pick(string text, Scene scene)
-    {
-        var o = Ground(text, scene);
-        Assert.True(o.Kind == GroundingKind.Unique, $"{text}: {o.Kind} {o.Message}");
-        return o.Target!.Id;
-    }
 
     // Three cups of one size whose bottom edges are at 700 (near), 400 and 200 (far).
     private static Scene DepthCups() => S(

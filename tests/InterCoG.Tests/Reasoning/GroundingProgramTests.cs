@@ -14,20 +14,6 @@ public class GroundingProgramTests
     private readonly InstructionParser _parser = new();
     private readonly GroundingExecutor _executor = new();
 
-    private GroundingOutcome Ground(string text, Scene scene)
-    {
-        var r = _parser.Parse(text);
-        Assert.True(r.Parsed, r.Reason);
-        return _executor.Execute(r.Request!.Target, scene, Trace(text));
-    }
-
-    private int Pick(string text, Scene scene)
-    {
-        var o = Ground(text, scene);
-        Assert.True(o.Kind == GroundingKind.Unique, $"{text}: {o.Kind} {o.Message}");
-        return o.Target!.Id;
-    }
-
     [Fact]
     public void Top_and_bottom_go_by_where_an_object_rests_not_by_its_extent()
     {

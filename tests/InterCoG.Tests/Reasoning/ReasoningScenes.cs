@@ -1,6 +1,7 @@
 using InterCoG.Chain;
 using InterCoG.Imaging;
 using InterCoG.Perception;
+using InterCoG.Reasoning;
 
 namespace InterCoG.Tests.Reasoning;
 
@@ -15,6 +16,22 @@ internal static class ReasoningScenes
         probs[CocoClasses.IndexOf(label)] = score;
         foreach (var (l, p) in extra) probs[CocoClasses.IndexOf(l)] = p;
         return new SceneEntity(id, label, score, new Box(x1, y1, x2, y2), probs, color, 0.5);
+    }
+
+    /// <summary>Parse <paramref name="text"/> (it must parse) and ground its target over <paramref name="scene"/>.</summary>
+    public static GroundingOutcome Ground(string text, Scene scene)
+    {
+        var r = new InstructionParser().Parse(text);
+        Assert.True(r.Parsed, r.Reason);
+        return new GroundingExecutor().Execute(r.Request!.Target, scene, Trace(text));
+    }
+
+    /// <summary>The id of the one object <paramref name="text"/> grounds to (it must be unique).</summary>
+    public static int Pick(string text, Scene scene)
+    {
+        var o = Ground(text, scene);
+        Assert.True(o.Kind == GroundingKind.Unique, $"{text}: {o.Kind} {o.Message}");
+        return o.Target!.Id;
     }
 
     public static Scene S(params SceneEntity[] es) => new(1000, 800, es);
