@@ -83,7 +83,11 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         try
         {
             var left = deadline - DateTime.UtcNow;
-            return await job.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            var result = await job.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            // The timeout's timer runs on the thread pool; on a starved pool it can fire after the run has ended. The
+            // deadline is the contract, not the timer: a run that ended past it is a timeout too.
+            if (DateTime.UtcNow > deadline) throw new TimeoutException();
+            return result;
         }
         catch (TimeoutException)
         {
