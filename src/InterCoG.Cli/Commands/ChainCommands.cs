@@ -142,7 +142,7 @@ public static class ChainCommands
         if (trace.Status == ChainStatus.Edited && output is not null && run.Output is not null)
         {
             // The input's EXIF / ICC pieces go into an output of the same format (orientation reset to 1: pixels are upright).
-            ImageCodec.Save(run.Output, output, ImageMetadata.Read(File.ReadAllBytes(r.Image)));
+            ImageCodec.Save(run.Output, output, input.Metadata);
             written["output"] = output;
         }
         if (r.MaskOut is not null && (run.Region ?? run.TargetMask) is { } region)

@@ -78,7 +78,7 @@ public static class ImageCodec
         Mat original = ApplyOrientation(decoded, header.Orientation);
         Mat bgr = ToBgr8(original);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new LoadedImage(original, bgr, path, sha, header.Format);
+        return new LoadedImage(original, bgr, path, sha, header.Format) { Metadata = ImageMetadata.Read(bytes) };
     }
 
     /// <summary>Applies EXIF orientation 1..8 (returns a new Mat and disposes <paramref name="m"/> unless it is 1).</summary>

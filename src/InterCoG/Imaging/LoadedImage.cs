@@ -13,6 +13,9 @@ public sealed class LoadedImage(Mat original, Mat bgr, string path, string sha25
     public string Sha256 { get; } = sha256;
     /// <summary>"png" or "jpeg".</summary>
     public string Format { get; } = format;
+    /// <summary>The file's EXIF / ICC pieces, read from the same bytes as the pixels (carried into a same-format output
+    /// by <see cref="ImageCodec.Save(Mat, string, ImageMetadata, SaveOptions?)"/>).</summary>
+    public ImageMetadata Metadata { get; init; } = ImageMetadata.None;
     public int Width => Bgr.Cols;
     public int Height => Bgr.Rows;
 
