@@ -10,11 +10,14 @@ public static class MallocArenas
 {
     private const int MArenaMax = -8; // M_ARENA_MAX in glibc's malloc.h
 
+    /// <summary>Arenas for a serving process: 2 kept the resident size flat in bench/load.sh.</summary>
+    public const int ServerCount = 2;
+
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int param, int value);
 
     /// <summary>Limit new arenas to <paramref name="count"/> (≥ 1); returns true when glibc accepted it. Arenas that
-    /// already exist stay; call it at start-up, before the request threads allocate.</summary>
+    /// already exist stay; call it first thing at start-up (`intercog serve` does), before request threads allocate.</summary>
     public static bool Limit(int count)
     {
         if (count < 1 || !OperatingSystem.IsLinux()) return false;

@@ -26,10 +26,6 @@ public sealed record StudioOptions
     /// <summary>How long a finished job's files stay downloadable, in seconds.</summary>
     public double ResultTtlSeconds { get; init; } = 900;
 
-    /// <summary>glibc malloc arenas the serving process may use (0: the C library's default, 8 per core); few arenas
-    /// keep the resident size flat under load (see <see cref="MallocArenas"/>). Applied by <see cref="StudioServer.RunAsync"/>.</summary>
-    public int MallocArenas { get; init; } = 2;
-
     /// <summary>Run a full garbage collection after each chain run, so native image memory held by unreachable
     /// wrappers is released at once instead of whenever the managed heap next fills.</summary>
     public bool CollectAfterRun { get; init; } = true;

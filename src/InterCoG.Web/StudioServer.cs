@@ -101,8 +101,6 @@ public static partial class StudioServer
     /// the addresses actually bound (port 0 resolved).</summary>
     public static async Task RunAsync(StudioOptions options, Action<IReadOnlyList<string>>? started = null, CancellationToken stop = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.MallocArenas > 0) MallocArenas.Limit(options.MallocArenas);
         await using var app = Build(options);
         await app.StartAsync(stop);
         started?.Invoke([.. app.Urls]);
