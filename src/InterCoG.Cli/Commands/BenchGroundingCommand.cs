@@ -59,7 +59,7 @@ public static class BenchGroundingCommand
                 candidate_min_prob = reasoning.CandidateMinProb, tile_grids = detector is null ? null : detOptions.TileGrids,
                 parsed = r.Parsed, ambiguous = r.Ambiguous, not_found = r.NotFound,
                 by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
-                outcomes_by_relation = r.OutcomesByRelation,
+                outcomes_by_relation = r.OutcomesByRelation, perception = r.Perception,
                 ms_per_sentence = r.MsPerSentence, ms_per_image = r.MsPerImage,
                 cues = pr.GetValue(cuesOpt) ? GroundingBench.Cues(coco, referred).Select(c => new { pick = c.Pick, cue = c.Cue, hits = c.Hits, n = c.N }).ToList() : null,
                 items = r.Items,
@@ -80,6 +80,9 @@ public static class BenchGroundingCommand
                     r.MaskIoU is double mi ? mi.ToString("0.000", inv) + " (" + r.MaskKind + ")" : "n/a"));
                 foreach (var (name, b) in new[] { ("relation", r.ByRelation), ("distractors", r.ByDistractors), ("size", r.BySize) })
                     ctx.Out.WriteLine($"  by {name}: " + string.Join(", ", b.Select(kv => string.Format(inv, "{0} {1:P0} (n={2})", kv.Key, kv.Value.Acc50, kv.Value.N))));
+                if (r.Perception is { } ps)
+                    ctx.Out.WriteLine(string.Format(inv, "  perception: referred object among the candidates {0:P1} ({1}/{2}), its category found exactly {3:P1} ({4}); Acc@0.5 when among them {5:P1}, when exact {6:P1}",
+                        ps.TargetDetected, ps.Detected, ps.N, ps.SceneComplete, ps.Complete, ps.Acc50GivenDetected, ps.Acc50GivenComplete));
                 if (doc.cues is { } cueRows)
                     foreach (var cg in cueRows.GroupBy(c => c.pick))
                         ctx.Out.WriteLine($"  cue alone, {cg.Key}: " + string.Join(", ", cg.Select(c => string.Format(inv, "{0} {1}/{2}", c.cue, c.hits, c.n))));

@@ -27,7 +27,25 @@ public sealed record GroundingItem(int SentId, int RefId, int AnnId, int ImageId
 
     /// <summary>Parse + ground time of this sentence in milliseconds (detection excluded).</summary>
     public double Ms { get; init; }
+
+    /// <summary>Detector scenes only (null with oracle boxes): whether a candidate of the referred category
+    /// (<see cref="GroundingExecutor.IsCandidate"/>) overlaps the referred box with IoU ≥ the hit threshold, i.e. whether
+    /// the reasoning could pick it at all.</summary>
+    public bool? TargetDetected { get; init; }
+
+    /// <summary>Detector scenes only (null with oracle boxes): whether the candidates of the referred category match the
+    /// image's annotations of that category one to one (each annotation matched with IoU ≥ the hit threshold, no
+    /// candidate left over), so that orders and superlatives over the candidates are the annotations' own.</summary>
+    public bool? SceneComplete { get; init; }
 }
+
+/// <summary>End-to-end failures split between perception and reasoning (detector scenes only; fractions 0..1).</summary>
+/// <param name="TargetDetected">Share of sentences whose referred object is among the candidates.</param>
+/// <param name="SceneComplete">Share of sentences whose category's candidates match the annotations one to one.</param>
+/// <param name="Acc50GivenDetected">Acc@0.5 over the sentences whose referred object is among the candidates.</param>
+/// <param name="Acc50GivenComplete">Acc@0.5 over the sentences with a complete scene for their category.</param>
+public sealed record PerceptionSplit(int N, int Detected, int Complete, double TargetDetected, double SceneComplete,
+    double Acc50GivenDetected, double Acc50GivenComplete);
 
 /// <summary>Accuracy of one group of sentences: count, hits, Acc@0.5 (0..1), mean IoU (0..1).</summary>
 public sealed record GroundingBucket(int N, int Hits, double Acc50, double MIoU);
@@ -45,6 +63,10 @@ public sealed record GroundingBenchResult(int N, double Acc50, double MIoU, bool
 
     /// <summary>What the mask IoU compares: "box-as-mask vs annotation mask".</summary>
     public string MaskKind { get; init; } = "box-as-mask vs annotation mask";
+
+    /// <summary>Detector scenes only (null with oracle boxes): how many failures perception leaves the reasoning no chance
+    /// to avoid.</summary>
+    public PerceptionSplit? Perception { get; init; }
 
     /// <summary>Grounding outcomes by relation type: relation → outcome ("unique", "ambiguous", "not_found", "not_parsed",
     /// "hit") → count.</summary>
@@ -144,6 +166,7 @@ public static class GroundingBench
                 scenes[r.ImageId] = scene;
             }
             int distractors = coco.AnnotationsOf(r.ImageId).Count(a => a.Id != ann.Id && a.CategoryId == ann.CategoryId);
+            var (targetDetected, complete) = detector is null ? ((bool?)null, (bool?)null) : Coverage(coco, ann, scene, options ?? new ReasoningOptions(), minIou);
             foreach (var s in r.Sentences)
             {
                 string text = s.Sent.Length > 0 ? s.Sent : s.Raw;
@@ -169,7 +192,7 @@ public static class GroundingBench
                 string reason = hit ? "" : outcome is null ? parsed.Reason ?? "not parsed"
                     : outcome.Kind == GroundingKind.Unique ? $"wrong object: {outcome.Message} (IoU {iou:0.00})" : outcome.Message;
                 items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason)
-                    { MaskIou = maskIou, Ms = ms });
+                    { MaskIou = maskIou, Ms = ms, TargetDetected = targetDetected, SceneComplete = complete });
                 ++done;
                 onSentence?.Invoke(done, total, items.Count(i => i.Hit) / (double)items.Count);
                 if (done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {items.Count(i => i.Hit) / (double)items.Count:P1}");
@@ -189,7 +212,35 @@ public static class GroundingBench
         {
             MaskIoU = withMask.Count == 0 ? null : withMask.Average(i => (double)i.MaskIou!.Value),
             OutcomesByRelation = outcomes,
+            Perception = detector is null ? null : Split(items),
         };
+    }
+
+    // Whether the referred annotation is among the candidates of its category, and whether those candidates match the
+    // image's annotations of the category one to one (greedy by IoU, each at least minIou).
+    private static (bool? Detected, bool? Complete) Coverage(CocoDataset coco, CocoAnnotation ann, Scene scene, ReasoningOptions o, float minIou)
+    {
+        string category = coco.Category(ann.CategoryId).Name;
+        var candidates = scene.Entities.Where(e => GroundingExecutor.IsCandidate(e, category, o)).ToList();
+        bool detected = candidates.Any(e => e.Box.Iou(ann.Box) >= minIou);
+        var same = coco.AnnotationsOf(ann.ImageId).Where(a => a.CategoryId == ann.CategoryId).ToList();
+        if (candidates.Count != same.Count) return (detected, false);
+        var pairs = (from a in same from e in candidates let iou = e.Box.Iou(a.Box) where iou >= minIou
+                     orderby iou descending, a.Id, e.Id select (a, e)).ToList();
+        var usedA = new HashSet<int>();
+        var usedE = new HashSet<int>();
+        foreach (var (a, e) in pairs)
+            if (!usedA.Contains(a.Id) && !usedE.Contains(e.Id)) { usedA.Add(a.Id); usedE.Add(e.Id); }
+        return (detected, usedA.Count == same.Count);
+    }
+
+    private static PerceptionSplit Split(List<GroundingItem> items)
+    {
+        var detected = items.Where(i => i.TargetDetected == true).ToList();
+        var complete = items.Where(i => i.SceneComplete == true).ToList();
+        int n = items.Count;
+        return new PerceptionSplit(n, detected.Count, complete.Count, n == 0 ? 0 : detected.Count / (double)n, n == 0 ? 0 : complete.Count / (double)n,
+            Acc(detected), Acc(complete));
     }
 
     /// <summary>How far each 2-D cue alone gets on the sentences that pick an extreme (leftmost, topmost, nearest,
@@ -309,6 +360,10 @@ public static class GroundingBench
           .Append(CultureInfo.InvariantCulture, $"parsed {r.Parsed}, ambiguous {r.Ambiguous}, not found {r.NotFound}; {r.MsPerSentence:0.00} ms/sentence, {r.MsPerImage:0} ms/image scene.")
           .Append(r.MaskIoU is double mi ? string.Format(CultureInfo.InvariantCulture, " Mask IoU ({0}): {1:0.000}.", E(r.MaskKind), mi) : " No annotation masks.")
           .Append("</p>");
+        if (r.Perception is { } ps)
+            sb.Append(CultureInfo.InvariantCulture, $"<h2>Perception or reasoning</h2><p>The referred object is among the candidates in {P(ps.TargetDetected)} of the sentences ({ps.Detected}/{ps.N}); ")
+              .Append(CultureInfo.InvariantCulture, $"its category's candidates match the annotations one to one in {P(ps.SceneComplete)} ({ps.Complete}). ")
+              .Append(CultureInfo.InvariantCulture, $"Acc@0.5 when the object is among the candidates: <b>{P(ps.Acc50GivenDetected)}</b>; when the category is found exactly: <b>{P(ps.Acc50GivenComplete)}</b>.</p>");
         sb.Append("<h2>Outcomes by relation</h2><table><tr><th>relation</th><th>hit</th><th>wrong object</th><th>ambiguous</th><th>not found</th><th>not parsed</th></tr>");
         foreach (var (k, o) in r.OutcomesByRelation)
             sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(k)}</td><td>{o.GetValueOrDefault("hit")}</td><td>{o.GetValueOrDefault("unique")}</td><td>{o.GetValueOrDefault("ambiguous")}</td><td>{o.GetValueOrDefault("not_found")}</td><td>{o.GetValueOrDefault("not_parsed")}</td></tr>");

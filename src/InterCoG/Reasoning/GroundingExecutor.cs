@@ -82,6 +82,11 @@ public sealed class GroundingExecutor
         return p >= o.CategoryMinProb && p >= o.CategoryMinFractionOfTop * top;
     }
 
+    /// <summary>Whether <paramref name="e"/> is a candidate for "a <paramref name="category"/>" at the category step: a member
+    /// (<see cref="IsCategory"/>) whose probability of the class is at least <see cref="ReasoningOptions.CandidateMinProb"/>.</summary>
+    public static bool IsCandidate(SceneEntity e, string category, ReasoningOptions o) =>
+        IsCategory(e, category, o) && e.ProbOf(category) >= o.CandidateMinProb;
+
     /// <summary>The program for an expression, in execution order.</summary>
     public static List<GroundingNode> Compile(ReferringExpression e)
     {
