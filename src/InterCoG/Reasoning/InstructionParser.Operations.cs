@@ -9,7 +9,7 @@ namespace InterCoG.Reasoning;
 /// brighten | darken   := (brighten | lighten | darken | dim) EXPR | make EXPR (brighter | lighter | darker | dimmer)
 /// saturate            := saturate EXPR | make EXPR (more saturated | more colorful | more vivid)
 /// desaturate          := (desaturate | grayscale) EXPR | make EXPR (black and white | grayscale | monochrome | less saturated)
-/// move                := (move | shift | drag | slide) EXPR MOVE-ARG
+/// move                := (move | shift | drag | slide) EXPR MOVE-ARG | (put | place) (the | this | that | my) … MOVE-ARG
 ///   MOVE-ARG          := [by] N [px|pixels] [to the] DIR      dx, dy (pixels, x right, y down)
 ///                      | DIR by N [px|pixels]                dx, dy
 ///                      | [to the | towards the] DIR          direction=left|right|up|down
@@ -24,7 +24,7 @@ namespace InterCoG.Reasoning;
 /// outline             := (outline | highlight | draw a box around | circle | mark) EXPR [in COLOUR]   color
 /// replace             := (replace | swap | substitute) EXPR (with | for | by) NOUN-PHRASE         with=the noun phrase
 ///                      | (turn | change | make | transform | convert) EXPR (into | to) NOUN-PHRASE (not a colour)
-/// add                 := (add | insert | put | place) [a|an|the] NOUN-PHRASE REL EXPR   object=the noun phrase,
+/// add                 := (add | insert | put | place) [a|an] NOUN-PHRASE REL EXPR   object=the noun phrase,
 ///                      | give EXPR [a|an] NOUN-PHRASE ("give them hats": relation=on, the target is EXPR)
 ///                        relation=left_of|right_of|above|below|next_to|on|in_front_of|behind; the target is EXPR (the anchor)
 /// </code></remarks>
@@ -122,6 +122,11 @@ public sealed partial class InstructionParser
             case Operations.Replace:
                 return ParseReplace(t, pos, end, notes);
             case Operations.Add:
+                // "put the cup next to the laptop": a definite object already in the picture is moved there; "put a cup
+                // next to the laptop" adds one.
+                if (t[0] is "put" or "place" && pos < end && t[pos] is "the" or "this" or "that" or "these" or "those" or "my"
+                    && ParseMove(t, pos, end, []) is { Parsed: true })
+                    return ParseMove(t, pos, end, notes);
                 return ParseAdd(t, pos, end, notes);
         }
         return Finish(op, t, pos, end, args, notes);

@@ -81,8 +81,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         (SpatialRelations.NextTo, ["near", "to"]), (SpatialRelations.NextTo, ["near"]), (SpatialRelations.NextTo, ["close", "to"]),
         (SpatialRelations.NextTo, ["by"]), (SpatialRelations.NextTo, ["alongside"]), (SpatialRelations.NextTo, ["adjacent", "to"]),
         (SpatialRelations.On, ["on"]), (SpatialRelations.On, ["upon"]), (SpatialRelations.On, ["riding"]), (SpatialRelations.On, ["onto"]),
+        (SpatialRelations.HeldBy, ["in", "the", "hands", "of"]), (SpatialRelations.HeldBy, ["in", "the", "hand", "of"]),
         (SpatialRelations.Inside, ["inside", "of"]), (SpatialRelations.Inside, ["inside"]), (SpatialRelations.Inside, ["within"]),
         (SpatialRelations.Inside, ["in"]),
+        (SpatialRelations.HeldBy, ["held", "by"]), (SpatialRelations.HeldBy, ["carried", "by"]), (SpatialRelations.HeldBy, ["worn", "by"]),
+        (SpatialRelations.With, ["holding"]), (SpatialRelations.With, ["carrying"]), (SpatialRelations.With, ["wearing"]),
+        (SpatialRelations.With, ["with"]), (SpatialRelations.With, ["having"]), (SpatialRelations.With, ["has"]),
+        (SpatialRelations.With, ["playing", "with"]), (SpatialRelations.With, ["eating"]), (SpatialRelations.With, ["using"]),
     ];
 
     // "other than the big one", "except the red one": negation, as "not".
@@ -97,7 +102,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
 
     // Prepositions whose relation this version cannot ground yet: the phrase is kept in Unresolved.
     private static readonly string[][] UnsupportedRelations =
-        [["at"], ["with"], ["holding"], ["wearing"], ["carrying"], ["eating"], ["playing", "with"], ["against"], ["from"]];
+        [["at"], ["against"], ["from"]];
 
     // Superlatives and size adjectives → the pick order of Ordinal.From ("the biggest cup" is (1, large)).
     private static readonly Dictionary<string, string> Qualities = new(StringComparer.Ordinal)
@@ -135,7 +140,21 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     ];
 
     // Filler words between a noun and its post-modifier ("the cup that is next to …").
-    private static readonly HashSet<string> Fillers = ["that", "which", "who", "is", "are", "sits", "sitting", "standing", "located", "placed", "lying"];
+    // Participles of posture and place ("the bird flying above the water", "the car parked behind the bus") are fillers
+    // too: the relation after them carries the meaning.
+    private static readonly HashSet<string> Fillers =
+    [
+        "that", "which", "who", "is", "are", "sits", "sitting", "standing", "located", "placed", "lying", "stands", "lies", "hangs",
+        "flying", "parked", "hanging", "floating", "swimming", "walking", "running", "resting", "perched", "positioned", "kept",
+        "stored", "stacked", "leaning", "seated", "sleeping", "laying", "waiting", "grazing", "set", "shown", "visible", "seen",
+    ];
+
+    // Nouns that name no category ("the one on the left", "the thing next to the laptop"): any object; plurals mean all.
+    private static readonly Dictionary<string, bool> GenericNouns = new(StringComparer.Ordinal)
+    {
+        ["one"] = false, ["thing"] = false, ["object"] = false, ["item"] = false,
+        ["ones"] = true, ["things"] = true, ["objects"] = true, ["items"] = true,
+    };
 
     /// <summary>Parse one instruction. Never throws for any string; fails with a reason instead.</summary>
     public ParseResult Parse(string? instruction)
@@ -171,6 +190,14 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 (colorStart, colorName) = (end - 1, "gold");
                 arguments["part"] = "hair";
             }
+            if (colorName is null && end - 1 > pos && tokens[end - 1] == "bald")
+            {
+                // "make him bald": the hair replaced by scalp, a generative edit (ends unsupported without such a backend).
+                int p0 = pos;
+                var (bald, whyNot) = ParseExpression(tokens, ref p0, end - 1, 0, notes);
+                if (bald is null || p0 != end - 1) return ParseResult.Fail(whyNot ?? $"did not understand '{string.Join(' ', tokens.Skip(p0).Take(end - 1 - p0))}'", notes);
+                return new ParseResult(true, new EditRequest(Operations.Replace, new() { ["part"] = "hair", ["with"] = "a bald scalp" }, bald), null, notes);
+            }
             if (colorName is null && ParseInto(tokens, pos, notes) is ParseResult replaced) return replaced;
             if (colorName is null)
             {
@@ -189,10 +216,9 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
 
         if (end <= pos) return ParseResult.Fail("no object named");
         // "paint his shirt red", "make her hair blonde": a possessive pronoun and a part — the person, limited to the part.
-        if (operation == Operations.Recolor && end - pos >= 2 && tokens[pos] is "his" or "her" or "their"
-            && (Garments.Contains(tokens[pos + 1]) || tokens[pos + 1] is "hair" or "face"))
+        if (operation == Operations.Recolor && end - pos >= 2 && tokens[pos] is "his" or "her" or "their" && PartOf(tokens[pos + 1]) is string ownPart)
         {
-            arguments["part"] = tokens[pos + 1];
+            arguments["part"] = ownPart;
             notes.Add($"'{tokens[pos]}' has no antecedent; taken as {(tokens[pos] == "their" ? "all the people" : "the person")} in the picture");
             tokens[pos] = tokens[pos] == "their" ? "them" : "him";
             tokens.RemoveAt(pos + 1);
@@ -201,9 +227,24 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         int p = pos;
         var (expr, error) = ParseExpression(tokens, ref p, end, 0, notes);
         if (expr is null) return ParseResult.Fail(error ?? "no object named", notes);
+        // "make the girl's dress red" ("'s" is dropped by Tokenize): a part after the owner, at the end.
+        if (operation == Operations.Recolor && p == end - 1 && !arguments.ContainsKey("part") && PartOf(tokens[p]) is string part)
+        {
+            arguments["part"] = part;
+            p++;
+        }
         if (p < end)
             return ParseResult.Fail($"did not understand '{string.Join(' ', tokens.Skip(p).Take(end - p))}' after '{string.Join(' ', tokens.Skip(pos).Take(p - pos))}'", notes);
         return new ParseResult(true, new EditRequest(operation, arguments, expr), null, notes);
+    }
+
+    // A garment, the hair or the face, singular ("shirts" → "shirt"), or null.
+    private static string? PartOf(string w)
+    {
+        if (w is "hair" or "face" || Garments.Contains(w)) return w;
+        if (w is "faces") return "face";
+        if (w.Length > 3 && w.EndsWith('s') && Garments.Contains(w[..^1])) return w[..^1];
+        return null;
     }
 
     /// <summary>Lower-case words: letters, digits and '#'; "'s" dropped, other punctuation splits words.</summary>
@@ -355,6 +396,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             i++;
             return (new ReferringExpression { Category = "person", Noun = t[i - 1], Count = people, Color = color, Region = region }, null);
         }
+        ReferringExpression expr;
         if (t[i] is "it" && count is null && ordinal is null)
         {
             // "move it 50 px left": no antecedent, so whichever single object the picture holds (ambiguous when several).
@@ -362,12 +404,19 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             i++;
             return (new ReferringExpression { Category = GroundingExecutor.AnyObject, Noun = "it" }, null);
         }
-        if (Pronouns.Contains(t[i]))
+        if (GenericNouns.TryGetValue(t[i], out bool plural) && !(i + 1 < end && t[i + 1] == "of"))
+        {
+            // "the one on the left", "the left one", "the thing next to the laptop": no category, so any object.
+            notes.Add($"'{t[i]}' names no kind of object; every detected object is a candidate");
+            expr = new ReferringExpression { Category = GroundingExecutor.AnyObject, Noun = t[i] };
+            if (plural && count is null) count = 0;
+            i++;
+        }
+        else if (Pronouns.Contains(t[i]))
             return (null, $"no object named ('{t[i]}' does not say which object)");
-        if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
+        else if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
             return (null, $"no object named (colour '{t[i]}' without an object)");
-        ReferringExpression expr;
-        if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i)
+        else if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i)
         {
             expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
             i += m.TokenCount;
@@ -622,7 +671,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     {
         while (i < end && (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]) || t[i] is "coloured" or "colored"))
             i++;
-        return i < end && (NounLexicon.IsKnownNoun(t[i]) || IsWord(t[i]) && !IsFunctionWord(t[i]) && !Articles.Contains(t[i]));
+        return i < end && (NounLexicon.IsKnownNoun(t[i]) || GenericNouns.ContainsKey(t[i]) || IsWord(t[i]) && !IsFunctionWord(t[i]) && !Articles.Contains(t[i]));
     }
 
     private static readonly HashSet<string> Quantifiers = ["all", "both", "every", "each", "two", "three", "four", "five", "several", "many", "some"];

@@ -32,6 +32,11 @@ public sealed record ReasoningOptions
     /// <summary>inside: the smallest fraction (0..1) of the candidate's box area that must lie within the anchor's box.</summary>
     public float InsideMinFraction { get; init; } = 0.5f;
 
+    /// <summary>with / held_by ("the man holding an umbrella", "the umbrella held by the woman"): the smallest overlap of
+    /// the two boxes, as a fraction (0..1) of the smaller box's area. An object in a hand or on a body overlaps its
+    /// holder's box; 0.25 still admits an umbrella held above the head, whose box mostly lies above the person's.</summary>
+    public float WithMinOverlap { get; init; } = 0.25f;
+
     /// <summary>next_to: largest gap between the two boxes, as a fraction of the pair's mean size (√area).</summary>
     public float NextToGap { get; init; } = 0.6f;
 
@@ -96,6 +101,7 @@ public sealed record ReasoningOptions
         Check(RegionMargin >= 0, nameof(RegionMargin), RegionMargin, "at least 0");
         Check(OrdinalTieMargin >= 0, nameof(OrdinalTieMargin), OrdinalTieMargin, "at least 0");
         Check(DepthEdgeMargin >= 0, nameof(DepthEdgeMargin), DepthEdgeMargin, "at least 0");
+        Check(WithMinOverlap is > 0 and <= 1, nameof(WithMinOverlap), WithMinOverlap, "in (0, 1]");
         Check(DepthTieFraction >= 0, nameof(DepthTieFraction), DepthTieFraction, "at least 0");
         Check(DepthTieLogRatio >= 0, nameof(DepthTieLogRatio), DepthTieLogRatio, "at least 0");
         Check(SizeTieLogRatio >= 0, nameof(SizeTieLogRatio), SizeTieLogRatio, "at least 0");

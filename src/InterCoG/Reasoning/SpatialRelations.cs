@@ -22,6 +22,8 @@ public static class SpatialRelations
     public const string Between = "between";
     public const string On = "on";
     public const string Inside = "inside";
+    public const string With = "with";
+    public const string HeldBy = "held_by";
 
     /// <summary>Every relation kind this version grounds, with its test. Built from the two factories below.</summary>
     public static IReadOnlyDictionary<string, RelationTest> All { get; } = new Dictionary<string, RelationTest>
@@ -48,6 +50,19 @@ public static class SpatialRelations
         // inside:   at least InsideMinFraction of c's box lies within a's box (area(c ∩ a) / area(c)), and c is the
         //           smaller box: the cake in the box, the person in the car.
         [Inside] = Contained(),
+        // with:     c holds, carries, wears or has a: the boxes overlap by at least WithMinOverlap of the smaller box's
+        //           area (area(c ∩ a) / min(area(c), area(a))): the man holding an umbrella, the person with a tie.
+        [With] = Overlapping(),
+        // held_by:  c is held, carried or worn by a: the same overlap test (who holds whom comes from the nouns).
+        [HeldBy] = Overlapping(),
+    };
+
+    /// <summary>Factory for with / held_by: area(c ∩ a) ≥ WithMinOverlap × min(area(c), area(a)).</summary>
+    public static RelationTest Overlapping() => (c, a, o) =>
+    {
+        float ix = MathF.Max(0, MathF.Min(c.X2, a.X2) - MathF.Max(c.X1, a.X1)), iy = MathF.Max(0, MathF.Min(c.Y2, a.Y2) - MathF.Max(c.Y1, a.Y1));
+        float smaller = MathF.Min(c.Area, a.Area);
+        return smaller > 0 && ix * iy >= o.WithMinOverlap * smaller;
     };
 
     /// <summary>Factory for on: c's bottom edge inside a's vertical span (RelationEdgeMargin × c's height above its top
