@@ -3,6 +3,7 @@ using InterCoG.Editing;
 using InterCoG.Imaging;
 using InterCoG.Language;
 using InterCoG.Perception;
+using InterCoG.Perception.Parts;
 using InterCoG.Reasoning;
 using InterCoG.Verify;
 using OpenCvSharp;
@@ -182,6 +183,38 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Mask = CocoRle.Encode(mask),
             Ms = maskMs,
         });
+        // 4b. "his shirt", "her hair", "the face of the man": only that part of each person is edited.
+        if (request.Arguments.TryGetValue("part", out var part) && !string.IsNullOrEmpty(part))
+        {
+            var partMask = new Mat(mask.Size(), MatType.CV_8UC1, Scalar.All(0));
+            var texts = new List<string>();
+            for (int k = 0; k < targets.Count; k++)
+            {
+                bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
+                using var found = person ? PersonParts.Find(image.Bgr, masks[k].Mask, targets[k].Box, part) : null;
+                if (found is null)
+                {
+                    Cv2.BitwiseOr(partMask, masks[k].Mask, partMask);
+                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} cannot be placed by this version; the whole object is edited.");
+                    continue;
+                }
+                Cv2.BitwiseOr(partMask, found.Mask, partMask);
+                texts.Add((targets.Count > 1 ? $"#{targets[k].Id}: " : "") + found.Text);
+            }
+            mask.Dispose();
+            mask = partMask;
+            run.TargetMask = mask;
+            Add(new TraceStep(Stages.Ground, string.Join(" ", texts)) { Mask = CocoRle.Encode(mask) });
+            if (Cv2.CountNonZero(mask) == 0)
+            {
+                // The mask misses the part's rows (dark trousers the segmenter left out): edit nothing rather than the wrong rows.
+                foreach (var m in masks) m.Dispose();
+                trace.Status = ChainStatus.NotFound;
+                trace.Message = $"the {part} is not inside the target's mask (see the part step); nothing was edited";
+                trace.TimingsMs["total"] = Ms(total);
+                return run;
+            }
+        }
         foreach (var m in masks) m.Dispose();
 
         // 5. Rewrite the instruction into an explicit, grounded outcome.

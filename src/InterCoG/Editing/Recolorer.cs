@@ -9,6 +9,11 @@ public sealed record RecolorOptions
     /// (match it to the compositor's FeatherPx).</summary>
     public int EdgeMarginPx { get; init; } = 8;
 
+    /// <summary>Of the pixels within EdgeMarginPx outside the mask, only those within this CIE76 ΔE of the object's mean
+    /// colour take the new colour (a rim of the object the mask missed); the background around it keeps its colour, so
+    /// no glow of the new colour spills onto it.</summary>
+    public double EdgeMatchDeltaE { get; init; } = 20;
+
     /// <summary>Fraction of the gap between object and target mean lightness that is always closed (0..1).</summary>
     public double BaseLightnessShift { get; init; } = 0.35;
 
@@ -47,7 +52,8 @@ public sealed class Recolorer(RecolorOptions? options = null)
     public RecolorOptions Options { get; } = options ?? new RecolorOptions();
 
     /// <summary>Recolors <paramref name="bgr"/> (CV_8UC3) inside <paramref name="mask"/> (CV_8UC1, same size, non-zero
-    /// inside) to <paramref name="target"/>; returns a new image differing only within EdgeMarginPx of the mask.</summary>
+    /// inside) to <paramref name="target"/>; returns a new image differing only inside the mask and at pixels within
+    /// EdgeMarginPx of it whose colour is within EdgeMatchDeltaE of the object's.</summary>
     public unsafe RecolorOutcome Recolor(Mat bgr, Mat mask, Rgb target)
     {
         CheckImage(bgr);
@@ -80,12 +86,28 @@ public sealed class Recolorer(RecolorOptions? options = null)
         meanL = Math.Clamp(meanL, Options.MinL + 2 * stdL * s, Options.MaxL - 2 * stdL * s);
         if (Options.MinL + 2 * stdL * s > Options.MaxL - 2 * stdL * s) meanL = (Options.MinL + Options.MaxL) / 2;
 
+        // The band outside the mask: only pixels close in colour to the object (its rim) are recolored.
+        using var near = MaskOps.Dilate(roiMask, Math.Max(0, Options.EdgeMarginPx));
+        float bl = (float)before.L, ba = (float)before.A, bb = (float)before.B, maxE2 = (float)(Options.EdgeMatchDeltaE * Options.EdgeMatchDeltaE);
+        int rows = lab.Rows, cols = lab.Cols;
+        for (int y = 0; y < rows; y++)
+        {
+            float* p = (float*)lab.Ptr(y);
+            byte* inMask = (byte*)roiMask.Ptr(y);
+            byte* n = (byte*)near.Ptr(y);
+            for (int x = 0; x < cols; x++)
+            {
+                if (n[x] == 0 || inMask[x] != 0) continue;
+                float dl = p[3 * x] - bl, da = p[3 * x + 1] - ba, db = p[3 * x + 2] - bb;
+                if (dl * dl + da * da + db * db > maxE2) n[x] = 0;
+            }
+        }
+
         // Chroma is largest at the target's own lightness and shrinks toward black and white (gamut shape).
         double hue = Math.Atan2(t.B, t.A);
         float cosH = (float)Math.Cos(hue), sinH = (float)Math.Sin(hue);
         float ct = (float)t.Chroma, tl = (float)Math.Clamp(t.L, 1, 99);
         float lm0 = (float)before.L, lm1 = (float)meanL, sf = (float)s;
-        int rows = lab.Rows, cols = lab.Cols;
         for (int y = 0; y < rows; y++)
         {
             float* p = (float*)lab.Ptr(y);
@@ -104,8 +126,7 @@ public sealed class Recolorer(RecolorOptions? options = null)
         Cv2.CvtColor(lab, outF, ColorConversionCodes.Lab2BGR);
         using var out8 = new Mat();
         outF.ConvertTo(out8, MatType.CV_8UC3, 255);
-        // Only pixels within EdgeMarginPx of the mask take the new colour (the compositor's feather band).
-        using var near = MaskOps.Dilate(roiMask, Math.Max(0, Options.EdgeMarginPx));
+        // Only the mask and the object-coloured part of the band around it take the new colour.
         var edited = bgr.Clone();
         using (var dst = new Mat(edited, roi)) out8.CopyTo(dst, near);
 

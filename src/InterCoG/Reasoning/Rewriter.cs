@@ -12,6 +12,7 @@ public static class Rewriter
         // Name the object by the category asked for (a box counted as a phone by probability is "the cell phone").
         string noun = request.Target.InVocabulary ? request.Target.Category : target.Label;
         string obj = $"object #{target.Id}, the {noun} at {target.Box}";
+        if (request.Arguments.TryGetValue("part", out var part) && !string.IsNullOrEmpty(part)) obj = $"the {part} of {obj}";
         return request.Operation switch
         {
             Operations.Recolor => $"Recolor {obj}, to {request.Arguments.GetValueOrDefault("color", "?")}, keeping its shading; change nothing else.",
