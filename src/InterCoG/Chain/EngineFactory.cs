@@ -104,6 +104,22 @@ public static class EngineFactory
     public static IReadOnlyList<string> ParseDetectorList(string? value) =>
         string.IsNullOrWhiteSpace(value) ? [] : value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>Each user detector path (<paramref name="explicitList"/>, else INTERCOG_DETECTORS) with whether it exists, its
+    /// size and sha256 (lower-case hex), for listing; unlike <see cref="UserDetectorModels"/> it never throws for a missing file.</summary>
+    public static IReadOnlyList<UserModelInfo> DescribeUserDetectors(IReadOnlyList<string>? explicitList = null)
+    {
+        var list = explicitList ?? ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
+        var rows = new List<UserModelInfo>();
+        foreach (string p in list.Where(p => !string.IsNullOrWhiteSpace(p)))
+        {
+            string path = Path.GetFullPath(p);
+            if (!File.Exists(path)) { rows.Add(new UserModelInfo(path, false, 0, null)); continue; }
+            using var f = File.OpenRead(path);
+            rows.Add(new UserModelInfo(path, true, f.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f))));
+        }
+        return rows;
+    }
+
     /// <summary>Load one user-supplied Ultralytics YOLOv8/YOLO11 ONNX export (single pass, input size read from the
     /// model: <see cref="DetectorOptions.InputSize"/> applies to YOLOX-nano only). Throws <see cref="ModelFormatException"/>
     /// naming the file when it is not an ONNX model or not that export layout.</summary>
@@ -124,3 +140,7 @@ public static class EngineFactory
         }
     }
 }
+
+/// <summary>A user-supplied model file as listed by <see cref="EngineFactory.DescribeUserDetectors"/>: absolute path,
+/// whether it exists, size in bytes (0 when missing) and sha256 as lower-case hex (null when missing).</summary>
+public sealed record UserModelInfo(string Path, bool Present, long SizeBytes, string? Sha256);
