@@ -98,10 +98,11 @@ public static partial class StudioServer
     }
 
     /// <summary>Builds and runs the server until <paramref name="stop"/> is cancelled; <paramref name="started"/> hears
-    /// the addresses actually bound (port 0 resolved).</summary>
-    public static async Task RunAsync(StudioOptions options, Action<IReadOnlyList<string>>? started = null, CancellationToken stop = default)
+    /// the addresses actually bound (port 0 resolved); <paramref name="engine"/> as in <see cref="Build"/>.</summary>
+    public static async Task RunAsync(StudioOptions options, Action<IReadOnlyList<string>>? started = null, CancellationToken stop = default,
+        Func<InterCoGEngine>? engine = null)
     {
-        await using var app = Build(options);
+        await using var app = Build(options, engine);
         await app.StartAsync(stop);
         started?.Invoke([.. app.Urls]);
         try { await Task.Delay(Timeout.Infinite, stop); }

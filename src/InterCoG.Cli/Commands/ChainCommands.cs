@@ -24,10 +24,12 @@ public static class ChainCommands
             image, instruction, output, trace, report, maskOut, choose, json, strict,
         };
         var llm = LlmOptions.AddTo(cmd);
+        var detectorModels = DetectorModelOption.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
-            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict)) { Llm = llm.Read(pr) }));
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels) }));
         return cmd;
     }
 
@@ -45,10 +47,12 @@ public static class ChainCommands
             image, expression, trace, report, maskOut, choose, json,
         };
         var llm = LlmOptions.AddTo(cmd);
+        var detectorModels = DetectorModelOption.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
             Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
-            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false) { Llm = llm.Read(pr) }));
+            Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels) }));
         return cmd;
     }
 
@@ -57,6 +61,9 @@ public static class ChainCommands
     {
         /// <summary>Reasoner mode and language-model settings (--reasoner, --llm-*).</summary>
         public LlmChoice Llm { get; init; } = new(ReasonerMode.Rules, null);
+
+        /// <summary>User detector models (--detector-model); null: INTERCOG_DETECTORS.</summary>
+        public IReadOnlyList<string>? DetectorModels { get; init; }
     }
 
     /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
@@ -123,7 +130,7 @@ public static class ChainCommands
             else ImageCodec.EnsureWritableOutput(path, r.Image);
         if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
 
-        var engine = EngineFactory.Shared();
+        var engine = EngineFactory.Shared(r.DetectorModels);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
         using var run = engine.Run(input, r.Instruction, new ChainRunOptions

@@ -6,7 +6,7 @@ using OpenCvSharp;
 
 namespace InterCoG.Cli.Commands;
 
-/// <summary><c>detect IMAGE [--json] [--overlay OUT.png]</c>: the scene the reasoning stage sees.</summary>
+/// <summary><c>detect IMAGE [--json] [--overlay OUT.png] [--detector-model ONNX]…</c>: the scene the reasoning stage sees.</summary>
 public static class DetectCommand
 {
     public static Command Build(CliContext ctx)
@@ -15,13 +15,14 @@ public static class DetectCommand
         var json = new Option<bool>("--json") { Description = "Print the scene as JSON on stdout." };
         var overlay = new Option<string?>("--overlay") { Description = "Write the image with every box drawn." };
         var cmd = new Command("detect", "Detect every object (COCO vocabulary) with class probabilities.") { image, json, overlay };
+        var detectorModels = DetectorModelOption.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(image)!;
             string? overlayPath = pr.GetValue(overlay);
             using var input = ImageCodec.Load(path);
             if (overlayPath is not null) ImageCodec.EnsureWritableOutput(overlayPath, path);
-            var engine = EngineFactory.Shared();
+            var engine = EngineFactory.Shared(DetectorModelOption.Read(pr, detectorModels));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var scene = engine.Perceive(input.Bgr);
             double ms = Math.Round(sw.Elapsed.TotalMilliseconds, 1);

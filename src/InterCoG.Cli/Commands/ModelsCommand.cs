@@ -28,8 +28,14 @@ public static class ModelsCommand
             var models = ModelStore.Default.List();
             if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(models, ChainTrace.JsonOptions));
             else
+            {
                 foreach (var m in models)
                     ctx.Out.WriteLine($"{m.Name,-22} {(m.Present ? "installed" : "missing"),-9} {m.Licence,-10} {m.Path}");
+                // user-supplied detectors (INTERCOG_DETECTORS): shown, never installed or checked against a catalogue
+                foreach (var u in EngineFactory.DescribeUserDetectors())
+                    ctx.Out.WriteLine($"{Path.GetFileName(u.Path),-22} {(u.Present ? "present" : "missing"),-9} {"user",-10} {u.Path}"
+                        + (u.Present ? $"  {u.SizeBytes / 1048576.0:0.0} MiB sha256 {u.Sha256}" : $"  (from ${EngineFactory.DetectorsVariable})"));
+            }
             return models.All(m => m.Present) ? 0 : ExitCodes.ModelMissing;
         });
         return new Command("models", "Install and list the models.") { install, list };

@@ -3,7 +3,7 @@ using InterCoG.Web;
 
 namespace InterCoG.Cli.Commands;
 
-/// <summary><c>serve [--urls URL[;URL]] [--max-queue N] [--max-upload-mb MB] [--timeout-s S]</c>: the web studio and
+/// <summary><c>serve [--urls URL[;URL]] [--max-queue N] [--max-upload-mb MB] [--timeout-s S] [--detector-model ONNX]…</c>: the web studio and
 /// HTTP API until Ctrl+C. Only the flags the user set are forwarded; the defaults are <see cref="StudioOptions"/>'s.</summary>
 public static class ServeCommand
 {
@@ -19,6 +19,7 @@ public static class ServeCommand
         {
             urls, maxQueue, maxUpload, timeout, maxStored, noPreload,
         };
+        var detectorModels = DetectorModelOption.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
             var o = new StudioOptions();
@@ -37,6 +38,8 @@ public static class ServeCommand
             if (pr.GetValue(maxStored) is int st)
                 o = st >= 1 ? o with { MaxStoredJobs = st } : throw new InputException($"--max-stored-jobs must be 1 or more, got {st}");
             if (pr.GetValue(noPreload)) o = o with { Preload = false };
+            // refuse a missing user detector file before listening; the engine itself loads on the first request or at preload
+            var detectors = Chain.EngineFactory.UserDetectorModels(DetectorModelOption.Read(pr, detectorModels));
             try
             {
                 await StudioServer.RunAsync(o, bound =>
@@ -44,7 +47,7 @@ public static class ServeCommand
                     foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
                     ctx.Out.WriteLine("Press Ctrl+C to stop.");
                     ctx.Out.Flush();
-                }, stop);
+                }, stop, () => Chain.EngineFactory.Shared(detectors));
             }
             catch (IOException e) // Kestrel reports a taken port as an IOException
             {

@@ -52,6 +52,8 @@ public sealed record TraceStep(string Stage, string Text)
     public bool? Ok { get; init; }
     /// <summary>Numbers a step measured (scores, hue distances, IoUs), by name.</summary>
     public Dictionary<string, double>? Data { get; init; }
+    /// <summary>The model that ran the step, e.g. the detector's name on the detect step (a union names each detector).</summary>
+    public string? Model { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>

@@ -7,21 +7,33 @@ namespace InterCoG.Chain;
 
 /// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, IS-Net (rewritten
 /// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend. Model sessions are created
-/// once per models folder and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
+/// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
 public static class EngineFactory
 {
     private static readonly Dictionary<string, InterCoGEngine> Engines = [];
     private static readonly Lock Gate = new();
 
-    /// <summary>The engine for the default models folder (INTERCOG_MODELS or ~/.cache/intercog/models), created on first use.
-    /// Throws <see cref="ModelMissingException"/> (exit 5) when a model is missing.</summary>
-    public static InterCoGEngine Shared()
+    /// <summary>Environment variable listing user-supplied Ultralytics YOLOv8/YOLO11 ONNX exports to run beside
+    /// YOLOX-nano, separated by <see cref="Path.PathSeparator"/> (':' on Linux and macOS, ';' on Windows).</summary>
+    public const string DetectorsVariable = "INTERCOG_DETECTORS";
+
+    /// <summary>The engine for the default models folder (INTERCOG_MODELS or ~/.cache/intercog/models) with the user
+    /// detectors of INTERCOG_DETECTORS, created on first use. Throws <see cref="ModelMissingException"/> (exit 5) when a
+    /// model is missing.</summary>
+    public static InterCoGEngine Shared() => Shared(null);
+
+    /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
+    /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
+    /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels)
     {
         var store = ModelStore.Default;
+        var extras = UserDetectorModels(detectorModels);
+        string key = string.Join('\n', [store.Folder, .. extras]);
         lock (Gate)
         {
-            if (!Engines.TryGetValue(store.Folder, out var engine))
-                Engines[store.Folder] = engine = Create(store);
+            if (!Engines.TryGetValue(key, out var engine))
+                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras });
             return engine;
         }
     }
@@ -36,11 +48,99 @@ public static class EngineFactory
         return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
     }
 
-    /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off.</summary>
+    /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off;
+    /// with user detectors (<see cref="DetectorOptions.ExtraModels"/>, or INTERCOG_DETECTORS when that is null) a
+    /// <see cref="UnionDetector"/> of YOLOX-nano and each of them, tiled alike. Throws <see cref="InputException"/>
+    /// (exit 2) for a user model file that does not exist and <see cref="ModelFormatException"/> for one that is not an
+    /// Ultralytics detection export; either before any session is kept.</summary>
     public static IDetector CreateDetector(ModelStore store, DetectorOptions? options = null)
     {
         options ??= new DetectorOptions();
+        var extras = UserDetectorModels(options.ExtraModels);
         var yolox = new YoloxDetector(store.RequirePath(ModelCatalog.YoloxNano), options);
-        return options.Tiling ? new TiledDetector(yolox, options) : yolox;
+        IDetector primary = options.Tiling ? new TiledDetector(yolox, options) : yolox;
+        if (extras.Count == 0) return primary;
+
+        var detectors = new List<IDetector> { primary };
+        var sessions = new List<IDisposable> { yolox };
+        try
+        {
+            foreach (string path in extras)
+            {
+                var user = LoadUserDetector(path, options);
+                sessions.Add(user);
+                detectors.Add(options.Tiling ? new TiledDetector(user, options) : user);
+            }
+        }
+        catch
+        {
+            foreach (var s in sessions) s.Dispose();
+            throw;
+        }
+        return new UnionDetector(detectors, options);
+    }
+
+    /// <summary>The user detector list: <paramref name="explicitList"/> when not null, else <see cref="DetectorsVariable"/>
+    /// parsed by <see cref="ParseDetectorList"/>; as absolute paths in the given order, duplicates dropped. Throws
+    /// <see cref="InputException"/> (exit 2) naming the first path that is not an existing file.</summary>
+    public static IReadOnlyList<string> UserDetectorModels(IReadOnlyList<string>? explicitList = null)
+    {
+        var list = explicitList ?? ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
+        var full = new List<string>();
+        foreach (string p in list)
+        {
+            if (string.IsNullOrWhiteSpace(p)) throw new InputException("user detector model path is empty");
+            string path = Path.GetFullPath(p);
+            if (!File.Exists(path))
+                throw new InputException($"user detector model {p} does not exist" + (Directory.Exists(path) ? " (it is a folder)" : "")
+                    + $" (from --detector-model or ${DetectorsVariable})");
+            if (!full.Contains(path, StringComparer.Ordinal)) full.Add(path);
+        }
+        return full;
+    }
+
+    /// <summary>Split a <see cref="DetectorsVariable"/> value on <see cref="Path.PathSeparator"/>, trimming blanks and
+    /// dropping empty entries; null or blank gives an empty list. Paths are returned as written (not checked).</summary>
+    public static IReadOnlyList<string> ParseDetectorList(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? [] : value.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Each user detector path (<paramref name="explicitList"/>, else INTERCOG_DETECTORS) with whether it exists, its
+    /// size and sha256 (lower-case hex), for listing; unlike <see cref="UserDetectorModels"/> it never throws for a missing file.</summary>
+    public static IReadOnlyList<UserModelInfo> DescribeUserDetectors(IReadOnlyList<string>? explicitList = null)
+    {
+        var list = explicitList ?? ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
+        var rows = new List<UserModelInfo>();
+        foreach (string p in list.Where(p => !string.IsNullOrWhiteSpace(p)))
+        {
+            string path = Path.GetFullPath(p);
+            if (!File.Exists(path)) { rows.Add(new UserModelInfo(path, false, 0, null)); continue; }
+            using var f = File.OpenRead(path);
+            rows.Add(new UserModelInfo(path, true, f.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f))));
+        }
+        return rows;
+    }
+
+    /// <summary>Load one user-supplied Ultralytics YOLOv8/YOLO11 ONNX export (single pass, input size read from the
+    /// model: <see cref="DetectorOptions.InputSize"/> applies to YOLOX-nano only). Throws <see cref="ModelFormatException"/>
+    /// naming the file when it is not an ONNX model or not that export layout.</summary>
+    public static UltralyticsDetector LoadUserDetector(string path, DetectorOptions? options = null)
+    {
+        options = (options ?? new DetectorOptions()) with { InputSize = 0 };
+        if (!File.Exists(path)) throw new InputException($"user detector model {path} does not exist");
+        try { return new UltralyticsDetector(path, options); }
+        catch (ModelMissingException e) // the file exists, so ONNX Runtime could not read it
+        {
+            throw new ModelFormatException($"user detector {path} is not a readable ONNX model: {(e.InnerException ?? e).Message}", e);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException(
+                $"user detector {path} is not an Ultralytics YOLOv8/YOLO11 detection export (expected input [1,3,S,S] and "
+                + $"output [1,84,N]: boxes cx,cy,w,h then 80 COCO class scores, no NMS); {e.Message}", e);
+        }
     }
 }
+
+/// <summary>A user-supplied model file as listed by <see cref="EngineFactory.DescribeUserDetectors"/>: absolute path,
+/// whether it exists, size in bytes (0 when missing) and sha256 as lower-case hex (null when missing).</summary>
+public sealed record UserModelInfo(string Path, bool Present, long SizeBytes, string? Sha256);

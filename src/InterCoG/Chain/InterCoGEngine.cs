@@ -134,6 +134,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         {
             Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.Score >= sure ? null : "unsure")).ToList(),
             Ms = detectMs,
+            Model = detector.Name,
         });
 
         // 3. Narrow step by step to one target.

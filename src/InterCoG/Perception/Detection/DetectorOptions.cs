@@ -47,4 +47,10 @@ public sealed record DetectorOptions
 
     /// <summary>Most boxes kept per image after merging (highest scores first).</summary>
     public int MaxDetections { get; init; } = 300;
+
+    /// <summary>Paths of user-supplied Ultralytics YOLOv8/YOLO11 ONNX exports (input 1×3×S×S, output 1×84×N) run beside
+    /// YOLOX-nano and merged with it (see docs/detectors.md). Null (the default) reads the list from the environment
+    /// variable INTERCOG_DETECTORS (<c>EngineFactory.DetectorsVariable</c>); an empty list means YOLOX-nano alone,
+    /// whatever the environment says. Such weights are never bundled or installed: the user brings them.</summary>
+    public IReadOnlyList<string>? ExtraModels { get; init; }
 }

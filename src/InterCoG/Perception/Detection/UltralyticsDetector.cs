@@ -8,6 +8,7 @@ namespace InterCoG.Perception;
 public sealed class UltralyticsDetector : OnnxYoloDetector
 {
     private readonly int _classes;
+    private readonly string _file;
 
     /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match the export layout.</summary>
     public UltralyticsDetector(string modelPath, DetectorOptions? options = null)
@@ -17,10 +18,11 @@ public sealed class UltralyticsDetector : OnnxYoloDetector
         if (d.Length != 3 || d[1] != 4 + CocoClasses.Names.Length)
             Fail($"output has shape [{string.Join(",", d)}]; expected [1,{4 + CocoClasses.Names.Length},N]");
         _classes = d[1] - 4;
+        _file = Path.GetFileNameWithoutExtension(modelPath);
     }
 
-    /// <inheritdoc />
-    public override string Name => $"yolov8 ({InputSize})";
+    /// <summary>"ultralytics &lt;file name without extension&gt; (&lt;input side&gt;)", so a trace says which user file ran.</summary>
+    public override string Name => $"ultralytics {_file} ({InputSize})";
 
     /// <inheritdoc />
     protected override void Decode(ReadOnlySpan<float> output, int[] shape, List<(Box, int, float, float[])> into)
