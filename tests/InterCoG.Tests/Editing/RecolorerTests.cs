@@ -117,3 +117,25 @@ public class RecolorerTests
         Assert.Throws<InputException>(() => new Recolorer().Recolor(dog.Bgr, empty, TargetColors.Resolve("red")));
     }
 }
+
+public class RecolorRimTests
+{
+    [Fact]
+    public void A_rim_of_the_object_outside_the_mask_is_recoloured_but_the_background_around_it_is_not()
+    {
+        // A red square (rows/cols 100..199) on a pale sky; the mask is 3 px inside it, as a segmenter's often is.
+        using var bgr = new Mat(300, 300, MatType.CV_8UC3, new Scalar(235, 206, 135));
+        Cv2.Rectangle(bgr, new Rect(100, 100, 100, 100), new Scalar(30, 30, 200), -1);
+        using var mask = new Mat(300, 300, MatType.CV_8UC1, Scalar.All(0));
+        Cv2.Rectangle(mask, new Rect(103, 103, 94, 94), Scalar.All(255), -1);
+        var outcome = new Recolorer().Recolor(bgr, mask, TargetColors.Resolve("green"));
+        using var edited = outcome.Edited;
+        var rim = edited.At<Vec3b>(101, 150);   // red object pixel the mask missed
+        Assert.True(rim.Item1 > rim.Item2, $"rim {rim} should have turned green");
+        // Every sky pixel within the 8 px band keeps its exact colour: no glow.
+        for (int y = 92; y < 208; y++)
+            for (int x = 92; x < 208; x++)
+                if (x < 100 || x >= 200 || y < 100 || y >= 200)
+                    Assert.Equal(bgr.At<Vec3b>(y, x), edited.At<Vec3b>(y, x));
+    }
+}

@@ -21,7 +21,7 @@ public sealed record PartMask(Mat Mask, string Text) : IDisposable
 /// <summary>Parts of a person ("her hair", "his shirt", "the girl's dress", "the face of the man") from the person's mask,
 /// the rows of the person's detected box (the detector sees the whole figure even where the mask misses dark clothes)
 /// and the proportions of an upright human figure (head about an eighth of the height, hips at about half, knees at
-/// about three quarters), with skin-coloured pixels (YCrCb: Cr 135..180, Cb 85..135) left out of hair and garments.
+/// about three quarters), with skin-coloured pixels (YCrCb: Y ≥ 40, Cr 135..180, Cb 85..135) left out of hair and garments.
 /// It assumes the person stands and is seen whole; a seated or cut-off figure gets the wrong rows, and the trace says
 /// which rows were used. A human-parsing model would replace this behind the same call.</summary>
 public static class PersonParts
@@ -62,7 +62,7 @@ public static class PersonParts
         bounds.X = Math.Max(0, bounds.X);
         bounds.Y = Math.Max(0, bounds.Y);
         if (bounds.Width <= 0 || bounds.Height <= 0) return null;
-        int top = bounds.Y + (int)Math.Floor(band.Top * bounds.Height), bottom = bounds.Y + (int)Math.Ceiling(band.Bottom * bounds.Height);
+        int top = bounds.Y + (int)Math.Round(band.Top * bounds.Height), bottom = bounds.Y + (int)Math.Round(band.Bottom * bounds.Height);
         top = Math.Clamp(top, bounds.Y, bounds.Bottom - 1);
         bottom = Math.Clamp(bottom, top + 1, bounds.Bottom);
         var rows = new Rect(bounds.X, top, bounds.Width, bottom - top);
@@ -78,7 +78,7 @@ public static class PersonParts
             using var ycc = new Mat();
             Cv2.CvtColor(crop, ycc, ColorConversionCodes.BGR2YCrCb);
             using var isSkin = new Mat();
-            Cv2.InRange(ycc, new Scalar(0, 135, 85), new Scalar(255, 180, 135), isSkin);
+            Cv2.InRange(ycc, new Scalar(40, 135, 85), new Scalar(255, 180, 135), isSkin); // very dark pixels (Y < 40) are hair or shadow, not skin
             using var keep = new Mat();
             Cv2.BitwiseNot(isSkin, keep);
             using var bandRoi = new Mat(result, rows);
