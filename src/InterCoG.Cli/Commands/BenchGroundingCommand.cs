@@ -25,6 +25,7 @@ public static class BenchGroundingCommand
         var cuesOpt = new Option<bool>("--cues") { Description = "Also rank the annotations by each 2-D cue alone (centre, bottom edge, top edge, box and mask size) and print how often each picks the referred object." };
         var cmd = new Command("grounding", "Grounding accuracy (Acc@0.5, mean IoU, box-as-mask IoU) of every referring sentence, by relation type, distractors and size.")
             { instances, refs, images, oracle, json, html, minProb, grids, cuesOpt };
+        var detectorModels = DetectorModelOption.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string instancesPath = pr.GetValue(instances)!, imagesDir = pr.GetValue(images)!;
@@ -47,6 +48,7 @@ public static class BenchGroundingCommand
                 if (mp is < 0 or > 1) throw new InputException($"--min-prob must be in 0..1, got {mp}");
                 reasoning = reasoning with { CandidateMinProb = mp };
             }
+            if (DetectorModelOption.Read(pr, detectorModels) is { } extra) detOptions = detOptions with { ExtraModels = EngineFactory.UserDetectorModels(extra) };
             var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default, detOptions);
             // A progress bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
             bool bar = ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected;
@@ -56,7 +58,7 @@ public static class BenchGroundingCommand
             var doc = new
             {
                 n = r.N, acc50 = r.Acc50, miou = r.MIoU, mask_iou = r.MaskIoU, mask_kind = r.MaskKind, oracle = r.Oracle,
-                candidate_min_prob = reasoning.CandidateMinProb, tile_grids = detector is null ? null : detOptions.TileGrids,
+                candidate_min_prob = reasoning.CandidateMinProb, tile_grids = detector is null ? null : detOptions.TileGrids, detector = detector?.Name,
                 parsed = r.Parsed, ambiguous = r.Ambiguous, not_found = r.NotFound,
                 by_relation = Buckets(r.ByRelation), by_distractors = Buckets(r.ByDistractors), by_size = Buckets(r.BySize),
                 outcomes_by_relation = r.OutcomesByRelation, perception = r.Perception,
