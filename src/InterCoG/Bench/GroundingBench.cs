@@ -37,6 +37,10 @@ public sealed record GroundingItem(int SentId, int RefId, int AnnId, int ImageId
     /// image's annotations of that category one to one (each annotation matched with IoU ≥ the hit threshold, no
     /// candidate left over), so that orders and superlatives over the candidates are the annotations' own.</summary>
     public bool? SceneComplete { get; init; }
+
+    /// <summary>The grounded object's own label (its arg-max class) when the answer was unique; null otherwise. A label
+    /// other than the referred category means the object was counted by its class probability.</summary>
+    public string? PickedLabel { get; init; }
 }
 
 /// <summary>End-to-end failures split between perception and reasoning (detector scenes only; fractions 0..1).</summary>
@@ -192,7 +196,8 @@ public static class GroundingBench
                 string reason = hit ? "" : outcome is null ? parsed.Reason ?? "not parsed"
                     : outcome.Kind == GroundingKind.Unique ? $"wrong object: {outcome.Message} (IoU {iou:0.00})" : outcome.Message;
                 items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason)
-                    { MaskIou = maskIou, Ms = ms, TargetDetected = targetDetected, SceneComplete = complete });
+                    { MaskIou = maskIou, Ms = ms, TargetDetected = targetDetected, SceneComplete = complete,
+                      PickedLabel = outcome is { Kind: GroundingKind.Unique, Target: { } pt } ? pt.Label : null });
                 ++done;
                 onSentence?.Invoke(done, total, items.Count(i => i.Hit) / (double)items.Count);
                 if (done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {items.Count(i => i.Hit) / (double)items.Count:P1}");

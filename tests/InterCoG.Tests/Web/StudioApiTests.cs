@@ -275,10 +275,20 @@ public sealed class StudioQueueTests(NoQueueStudioFixture server) : IClassFixtur
     public async Task Concurrent_edits_beyond_the_bound_get_503_with_retry_after_and_the_rest_succeed()
     {
         byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
-        var tasks = Enumerable.Range(0, 4).Select(_ => server.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse on the right brown"))).ToList();
-        var results = await Task.WhenAll(tasks);
+        // Four requests at once find the one engine slot taken. On a starved test machine the client may still send them
+        // one after another, each after the previous run ended, so up to three rounds are tried; a server that never
+        // refuses fails all three.
+        var all = new List<(int Status, string? ContentType, JsonObject Body, HttpResponseMessage Response)>();
+        List<(int Status, string? ContentType, JsonObject Body, HttpResponseMessage Response)> busy = [];
+        for (int round = 0; round < 3 && busy.Count == 0; round++)
+        {
+            var tasks = Enumerable.Range(0, 4).Select(_ => server.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse on the right brown"))).ToList();
+            var round1 = await Task.WhenAll(tasks);
+            all.AddRange(round1);
+            busy = round1.Where(r => r.Status == 503).ToList();
+        }
+        var results = all;
         Assert.Contains(results, r => r.Status == 200);
-        var busy = results.Where(r => r.Status == 503).ToList();
         Assert.NotEmpty(busy);
         foreach (var r in busy)
         {
