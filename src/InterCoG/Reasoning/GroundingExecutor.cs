@@ -403,7 +403,10 @@ public sealed class GroundingExecutor
     private NodeResult Negate(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node)
     {
         IReadOnlyList<SceneEntity> picked = input;
-        foreach (var sub in Modifiers(node.Anchor!))
+        // "everything on the table except the laptop": an exception naming a kind of object picks by that kind first.
+        var steps = Modifiers(node.Anchor!);
+        if (node.Anchor!.Category != AnyObject) steps.Insert(0, new GroundingNode("filter_category", node.Anchor.Category));
+        foreach (var sub in steps)
         {
             if (!_registry.TryGetValue(sub.Op, out var handler)) break;
             var r = handler(ctx with { Emit = _ => { } }, picked, sub);

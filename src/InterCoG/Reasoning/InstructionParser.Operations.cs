@@ -375,6 +375,21 @@ public sealed partial class InstructionParser
     // "give them hats", "give the dog a hat": add the thing on the target (relation on); the target is the receiver.
     private ParseResult? ParseGive(List<string> t, List<string> notes)
     {
+        // "give the dog a red colour", "give the car a blue tint": a recolour.
+        int n = t.Count;
+        if (n >= 4 && t[n - 1] is "color" or "colour" or "tint" or "hue" or "shade" or "look" or "paint" or "finish"
+            && ColorPalette.TryResolve(t[n - 2], out string colour, out _))
+        {
+            int stop = n - 2;
+            if (stop > 1 && t[stop - 1] is "a" or "an" or "the") stop--;
+            var scratch = new List<string>();
+            var (target, _) = ParseTarget(t, 1, stop, scratch);
+            if (target is not null)
+            {
+                notes.AddRange(scratch);
+                return new ParseResult(true, new EditRequest(Operations.Recolor, new() { ["color"] = colour }, target), null, notes);
+            }
+        }
         for (int k = t.Count - 1; k > 1; k--)
         {
             string? what = NounPhrase(t, k, t.Count);

@@ -51,7 +51,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     private static readonly string[][] RemoveVerbs =
         [["get", "rid", "of"], ["take", "out"], ["take", "away"], ["remove"], ["delete"], ["erase"], ["eliminate"]];
     private static readonly string[][] RecolorVerbs =
-        [["make"], ["turn"], ["paint"], ["repaint"], ["colour"], ["color"], ["recolor"], ["recolour"], ["change"], ["dye"]];
+        [["make"], ["turn"], ["paint"], ["repaint"], ["colour"], ["color"], ["recolor"], ["recolour"], ["change"], ["dye"], ["dress"]];
     private static readonly string[][] Politeness =
         [["please"], ["kindly"], ["can", "you"], ["could", "you"], ["would", "you"], ["will", "you"], ["i", "want", "you", "to"],
          ["i", "would", "like", "you", "to"], ["id", "like", "you", "to"], ["go", "ahead", "and"], ["now"]];
@@ -92,7 +92,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
 
     // "other than the big one", "except the red one": negation, as "not".
     private static readonly string[][] NegationWords =
-        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"], ["isnt"], ["arent"]];
+        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"], ["isnt"], ["arent"], ["but"]];
 
     // Pronouns that, with no antecedent in a single instruction, mean the people in the picture (null count: one person).
     private static readonly Dictionary<string, int?> PersonPronouns = new(StringComparer.Ordinal)
@@ -153,7 +153,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     private static readonly Dictionary<string, bool> GenericNouns = new(StringComparer.Ordinal)
     {
         ["one"] = false, ["thing"] = false, ["object"] = false, ["item"] = false,
-        ["ones"] = true, ["things"] = true, ["objects"] = true, ["items"] = true,
+        ["ones"] = true, ["things"] = true, ["objects"] = true, ["items"] = true, ["everything"] = true,
     };
 
     /// <summary>Parse one instruction. Never throws for any string; fails with a reason instead.</summary>
@@ -168,6 +168,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
 
         var notes = new List<string>();
+        Normalize(tokens, notes);
+        if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
         if (ParseOperation(tokens, notes) is ParseResult other) return other;
         int pos = 0;
         string operation;
@@ -212,6 +214,9 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored") end--;
             // "make her hair red", "dye the man's hair black": the part to recolour.
             if (end - 1 > pos && tokens[end - 1] == "hair") { arguments["part"] = "hair"; end--; }
+            // "make the second person wear red", "dress the man in white": the clothes.
+            else if (end - 1 > pos && tokens[end - 1] is "wear" or "wearing") { arguments["part"] = "clothes"; end--; }
+            else if (tokens[0] == "dress") arguments["part"] = "clothes";
         }
 
         if (end <= pos) return ParseResult.Fail("no object named");
@@ -407,7 +412,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (GenericNouns.TryGetValue(t[i], out bool plural) && !(i + 1 < end && t[i + 1] == "of"))
         {
             // "the one on the left", "the left one", "the thing next to the laptop": no category, so any object.
-            notes.Add($"'{t[i]}' names no kind of object; every detected object is a candidate");
+            notes.Add($"'{t[i]}' names no kind of object; every detected object is a candidate (the background is not an object)");
             expr = new ReferringExpression { Category = GroundingExecutor.AnyObject, Noun = t[i] };
             if (plural && count is null) count = 0;
             i++;
@@ -439,6 +444,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             int j = i;
             while (j < end && Fillers.Contains(t[j])) j++;
             if (j >= end) { i = j; break; }
+            // "the rightmost horse in the picture": the picture is where everything is; nothing to ground.
+            if (t[j] is "in" or "on" && MatchAny(t, Skip(t, j + 1, ["the", "this"], end), PictureWords) is int pw)
+            {
+                i = Skip(t, j + 1, ["the", "this"], end) + pw;
+                continue;
+            }
             if (MatchMiddle(t, j, end) is int mk)
             {
                 region ??= "middle";
@@ -658,7 +669,22 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 any = true;
             }
             else if (Sides.Contains(t[i]) || t[i] is "middle") { neg = neg with { Region = t[i] }; i++; any = true; }
+            else if (OrdinalOf(t[i]) is int n)
+            {
+                // "every bottle but the first", "all the cups except the second from the right"
+                var ordinal = new Ordinal(n, "left");
+                i++;
+                if (MatchFromSide(t, i, end) is (int fk, string fromSide)) { ordinal = ordinal with { From = fromSide }; i = fk; }
+                neg = neg with { Ordinal = ordinal };
+                any = true;
+            }
+            else if (t[i] == "last") { neg = neg with { Ordinal = new Ordinal(1, "right") }; i++; any = true; }
             else break;
+        }
+        if (owner.Category == GroundingExecutor.AnyObject && i < end && NounLexicon.Match(t, i) is NounMatch other)
+        {
+            // "everything on the table except the laptop": the exception names its own kind of object.
+            return (i + other.TokenCount, neg with { Category = other.Category, Noun = other.Noun == other.Category ? null : other.Noun });
         }
         if (!any) return null;
         if (i < end && t[i] is "one" or "ones") i++;

@@ -135,4 +135,67 @@ public class EverydayPhrasingTests
         Assert.Equal(Operations.Add, add.Request!.Operation);
         Assert.Equal("laptop", add.Request.Target.Category);
     }
+
+    [Theory]
+    [InlineData("I want the red cup removed", Operations.Remove, "cup")]
+    [InlineData("have the bird removed", Operations.Remove, "bird")]
+    [InlineData("the dog should be removed", Operations.Remove, "dog")]
+    [InlineData("I'd like the car on the left to be blue", Operations.Recolor, "car")]
+    [InlineData("the cup on the left should be red", Operations.Recolor, "cup")]
+    [InlineData("can the dog be made brown?", Operations.Recolor, "dog")]
+    [InlineData("the car on the left, make it red", Operations.Recolor, "car")]
+    [InlineData("give the dog a red color", Operations.Recolor, "dog")]
+    public void Wishes_passives_and_fronted_objects_read_as_the_imperative(string text, string operation, string category)
+    {
+        var r = _parser.Parse(text);
+        Assert.True(r.Parsed, r.Reason);
+        Assert.Equal(operation, r.Request!.Operation);
+        Assert.Equal(category, r.Request.Target.Category);
+        if (operation == Operations.Recolor) Assert.False(string.IsNullOrEmpty(r.Request.Arguments["color"]));
+    }
+
+    [Fact]
+    public void Rewrites_are_reported_and_keep_every_modifier()
+    {
+        var r = _parser.Parse("the car on the left, make it red");
+        Assert.Contains(r.Notes, n => n == "read as 'make the car on the left red'");
+        Assert.Equal("left", r.Request!.Target.Region);
+        var plain = _parser.Parse("the cup that is not white");   // no copula, no verb: still a bare description
+        Assert.True(plain.Parsed, plain.Reason);
+        Assert.Equal(Operations.Ground, plain.Request!.Operation);
+        Assert.DoesNotContain(plain.Notes, n => n.StartsWith("read as", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_exception_may_be_an_ordinal_or_another_kind_of_object()
+    {
+        var bottles = S(E(1, "bottle", 100, 300, 140, 400), E(2, "bottle", 300, 300, 340, 400), E(3, "bottle", 500, 300, 540, 400));
+        var r = _parser.Parse("remove every bottle but the first");
+        Assert.True(r.Parsed, r.Reason);
+        var o = new GroundingExecutor().Execute(r.Request!.Target, bottles, Trace());
+        Assert.Equal([2, 3], o.Targets.Select(t => t.Id).Order());
+
+        var table = S(E(1, "cup", 150, 250, 200, 310), E(2, "laptop", 250, 200, 400, 310), E(3, "dog", 700, 500, 850, 700),
+            E(10, "dining table", 100, 300, 450, 600));
+        var e = _parser.Parse("remove everything on the table except the laptop");
+        Assert.True(e.Parsed, e.Reason);
+        var kept = new GroundingExecutor().Execute(e.Request!.Target, table, Trace());
+        Assert.Equal([1], kept.Targets.Select(t => t.Id));
+    }
+
+    [Fact]
+    public void Wear_and_dress_recolour_the_clothes_and_the_picture_is_no_anchor()
+    {
+        var wear = _parser.Parse("make the second person from the right wear red");
+        Assert.True(wear.Parsed, wear.Reason);
+        Assert.Equal("clothes", wear.Request!.Arguments["part"]);
+        Assert.Equal(2, wear.Request.Target.Ordinal!.N);
+        var dress = _parser.Parse("dress the man in white");
+        Assert.True(dress.Parsed, dress.Reason);
+        Assert.Equal("clothes", dress.Request!.Arguments["part"]);
+        Assert.Equal("white", dress.Request.Arguments["color"]);
+        var picture = _parser.Parse("make the rightmost horse in the picture black");
+        Assert.True(picture.Parsed, picture.Reason);
+        Assert.Null(picture.Request!.Target.Unresolved);
+    }
 }
