@@ -100,6 +100,45 @@ public class GroundingBenchTests
     }
 }
 
+/// <summary>End to end on one kitchen image with the real detector: the perception/reasoning split is consistent.</summary>
+[Collection(ModelCollection.Name)]
+public class GroundingBenchPerceptionTests
+{
+    [Fact]
+    public void Every_hit_had_its_object_among_the_candidates_and_the_split_adds_up()
+    {
+        string dir = Path.Combine(TestPaths.RefCoco3ds, "kitchen");
+        var coco = CocoDataset.Load(Path.Combine(dir, "instances.json"));
+        var refs = RefCocoRefs.Load(Path.Combine(dir, "refs.json")).Where(x => x.ImageId == 0).ToList();
+        var detector = InterCoG.Chain.EngineFactory.CreateDetector(InterCoG.Models.ModelStore.Default, new InterCoG.Perception.DetectorOptions { ExtraModels = [] });
+        var r = GroundingBench.Run(coco, refs, Path.Combine(dir, "images"), p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); }, detector,
+            new InterCoG.Reasoning.ReasoningOptions { CandidateMinProb = 0.1f });
+        Assert.False(r.Oracle);
+        var split = Assert.IsType<PerceptionSplit>(r.Perception);
+        Assert.Equal(r.N, split.N);
+        Assert.Equal(r.Items.Count(i => i.TargetDetected == true), split.Detected);
+        Assert.All(r.Items, i => Assert.NotNull(i.TargetDetected));
+        // A hit is a candidate box over the referred one, so its object was among the candidates.
+        Assert.All(r.Items.Where(i => i.Hit), i => Assert.True(i.TargetDetected));
+        // An exact scene implies the referred object is among the candidates.
+        Assert.All(r.Items.Where(i => i.SceneComplete == true), i => Assert.True(i.TargetDetected));
+        Assert.True(split.Detected > 0, "the detector finds some referred objects in this image");
+        Assert.Equal(r.Items.Count(i => i.Hit) / (double)split.Detected, split.Acc50GivenDetected, 6);
+        Assert.All(r.Items, i => Assert.Equal(i.Outcome == "unique", i.PickedLabel is not null));
+    }
+
+    [Fact]
+    public void Oracle_runs_have_no_perception_split()
+    {
+        string dir = Path.Combine(TestPaths.RefCoco3ds, "kitchen");
+        var coco = CocoDataset.Load(Path.Combine(dir, "instances.json"));
+        var refs = RefCocoRefs.Load(Path.Combine(dir, "refs.json")).Where(x => x.ImageId == 0).ToList();
+        var r = GroundingBench.Run(coco, refs, Path.Combine(dir, "images"), p => { using var img = ImageCodec.Load(p); return img.Bgr.Clone(); }, null);
+        Assert.Null(r.Perception);
+        Assert.All(r.Items, i => Assert.Null(i.TargetDetected));
+    }
+}
+
 public class BenchGroundingCliTests
 {
     [Fact]
