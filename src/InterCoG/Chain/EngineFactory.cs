@@ -85,7 +85,7 @@ public static class EngineFactory
     /// <see cref="InputException"/> (exit 2) naming the first path that is not an existing file.</summary>
     public static IReadOnlyList<string> UserDetectorModels(IReadOnlyList<string>? explicitList = null)
     {
-        var list = explicitList ?? ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
+        var list = explicitList ?? DetectorsFromEnvironment();
         var full = new List<string>();
         foreach (string p in list)
         {
@@ -108,17 +108,19 @@ public static class EngineFactory
     /// size and sha256 (lower-case hex), for listing; unlike <see cref="UserDetectorModels"/> it never throws for a missing file.</summary>
     public static IReadOnlyList<UserModelInfo> DescribeUserDetectors(IReadOnlyList<string>? explicitList = null)
     {
-        var list = explicitList ?? ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
+        var list = explicitList ?? DetectorsFromEnvironment();
         var rows = new List<UserModelInfo>();
         foreach (string p in list.Where(p => !string.IsNullOrWhiteSpace(p)))
         {
             string path = Path.GetFullPath(p);
-            if (!File.Exists(path)) { rows.Add(new UserModelInfo(path, false, 0, null)); continue; }
-            using var f = File.OpenRead(path);
-            rows.Add(new UserModelInfo(path, true, f.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f))));
+            rows.Add(File.Exists(path)
+                ? new UserModelInfo(path, true, new FileInfo(path).Length, ModelStore.Sha256Of(path))
+                : new UserModelInfo(path, false, 0, null));
         }
         return rows;
     }
+
+    private static IReadOnlyList<string> DetectorsFromEnvironment() => ParseDetectorList(Environment.GetEnvironmentVariable(DetectorsVariable));
 
     /// <summary>Load one user-supplied Ultralytics YOLOv8/YOLO11 ONNX export (single pass, input size read from the
     /// model: <see cref="DetectorOptions.InputSize"/> applies to YOLOX-nano only). Throws <see cref="ModelFormatException"/>

@@ -11,9 +11,10 @@ namespace InterCoG.Reasoning;
 /// </code></remarks>
 public sealed partial class InstructionParser
 {
+    // Longest first: the first phrase that matches is taken.
     private static readonly string[][] DesirePrefixes =
-        [["i", "want"], ["i", "would", "like"], ["id", "like"], ["i", "need"], ["we", "want"], ["we", "need"], ["i", "wish"],
-         ["lets"], ["let", "us"], ["i", "want", "to"], ["id", "like", "to"], ["i", "would", "like", "to"]];
+        [["i", "would", "like", "to"], ["i", "would", "like"], ["i", "want", "to"], ["id", "like", "to"], ["i", "want"], ["id", "like"],
+         ["i", "need"], ["we", "want"], ["we", "need"], ["i", "wish"], ["let", "us"], ["lets"]];
 
     private static readonly HashSet<string> RemovedWords = ["removed", "deleted", "erased", "gone", "eliminated", "taken", "away"];
     private static readonly HashSet<string> Auxiliaries =
@@ -24,7 +25,7 @@ public sealed partial class InstructionParser
     {
         string before = string.Join(' ', t);
         bool desire = false;
-        if (MatchAny(t, 0, DesirePrefixes.OrderByDescending(p => p.Length).ToArray()) is int d && d < t.Count)
+        if (MatchAny(t, 0, DesirePrefixes) is int d && d < t.Count)
         {
             t.RemoveRange(0, d);
             desire = true;
@@ -73,8 +74,8 @@ public sealed partial class InstructionParser
         if (after != before) notes.Add($"read as '{after}'");
     }
 
-    private static bool StartsWithVerb(List<string> t) =>
-        MatchAny(t, 0, RemoveVerbs) is not null || MatchAny(t, 0, RecolorVerbs) is not null || VerbFirst.Any(v => MatchAt(t, 0, v.Words));
+    private static bool StartsWithVerb(List<string> t, int i = 0) =>
+        MatchAny(t, i, RemoveVerbs) is not null || MatchAny(t, i, RecolorVerbs) is not null || VerbFirst.Any(v => MatchAt(t, i, v.Words));
 
     // The auxiliary chain "(to|should|must|can|will)* be (made|painted …)?" ending at the tail (a colour or a make-tail):
     // (first auxiliary, first tail word), or null.
@@ -99,8 +100,7 @@ public sealed partial class InstructionParser
     {
         for (int v = 1; v < t.Count - 1; v++)
         {
-            var tail = t.Skip(v).ToList();
-            if (!StartsWithVerb(tail)) continue;
+            if (!StartsWithVerb(t, v)) continue;
             for (int p = v + 1; p < t.Count; p++)
                 if (t[p] is "it" or "them") return (v, p);
             return null;

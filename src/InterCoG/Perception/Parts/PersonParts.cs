@@ -56,11 +56,7 @@ public static class PersonParts
     public static PartMask? Find(Mat bgr, Mat personMask, Imaging.Box box, string part)
     {
         if (BandOf(part) is not PartBand band) return null;
-        var bounds = new Rect((int)Math.Floor(box.X1), (int)Math.Floor(box.Y1), 0, 0);
-        bounds.Width = Math.Min(personMask.Cols, (int)Math.Ceiling(box.X2)) - Math.Max(0, bounds.X);
-        bounds.Height = Math.Min(personMask.Rows, (int)Math.Ceiling(box.Y2)) - Math.Max(0, bounds.Y);
-        bounds.X = Math.Max(0, bounds.X);
-        bounds.Y = Math.Max(0, bounds.Y);
+        var bounds = box.ToRect(personMask.Cols, personMask.Rows);
         if (bounds.Width <= 0 || bounds.Height <= 0) return null;
         int top = bounds.Y + (int)Math.Round(band.Top * bounds.Height), bottom = bounds.Y + (int)Math.Round(band.Bottom * bounds.Height);
         top = Math.Clamp(top, bounds.Y, bounds.Bottom - 1);
