@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using InterCoG.Chain;
 using InterCoG.Imaging;
 using OpenCvSharp;
+using InterCoG.Tracing;
 
 namespace InterCoG.Web;
 

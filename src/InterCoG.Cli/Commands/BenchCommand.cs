@@ -4,6 +4,7 @@ using InterCoG.Bench;
 using InterCoG.Chain;
 using InterCoG.Data;
 using InterCoG.Imaging;
+using InterCoG.Tracing;
 
 namespace InterCoG.Cli.Commands;
 

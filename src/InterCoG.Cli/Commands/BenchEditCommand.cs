@@ -6,6 +6,7 @@ using InterCoG.Chain;
 using InterCoG.Data;
 using InterCoG.Editing;
 using OpenCvSharp;
+using InterCoG.Tracing;
 
 namespace InterCoG.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using InterCoG.Chain;
 using InterCoG.Imaging;
 using InterCoG.Language;
+using InterCoG.Tracing;
 
 namespace InterCoG.Cli.Commands;
 

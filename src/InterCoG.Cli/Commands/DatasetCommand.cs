@@ -3,6 +3,7 @@ using System.Globalization;
 using InterCoG.Data;
 using InterCoG.Dataset;
 using Spectre.Console;
+using InterCoG.Programs;
 
 namespace InterCoG.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using InterCoG.Chain;
 using InterCoG.Imaging;
 using OpenCvSharp;
+using InterCoG.Tracing;
 
 namespace InterCoG.Cli.Commands;
 

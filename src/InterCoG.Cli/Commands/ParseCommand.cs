@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using InterCoG.Chain;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
 
 namespace InterCoG.Cli.Commands;
 

@@ -283,9 +283,9 @@ public sealed record EditBenchOptions
     public IReadOnlyDictionary<string, Dictionary<string, string>> Arguments { get; init; } =
         new Dictionary<string, Dictionary<string, string>>
         {
-            [Reasoning.Operations.Recolor] = new() { ["color"] = "blue" },
-            [Reasoning.Operations.Move] = new() { ["direction"] = "right" },
-            [Reasoning.Operations.Resize] = new() { ["scale"] = "1.5" },
+            [Programs.Operations.Recolor] = new() { ["color"] = "blue" },
+            [Programs.Operations.Move] = new() { ["direction"] = "right" },
+            [Programs.Operations.Resize] = new() { ["scale"] = "1.5" },
         };
 }
 
@@ -336,7 +336,7 @@ public static class EditBench
                     foreach (var op in operations)
                     {
                         var args = o.Arguments.TryGetValue(op, out var a) ? new Dictionary<string, string>(a) : [];
-                        var request = new Reasoning.EditRequest(op, args, new Reasoning.ReferringExpression { Category = label });
+                        var request = new Programs.EditOperation(op, args);
                         var sw = System.Diagnostics.Stopwatch.StartNew();
                         using var r = backend.Apply(new Editing.EditContext(input.Bgr, mask, request, target));
                         using var composite = Editing.Compositor.Composite(input, r.Edited, r.Region, o.FeatherPx);
@@ -352,9 +352,9 @@ public static class EditBench
                         s.PsnrBand.Add(ImageMetrics.Psnr(input.Bgr, out8, band));
                         s.Psnr.Add(ImageMetrics.Psnr(input.Bgr, out8, outsideMask));
                         s.Ssim.Add(ImageMetrics.Ssim(input.Bgr, out8, outsideMask));
-                        if (verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove)
+                        if (verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove)
                         {
-                            if (op == Reasoning.Operations.Remove)
+                            if (op == Programs.Operations.Remove)
                             {
                                 // Removal only counts where the detector saw the object before the edit.
                                 detectedBefore ??= !verifier.Verify(input.Bgr, input.Bgr, r.Region, request, [target], mask, o.FeatherPx).Ok;
@@ -369,7 +369,7 @@ public static class EditBench
                 }
             }
         }
-        bool verifies(string op) => verifier is not null && op is Reasoning.Operations.Recolor or Reasoning.Operations.Remove;
+        bool verifies(string op) => verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove;
         return operations.Select(op =>
         {
             var s = acc[op];

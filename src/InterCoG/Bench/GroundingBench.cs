@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using InterCoG.Chain;
 using InterCoG.Data;
 using InterCoG.Imaging;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Bench;
 

@@ -7,6 +7,8 @@ using InterCoG.Perception.Parts;
 using InterCoG.Reasoning;
 using InterCoG.Verify;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Chain;
 
@@ -257,7 +259,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
         sw.Restart();
         Dictionary<string, double>? editData;
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, request, target) { Others = others, Anchor = anchor }))
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor }))
         {
             editData = edit.Data;
             // a cut-out is its own picture (the object on transparency), not a composite over the input
@@ -271,7 +273,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 7. Verify by grounding again on the output.
         sw.Restart();
-        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, request, targets, mask, _options.FeatherPx,
+        var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, EditOperation.From(request), targets, mask, _options.FeatherPx,
             new VerifyExtras { EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities });
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;

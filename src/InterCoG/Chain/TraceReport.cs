@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using OpenCvSharp;
+using InterCoG.Tracing;
 
 namespace InterCoG.Chain;
 
@@ -12,7 +13,7 @@ public static class TraceReport
     /// step's mask; null for every other operation.</summary>
     private static Mat? CutoutPreview(ChainTrace trace, Mat output)
     {
-        if (trace.Request?.Operation != Reasoning.Operations.Cutout) return null;
+        if (trace.Request?.Operation != Programs.Operations.Cutout) return null;
         var rle = trace.Steps.LastOrDefault(s => s.Stage == Stages.Edit)?.Mask;
         if (rle is null) return null;
         using var mask = rle.Decode();

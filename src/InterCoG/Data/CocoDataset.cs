@@ -1,5 +1,4 @@
 using System.Text.Json;
-using InterCoG.Chain;
 using InterCoG.Imaging;
 using OpenCvSharp;
 

@@ -1,5 +1,6 @@
 using InterCoG.Reasoning;
-using Ops = InterCoG.Reasoning.Operations;
+using Ops = InterCoG.Programs.Operations;
+using InterCoG.Programs;
 
 namespace InterCoG.Dataset;
 

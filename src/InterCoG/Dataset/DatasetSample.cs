@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using InterCoG.Chain;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Dataset;
 

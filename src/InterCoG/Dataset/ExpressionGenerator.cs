@@ -1,6 +1,7 @@
-using InterCoG.Chain;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Dataset;
 

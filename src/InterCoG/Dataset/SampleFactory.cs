@@ -1,12 +1,13 @@
 using System.Globalization;
 using InterCoG.Bench;
-using InterCoG.Chain;
 using InterCoG.Data;
 using InterCoG.Editing;
 using InterCoG.Imaging;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Dataset;
 
@@ -216,7 +217,7 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
         byte[]? edited = null;
         if (options.Edits)
         {
-            using var edit = _backend.Apply(new EditContext(loaded.Bgr, mask, req, target));
+            using var edit = _backend.Apply(new EditContext(loaded.Bgr, mask, EditOperation.From(req), target));
             using var output = edit.Bgra is { } cut ? cut.Clone() : Compositor.Composite(loaded, edit.Edited, edit.Region, options.FeatherPx);
             edited = ImageCodec.Encode(output, "png");
             trace.Add(new TraceStep(Stages.Edit, edit.Text) { Mask = CocoRle.Encode(edit.Region), Data = edit.Data });

@@ -1,5 +1,5 @@
 using System.Globalization;
-using InterCoG.Reasoning;
+using InterCoG.Programs;
 using OpenCvSharp;
 
 namespace InterCoG.Editing;
@@ -18,7 +18,7 @@ public sealed record ClassicEditOptions
 }
 
 /// <summary>Non-generative edits with OpenCV, all at full resolution inside the target mask. Deterministic.
-/// Operations and their <see cref="EditRequest.Arguments"/> (defaults in brackets):
+/// Operations and their <see cref="EditOperation.Arguments"/> (defaults in brackets):
 /// recolor: "color" (name or #rrggbb, required) — CIELAB hue/chroma swap keeping shading;
 /// remove: — dilated mask filled (<see cref="RemoveOptions.Method"/>);
 /// blur: "strength" [1] multiplies σ = max(4 px, 0.06·√area); pixelate: "block" [max(6, 0.1·√area)] px;
@@ -59,7 +59,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     public EditResult Apply(EditContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Request.Operation switch
+        return context.Operation.Name switch
         {
             Operations.Recolor => Recolor(context),
             Operations.Remove => Remove(context),
@@ -71,7 +71,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             Operations.Cutout => Cutout(context),
             Operations.Outline => Outline(context),
             Operations.Move or Operations.Resize or Operations.Duplicate => Geometry(context),
-            _ => throw new InputException($"the {Name} edit backend cannot '{context.Request.Operation}' (it supports: {string.Join(", ", SupportedOperations)})"),
+            _ => throw new InputException($"the {Name} edit backend cannot '{context.Operation.Name}' (it supports: {string.Join(", ", SupportedOperations)})"),
         };
     }
 
@@ -79,13 +79,13 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     {
         Recolorer.CheckImage(c.Bgr);
         MaskOps.CheckMask(c.Mask, c.Bgr.Size());
-        if (Cv2.CountNonZero(c.Mask) == 0) throw new InputException($"{c.Request.Operation}: the target mask is empty");
+        if (Cv2.CountNonZero(c.Mask) == 0) throw new InputException($"{c.Operation.Name}: the target mask is empty");
     }
 
     private EditResult Blur(EditContext c)
     {
         CheckMask(c);
-        double strength = RegionEffects.Number(c.Request.Arguments, "strength", 1);
+        double strength = c.Operation.Number("strength", 1);
         if (strength <= 0) throw new InputException("blur: 'strength' must be positive");
         var (edited, sigma) = RegionEffects.Blur(c.Bgr, c.Mask, _fx, strength);
         return new EditResult(edited, c.Mask.Clone(), Inv($"Blurred the {c.Target.Label} (Gaussian σ {sigma:0.#} px).")) { Data = new() { ["sigma_px"] = Round(sigma) } };
@@ -94,7 +94,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Pixelate(EditContext c)
     {
         CheckMask(c);
-        int block = (int)Math.Round(RegionEffects.Number(c.Request.Arguments, "block", RegionEffects.BlockSize(c.Mask, _fx)));
+        int block = (int)Math.Round(c.Operation.Number("block", RegionEffects.BlockSize(c.Mask, _fx)));
         if (block < 2) throw new InputException("pixelate: 'block' must be at least 2 px");
         var edited = RegionEffects.Pixelate(c.Bgr, c.Mask, block);
         return new EditResult(edited, c.Mask.Clone(), Inv($"Pixelated the {c.Target.Label} ({block} px blocks).")) { Data = new() { ["block_px"] = block } };
@@ -103,8 +103,8 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Lightness(EditContext c)
     {
         CheckMask(c);
-        double amount = Math.Abs(RegionEffects.Number(c.Request.Arguments, "amount", _fx.LightnessAmount));
-        double delta = c.Request.Operation == Operations.Darken ? -amount : amount;
+        double amount = Math.Abs(c.Operation.Number("amount", _fx.LightnessAmount));
+        double delta = c.Operation.Name == Operations.Darken ? -amount : amount;
         var edited = RegionEffects.Tone(c.Bgr, c.Mask, delta, 1);
         string verb = delta >= 0 ? "Brightened" : "Darkened";
         return new EditResult(edited, c.Mask.Clone(), Inv($"{verb} the {c.Target.Label} by {Math.Abs(delta):0.#} L (CIELAB), chroma kept.")) { Data = new() { ["delta_L"] = Round(delta) } };
@@ -113,10 +113,10 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Chroma(EditContext c)
     {
         CheckMask(c);
-        bool up = c.Request.Operation == Operations.Saturate;
-        double factor = RegionEffects.Number(c.Request.Arguments, "amount", up ? _fx.SaturateFactor : 0);
+        bool up = c.Operation.Name == Operations.Saturate;
+        double factor = c.Operation.Number("amount", up ? _fx.SaturateFactor : 0);
         if (factor < 0 || (up && factor < 1) || (!up && factor > 1))
-            throw new InputException($"{c.Request.Operation}: 'amount' must be {(up ? "≥ 1" : "between 0 and 1")}, got {factor.ToString(CultureInfo.InvariantCulture)}");
+            throw new InputException($"{c.Operation.Name}: 'amount' must be {(up ? "≥ 1" : "between 0 and 1")}, got {factor.ToString(CultureInfo.InvariantCulture)}");
         var edited = RegionEffects.Tone(c.Bgr, c.Mask, 0, factor);
         string text = factor == 0 ? $"Made the {c.Target.Label} grayscale." : Inv($"{(up ? "Saturated" : "Desaturated")} the {c.Target.Label} (chroma ×{factor:0.##}).");
         return new EditResult(edited, c.Mask.Clone(), text) { Data = new() { ["chroma_factor"] = Round(factor) } };
@@ -125,7 +125,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Flip(EditContext c)
     {
         CheckMask(c);
-        string axis = c.Request.Arguments.GetValueOrDefault("axis", "horizontal").Trim().ToLowerInvariant();
+        string axis = c.Operation.Text("axis", "horizontal")!.Trim().ToLowerInvariant();
         bool vertical = axis switch
         {
             "horizontal" or "h" or "x" or "" => false,
@@ -156,9 +156,9 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Outline(EditContext c)
     {
         CheckMask(c);
-        string colorName = c.Request.Arguments.GetValueOrDefault("color", "red");
+        string colorName = c.Operation.Text("color", "red")!;
         var rgb = TargetColors.Resolve(colorName);
-        int width = (int)Math.Round(RegionEffects.Number(c.Request.Arguments, "width", RegionEffects.OutlineWidth(c.Bgr.Size(), _fx)));
+        int width = (int)Math.Round(c.Operation.Number("width", RegionEffects.OutlineWidth(c.Bgr.Size(), _fx)));
         if (width < 1) throw new InputException("outline: 'width' must be at least 1 px");
         var (edited, drawn) = RegionEffects.Outline(c.Bgr, c.Mask, new Scalar(rgb.B, rgb.G, rgb.R), width);
         Cv2.BitwiseOr(drawn, c.Mask, drawn);
@@ -172,20 +172,20 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         var r = Cv2.BoundingRect(c.Mask);
         var old = new Imaging.Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
         var size = c.Bgr.Size();
-        var args = c.Request.Arguments;
-        string op = c.Request.Operation;
+        var args = c.Operation.Arguments;
+        string op = c.Operation.Name;
         Imaging.Box to;
         string how;
         if (op == Operations.Resize)
         {
             if (!args.ContainsKey("scale")) throw new InputException("resize needs a scale (argument 'scale', e.g. 2 or 0.5)");
-            double scale = RegionEffects.Number(args, "scale", 1);
+            double scale = c.Operation.Number("scale", 1);
             to = ObjectMover.Inside(mover.Scaled(old, scale), size);
             how = Inv($"scaled ×{scale:0.##} about its bottom centre");
         }
         else if (args.ContainsKey("dx") || args.ContainsKey("dy"))
         {
-            double dx = RegionEffects.Number(args, "dx", 0), dy = RegionEffects.Number(args, "dy", 0);
+            double dx = c.Operation.Number("dx", 0), dy = c.Operation.Number("dy", 0);
             to = ObjectMover.Shift(old, dx, dy);
             how = Inv($"shifted by ({dx:0.#}, {dy:0.#}) px");
         }
@@ -229,7 +229,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
 
     private EditResult Recolor(EditContext c)
     {
-        c.Request.Arguments.TryGetValue("color", out string? name);
+        string? name = c.Operation.Text("color");
         if (string.IsNullOrWhiteSpace(name))
             throw new InputException("recolor needs a colour (argument 'color')");
         var rgb = TargetColors.Resolve(name);

@@ -1,12 +1,12 @@
 using InterCoG.Perception;
-using InterCoG.Reasoning;
+using InterCoG.Programs;
 using OpenCvSharp;
 
 namespace InterCoG.Editing;
 
 /// <summary>What an edit gets: the 8-bit BGR working image, the target's mask (CV_8UC1, 255 inside, image size),
-/// the parsed request and the grounded target.</summary>
-public sealed record EditContext(Mat Bgr, Mat Mask, EditRequest Request, SceneEntity Target)
+/// the operation with its arguments and the grounded target (never the sentence or the referring expression).</summary>
+public sealed record EditContext(Mat Bgr, Mat Mask, EditOperation Operation, SceneEntity Target)
 {
     /// <summary>The scene's other detections (not the target), when the caller has them: a removal keeps their
     /// boxes out of its fill sources. Null or empty = unknown.</summary>

@@ -185,13 +185,4 @@ public static class RegionEffects
     public static int OutlineWidth(Size size, EffectOptions o) =>
         Math.Max(o.MinOutlinePx, (int)Math.Round(o.OutlineFraction * Math.Sqrt((double)size.Width * size.Width + (double)size.Height * size.Height)));
 
-    /// <summary>Parses a number argument (invariant culture) or throws <see cref="InputException"/>.</summary>
-    internal static double Number(Dictionary<string, string> args, string name, double fallback)
-    {
-        if (!args.TryGetValue(name, out var s) || string.IsNullOrWhiteSpace(s)) return fallback;
-        s = s.Trim().TrimEnd('%');
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-            throw new InputException($"argument '{name}' must be a number, got '{args[name]}'");
-        return v;
-    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Programs;
 
 namespace InterCoG.Language;
 

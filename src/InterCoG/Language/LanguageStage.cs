@@ -1,7 +1,8 @@
 using System.Globalization;
-using InterCoG.Chain;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Language;
 

@@ -1,9 +1,10 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using InterCoG.Chain;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Language;
 

@@ -1,3 +1,4 @@
+using InterCoG.Programs;
 namespace InterCoG.Reasoning;
 
 /// <summary>Plain-English wording of requests and expressions, shared by the trace steps, the summary and the rewrite.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
-using InterCoG.Chain;
 using InterCoG.Perception;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Reasoning;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using InterCoG.Programs;
 
 namespace InterCoG.Reasoning;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using InterCoG.Programs;
 
 namespace InterCoG.Reasoning;
 

@@ -1,3 +1,4 @@
+using InterCoG.Programs;
 namespace InterCoG.Reasoning;
 
 /// <summary>Values of <see cref="Ordinal.From"/> the executor orders by (GroundingExecutor.Order): image sides, depth

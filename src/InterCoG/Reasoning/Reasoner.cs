@@ -1,5 +1,6 @@
-using InterCoG.Chain;
 using InterCoG.Perception;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Reasoning;
 

@@ -1,9 +1,9 @@
-using InterCoG.Chain;
 using InterCoG.Editing;
 using InterCoG.Imaging;
 using InterCoG.Perception;
-using InterCoG.Reasoning;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Verify;
 
@@ -71,37 +71,37 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     private readonly VerifyOptions _o = options ?? new VerifyOptions();
 
     /// <summary>Check <paramref name="outputBgr"/> against <paramref name="inputBgr"/>; returns the verify step (Ok set, numbers in Data).</summary>
-    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx) =>
-        Verify(inputBgr, outputBgr, region, request, targets, targetMask, featherPx, new VerifyExtras());
+    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditOperation op, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx) =>
+        Verify(inputBgr, outputBgr, region, op, targets, targetMask, featherPx, new VerifyExtras());
 
     /// <summary>As above, with the edit's numbers, the cut-out and the input scene: every operation gets its own check
     /// (see <see cref="VerifyOptions"/>), and when <see cref="VerifyExtras.Scene"/> is given the detections away from
     /// the region must be found again on the output.</summary>
-    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditRequest request, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx, VerifyExtras extras)
+    public TraceStep Verify(Mat inputBgr, Mat outputBgr, Mat region, EditOperation op, IReadOnlyList<SceneEntity> targets, Mat targetMask, int featherPx, VerifyExtras extras)
     {
         ArgumentNullException.ThrowIfNull(extras);
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(op);
         var data = new Dictionary<string, double>();
         long outside = ChangedOutsideBand(inputBgr, outputBgr, region, featherPx);
         data["changed_outside_band"] = outside;
         bool untouched = outside == 0;
         string rest = untouched ? "no pixel outside the edited region's band changed" : $"{outside} pixels outside the band changed";
 
-        (bool ok, string text) = request.Operation switch
+        (bool ok, string text) = op.Name switch
         {
-            Operations.Recolor => VerifyRecolor(outputBgr, targetMask, request, targets[0], data),
+            Operations.Recolor => VerifyRecolor(outputBgr, targetMask, op, targets[0], data),
             Operations.Remove => targets.Select(t => VerifyRemove(outputBgr, t, data))
                 .Aggregate((a, b) => (a.Item1 && b.Item1, a.Item2 + " " + b.Item2)),
-            Operations.Move or Operations.Resize or Operations.Duplicate => VerifyPlacement(outputBgr, request, targets[0], extras.EditData, data),
-            Operations.Blur or Operations.Pixelate => VerifyDetail(inputBgr, outputBgr, targetMask, request.Operation, data),
-            Operations.Brighten or Operations.Darken => VerifyLightness(inputBgr, outputBgr, targetMask, request.Operation == Operations.Brighten, data),
-            Operations.Saturate or Operations.Desaturate => VerifyChroma(inputBgr, outputBgr, targetMask, request.Operation == Operations.Saturate, data),
-            Operations.Flip => VerifyFlip(inputBgr, outputBgr, targetMask, request.Arguments.GetValueOrDefault("axis", "horizontal"), data),
+            Operations.Move or Operations.Resize or Operations.Duplicate => VerifyPlacement(outputBgr, op, targets[0], extras.EditData, data),
+            Operations.Blur or Operations.Pixelate => VerifyDetail(inputBgr, outputBgr, targetMask, op.Name, data),
+            Operations.Brighten or Operations.Darken => VerifyLightness(inputBgr, outputBgr, targetMask, op.Name == Operations.Brighten, data),
+            Operations.Saturate or Operations.Desaturate => VerifyChroma(inputBgr, outputBgr, targetMask, op.Name == Operations.Saturate, data),
+            Operations.Flip => VerifyFlip(inputBgr, outputBgr, targetMask, op.Text("axis", "horizontal")!, data),
             Operations.Cutout => VerifyCutout(extras.OutputBgra, targetMask, data),
             Operations.Outline => VerifyOutline(inputBgr, outputBgr, region, targetMask, data),
-            _ => (true, $"No specific check for '{request.Operation}'."),
+            _ => (true, $"No specific check for '{op.Name}'."),
         };
-        if (extras.Scene is { Count: > 0 } scene && request.Operation != Operations.Cutout)
+        if (extras.Scene is { Count: > 0 } scene && op.Name != Operations.Cutout)
         {
             var (sameOk, sameText) = VerifyOthersUnchanged(outputBgr, region, targets, scene, data);
             ok &= sameOk;
@@ -126,9 +126,9 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         return Cv2.CountNonZero(changed);
     }
 
-    private (bool, string) VerifyRecolor(Mat output, Mat mask, EditRequest request, SceneEntity target, Dictionary<string, double> data)
+    private (bool, string) VerifyRecolor(Mat output, Mat mask, EditOperation op, SceneEntity target, Dictionary<string, double> data)
     {
-        string colorName = request.Arguments.GetValueOrDefault("color", "");
+        string colorName = op.Text("color", "")!;
         if (!TargetColors.TryResolve(colorName, out var rgb))
             return (false, $"Cannot check the colour: '{colorName}' is not a colour I know.");
         var want = Lab.FromRgb(rgb);
@@ -198,10 +198,10 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
 
     /// <summary>Move / resize / duplicate: the category is detected at the new box; after a move not at the old one
     /// (when the boxes do not overlap much); a resize's measured scale is near the asked one; a duplicate leaves two.</summary>
-    private (bool, string) VerifyPlacement(Mat output, EditRequest request, SceneEntity target, IReadOnlyDictionary<string, double>? edit, Dictionary<string, double> data)
+    private (bool, string) VerifyPlacement(Mat output, EditOperation op, SceneEntity target, IReadOnlyDictionary<string, double>? edit, Dictionary<string, double> data)
     {
         if (edit is null || !edit.ContainsKey("new_x1") || !edit.ContainsKey("old_x1"))
-            return (false, $"Cannot check the {request.Operation}: the edit did not report where the object went.");
+            return (false, $"Cannot check the {op.Name}: the edit did not report where the object went.");
         Box oldBox = BoxFrom(edit, "old_"), newBox = BoxFrom(edit, "new_").Clamp(output.Cols, output.Rows);
         var around = DetectAround(output, new Box(Math.Min(oldBox.X1, newBox.X1), Math.Min(oldBox.Y1, newBox.Y1), Math.Max(oldBox.X2, newBox.X2), Math.Max(oldBox.Y2, newBox.Y2)));
         var same = around.Where(d => SameCategory(d, target.Label)).ToList();
@@ -214,7 +214,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         data["old_new_iou"] = Math.Round(overlap, 3);
         bool there = iouNew >= _o.PlacedMinIou;
         string where = $"{target.Label} at the new place {newBox}: IoU {iouNew:0.00} (≥ {_o.PlacedMinIou:0.00})";
-        switch (request.Operation)
+        switch (op.Name)
         {
             case Operations.Move:
             {
@@ -231,7 +231,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
             }
             default:
             {
-                double asked = request.Arguments.TryGetValue("scale", out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : Math.Sqrt(newBox.Area / Math.Max(1, oldBox.Area));
+                double asked = op.Has("scale") ? op.Number("scale", 1) : Math.Sqrt(newBox.Area / Math.Max(1, oldBox.Area));
                 // the detector's box of the original vs its box of the result: both carry the same detector bias
                 double measured = atNew is null ? 0 : Math.Sqrt(atNew.Box.Area / Math.Max(1, target.Box.Area));
                 double err = asked > 0 ? Math.Abs(measured / asked - 1) : 1;

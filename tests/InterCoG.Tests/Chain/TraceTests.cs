@@ -1,6 +1,8 @@
 using System.Text.Json;
 using InterCoG.Chain;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Imaging;
 
 namespace InterCoG.Tests.Chain;
 

@@ -7,6 +7,7 @@ using InterCoG.Dataset;
 using InterCoG.Imaging;
 using InterCoG.Tests.TestSupport;
 using OpenCvSharp;
+using InterCoG.Tracing;
 
 namespace InterCoG.Tests.Dataset;
 

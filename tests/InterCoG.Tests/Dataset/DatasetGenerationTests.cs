@@ -5,6 +5,8 @@ using InterCoG.Imaging;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Dataset;
 

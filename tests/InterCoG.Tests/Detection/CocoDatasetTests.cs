@@ -2,6 +2,7 @@ using InterCoG.Chain;
 using InterCoG.Data;
 using OpenCvSharp;
 using Xunit;
+using InterCoG.Imaging;
 
 namespace InterCoG.Tests.DetectionTests;
 

@@ -3,6 +3,7 @@ using InterCoG.Imaging;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using OpenCvSharp;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Editing;
 
@@ -48,7 +49,7 @@ internal static class EditingTestData
     }
 
     public static EditContext Context(Mat bgr, Mat mask, string op, Dictionary<string, string>? args = null) =>
-        new(bgr, mask, new EditRequest(op, args ?? [], new ReferringExpression { Category = "dog" }),
+        new(bgr, mask, new EditOperation(op, args ?? []),
             new SceneEntity(1, "dog", 0.9f, new Box(120, 220, 320, 540), new float[80], "brown", 0.2));
 
     public static LoadedImage Dog() => ImageCodec.Load(InterCoG.Tests.Imaging.ImagingTestData.DogJpg);

@@ -3,6 +3,8 @@ using InterCoG.Language;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
 using InterCoG.Tests.TestSupport;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Language;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using InterCoG.Language;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Language;
 

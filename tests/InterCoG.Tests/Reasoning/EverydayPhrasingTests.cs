@@ -2,6 +2,7 @@ using InterCoG.Imaging;
 using InterCoG.Reasoning;
 using Xunit;
 using static InterCoG.Tests.Reasoning.ReasoningScenes;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Reasoning;
 

@@ -3,6 +3,8 @@ using InterCoG.Perception;
 using InterCoG.Reasoning;
 using Xunit;
 using static InterCoG.Tests.Reasoning.ReasoningScenes;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Reasoning;
 

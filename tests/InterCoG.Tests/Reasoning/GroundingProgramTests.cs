@@ -3,6 +3,7 @@ using InterCoG.Perception;
 using InterCoG.Reasoning;
 using Xunit;
 using static InterCoG.Tests.Reasoning.ReasoningScenes;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Reasoning;
 

@@ -2,6 +2,8 @@ using Xunit;
 using System.Text.Json;
 using InterCoG.Chain;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Reasoning;
 

@@ -2,6 +2,8 @@ using InterCoG.Chain;
 using InterCoG.Reasoning;
 using Xunit;
 using static InterCoG.Tests.Reasoning.ReasoningScenes;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Reasoning;
 

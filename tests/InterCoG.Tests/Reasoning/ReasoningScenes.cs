@@ -2,6 +2,7 @@ using InterCoG.Chain;
 using InterCoG.Imaging;
 using InterCoG.Perception;
 using InterCoG.Reasoning;
+using InterCoG.Tracing;
 
 namespace InterCoG.Tests.Reasoning;
 

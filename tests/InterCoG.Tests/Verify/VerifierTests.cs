@@ -6,6 +6,8 @@ using InterCoG.Reasoning;
 using InterCoG.Tests.TestSupport;
 using InterCoG.Verify;
 using OpenCvSharp;
+using InterCoG.Tracing;
+using InterCoG.Programs;
 
 namespace InterCoG.Tests.Verify;
 
@@ -71,7 +73,7 @@ public sealed class VerifierTests(ModelFixture models)
         var (wrongRequest, wrongOutput, wrongBgra) = Wrong(trace.Request, image.Bgr, run);
         using (wrongBgra)
         {
-            var wrong = verifier.Verify(image.Bgr, wrongOutput, run.Region!, wrongRequest, [target], run.TargetMask!, 8,
+            var wrong = verifier.Verify(image.Bgr, wrongOutput, run.Region!, EditOperation.From(wrongRequest), [target], run.TargetMask!, 8,
                 new VerifyExtras { EditData = editData, OutputBgra = wrongBgra, Scene = scene.Entities });
             Assert.True(wrong.Ok == false, $"{instruction}: a wrong outcome passed: {wrong.Text}");
         }
@@ -127,7 +129,7 @@ public sealed class VerifierTests(ModelFixture models)
         var r = truck.Box.ToRect(image.Width, image.Height);
         tampered[r].SetTo(new Scalar(128, 128, 128));
         var dog = scene.Entities.Where(e => e.Label == "dog").OrderByDescending(e => e.Score).First();
-        var step = new Verifier(_engine.Detector).Verify(image.Bgr, tampered, run.Region!, run.Trace.Request!, [dog], run.TargetMask!, 8,
+        var step = new Verifier(_engine.Detector).Verify(image.Bgr, tampered, run.Region!, EditOperation.From(run.Trace.Request!), [dog], run.TargetMask!, 8,
             new VerifyExtras { Scene = scene.Entities });
         Assert.False(step.Ok);
         Assert.True(step.Data!["others_lost"] >= 1, step.Text);

@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using InterCoG.Imaging;
 using InterCoG.Reasoning;
+using InterCoG.Programs;
 
-namespace InterCoG.Chain;
+namespace InterCoG.Tracing;
 
 /// <summary>Outcome of a chain run; serialised lower-case into <c>status</c> (DESIGN.md).</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ChainStatus>))]

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace InterCoG.Reasoning;
+namespace InterCoG.Programs;
 
 /// <summary>Canonical operation names (DESIGN.md).</summary>
 public static class Operations

@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace InterCoG.Chain;
+namespace InterCoG.Imaging;
 
 /// <summary>Uncompressed COCO run-length encoding in pycocotools' layout: <see cref="Size"/> = [height, width];
 /// <see cref="Counts"/> are column-major run lengths that start with a (possibly empty) run of zeros.</summary>

@@ -1,4 +1,4 @@
-namespace InterCoG.Chain;
+namespace InterCoG.Tracing;
 
 /// <summary>Maps a finished trace onto DESIGN.md's exit codes.</summary>
 public static class ChainOutcome
