@@ -7,7 +7,7 @@ using OpenCvSharp;
 namespace InterCoG.Bench;
 
 /// <summary>A referred object of a RefCOCO-style set: its annotation, image, COCO-80 class index and XYXY pixel box.</summary>
-public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int ClassId, Box Box)
+public sealed record RecallTarget(long AnnId, long ImageId, string FileName, int ClassId, Box Box)
 {
     /// <summary>COCO class name of the target.</summary>
     public string Label => CocoClasses.Names[ClassId];
