@@ -7,6 +7,9 @@ using InterCoG.Tracing;
 
 namespace InterCoG.Web;
 
+/// <summary>An uploaded image, not yet decoded: its bytes and a plain name for messages.</summary>
+public sealed record UploadedImage(byte[] Bytes, string Name);
+
 /// <summary>What a chain request produced: its job (files), the trace and the envelope JSON the API returns.</summary>
 public sealed record ChainJobResult(Job Job, ChainTrace Trace, int ExitCode, JsonObject Body);
 
@@ -25,16 +28,22 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         return job;
     }
 
-    /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
-    /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
-    /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
-    /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
-    public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
+    /// <summary>Runs the chain for <paramref name="instruction"/> on the uploaded <paramref name="image"/> once the runner
+    /// admits it: the image is decoded (pixel limits of <see cref="StudioOptions.ImageLimits"/>) only when the engine is
+    /// free, and a job is created only then, so refused requests never decode pixels or displace stored results.
+    /// <paramref name="onEvent"/> hears, from the engine's thread, an "accepted" event and then each step with its
+    /// illustration already stored. Edit and verify steps are illustrated on the output, so they are reported once the run
+    /// has finished, still in order. The run owns every image it decodes or makes until it ends; once
+    /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary.</summary>
+    public Task<ChainJobResult> RunAsync(Admission admission, UploadedImage image, string instruction, int? choose, bool groundOnly,
         Action<JsonObject>? onEvent, CancellationToken aborted) =>
-        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted);
+        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, cancel), aborted);
 
-    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
+    private ChainJobResult Run(InterCoGEngine engine, UploadedImage image, string instruction, int? choose, bool groundOnly,
+        Action<JsonObject>? onStep, CancellationToken cancel)
     {
+        using var input = ImageCodec.Decode(image.Bytes, image.Name, options.ImageLimits);
+        cancel.ThrowIfCancellationRequested();
         var job = Open(input);
         onStep?.Invoke(new JsonObject
         {
@@ -63,6 +72,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         {
             Choose = choose,
             GroundOnly = groundOnly,
+            Cancellation = cancel,
             OnStep = step =>
             {
                 deferring |= step.Stage is Stages.Edit or Stages.Verify;
@@ -72,6 +82,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         };
         using var run = engine.Run(input, instruction, runOptions);
         var trace = run.Trace;
+        cancel.ThrowIfCancellationRequested();
         foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);
         // steps the engine did not stream (a refused instruction's reason step) are illustrated too
         for (int i = stepUrls.Count; i < trace.Steps.Count; i++) Publish(input.Bgr, trace.Steps[i]);
