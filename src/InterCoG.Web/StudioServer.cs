@@ -99,6 +99,7 @@ public static partial class StudioServer
             ["in_flight"] = runner.InFlight,
             ["completed"] = runner.Completed,
             ["stored_jobs"] = store.Count,
+            ["stored_bytes"] = store.Bytes,
         }, ChainJobs.Json));
         // as `intercog models list --json`, less the server's file paths
         app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
