@@ -20,12 +20,24 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// <summary>The JSON options of every API document (the trace's: snake_case, nulls left out).</summary>
     public static JsonSerializerOptions Json => ChainTrace.JsonOptions;
 
-    /// <summary>A new job holding the (orientation-corrected) input as "input.jpg" for display.</summary>
+    /// <summary>A new job holding the (orientation-corrected) input as "input.jpg" for display (longest side at most
+    /// <see cref="StudioOptions.DisplayMaxSide"/>).</summary>
     public Job Open(LoadedImage input)
     {
         var job = store.Create();
-        job.Put("input.jpg", ImageCodec.Encode(input.Bgr, "jpeg", new SaveOptions { JpegQuality = 92 }), "image/jpeg");
+        job.Put("input.jpg", DisplayJpeg(input.Bgr, 92), "image/jpeg");
         return job;
+    }
+
+    /// <summary>JPEG bytes of <paramref name="bgr"/> scaled down (area interpolation) to fit <see cref="StudioOptions.DisplayMaxSide"/>.</summary>
+    private byte[] DisplayJpeg(Mat bgr, int quality)
+    {
+        int longest = Math.Max(bgr.Cols, bgr.Rows), max = Math.Max(64, options.DisplayMaxSide);
+        if (longest <= max) return ImageCodec.Encode(bgr, "jpeg", new SaveOptions { JpegQuality = quality });
+        double f = (double)max / longest;
+        using var small = new Mat();
+        Cv2.Resize(bgr, small, new Size(Math.Max(1, (int)Math.Round(bgr.Cols * f)), Math.Max(1, (int)Math.Round(bgr.Rows * f))), 0, 0, InterpolationFlags.Area);
+        return ImageCodec.Encode(small, "jpeg", new SaveOptions { JpegQuality = quality });
     }
 
     /// <summary>Runs the chain for <paramref name="instruction"/> on the uploaded <paramref name="image"/> once the runner
@@ -57,7 +69,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
             int index = stepUrls.Count;
             string name = $"step_{index + 1:00}_{step.Stage}.jpg";
             using (var img = TraceReport.RenderStep(basis, step))
-                job.Put(name, ImageCodec.Encode(img, "jpeg", new SaveOptions { JpegQuality = options.StepImageQuality }), "image/jpeg");
+                job.Put(name, DisplayJpeg(img, options.StepImageQuality), "image/jpeg");
             stepUrls.Add(job.Url(name));
             onStep?.Invoke(new JsonObject
             {

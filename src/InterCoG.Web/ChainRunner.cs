@@ -137,6 +137,9 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
                 // once per run (tens of ms against seconds of work) keeps the server's footprint flat under load.
                 if (options.CollectAfterRun)
                 {
+                    // large arrays (uploads, job files) live in the large-object heap, which is not compacted by default:
+                    // compacting it once a run keeps freed ones from fragmenting it as the result store turns over
+                    System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                     GC.Collect();

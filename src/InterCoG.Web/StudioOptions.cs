@@ -66,6 +66,11 @@ public sealed record StudioOptions
     /// <summary>JPEG quality of the per-step illustration images, 0..100.</summary>
     public int StepImageQuality { get; init; } = 85;
 
+    /// <summary>Longest side of the display images (input.jpg and the step pictures), in pixels; larger photos are shown
+    /// scaled down (a 12 MP photo's ten step pictures would otherwise hold ~25 MB of the result store). The output and
+    /// the mask always keep the input's size.</summary>
+    public int DisplayMaxSide { get; init; } = 1600;
+
     /// <summary>Load the models at start-up instead of on the first request.</summary>
     public bool Preload { get; init; } = true;
 }

@@ -163,7 +163,16 @@ public sealed class StudioAdmissionTests(NoQueueStudioFixture server) : IClassFi
         Assert.Equal("urn:intercog:problem:busy", (string?)problem["type"]);
         Assert.NotNull(response.Headers.RetryAfter);
 
-        await lines.ReadToEndAsync(); // the running edit finishes
+        // the running edit finishes; its display images are scaled to 1600 px, its output keeps the upload's 4000
+        var events = (await lines.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        using (var shown = InterCoG.Imaging.ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)JsonNode.Parse(first!)!["input_url"]!), "input"))
+            Assert.Equal(1600, shown.Width);
+        var step = events.First(e => (string?)e["type"] == "step");
+        using (var picture = InterCoG.Imaging.ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)step["image_url"]!), "step"))
+            Assert.Equal(1600, picture.Width);
+        if (events[^1]["output_url"] is JsonValue output)
+            using (var edited = InterCoG.Imaging.ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)output!), "output"))
+                Assert.Equal(4000, edited.Width);
         var (status2, _, problem2, _) = await server.PostAsync("/api/edit", StudioFixture.Form(Uploads.CorruptPixelsPng(), "make the horse brown", "x.png"));
         Assert.Equal(400, status2);
         Assert.Contains("corrupt PNG", (string?)problem2["detail"]);
