@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace InterCoG.Models.Onnx;
@@ -93,7 +94,26 @@ public interface IRunsOnProvider
 public static class OnnxSessionFactory
 {
     private const string CudaProvider = "CUDAExecutionProvider";
-    private static readonly Lazy<IReadOnlyList<string>> Providers = new(() => OrtEnv.Instance().GetAvailableProviders());
+    private const string CudaProviderLibrary = "libonnxruntime_providers_cuda.so";
+
+    private static readonly Lazy<IReadOnlyList<string>> Providers = new(() =>
+    {
+        // ONNX Runtime's own log lines would add to the one-line errors this factory throws; its failures reach us as exceptions.
+        var env = OrtEnv.Instance();
+        env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        return env.GetAvailableProviders();
+    });
+
+    // Why the CUDA provider's library cannot be loaded (a missing CUDA or cuDNN library, named), or null when it loads.
+    private static readonly Lazy<string?> CudaLibraryProblem = new(() =>
+    {
+        string[] places = [AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native")];
+        string? path = places.Select(p => Path.Combine(p, CudaProviderLibrary)).FirstOrDefault(File.Exists);
+        if (path is null) return $"{CudaProviderLibrary} is not beside the tool";
+        try { NativeLibrary.Free(NativeLibrary.Load(path)); return null; }
+        // .NET puts the loader's own words (which library is missing) on the message's last line.
+        catch (DllNotFoundException e) { return e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? e.Message; }
+    });
 
     /// <summary>The execution providers this build of ONNX Runtime carries (e.g. CPUExecutionProvider, CUDAExecutionProvider).</summary>
     public static IReadOnlyList<string> AvailableProviders => Providers.Value;
@@ -114,18 +134,20 @@ public static class OnnxSessionFactory
         if (device.Kind == ExecutionDeviceKind.Cuda && !HasCudaProvider)
             throw new DeviceUnavailableException(
                 $"--device {device}: this build of intercog has no CUDA execution provider (CPU-only ONNX Runtime); build the GPU variant with `dotnet build -p:IntercogGpu=true` (docs/scale.md) or use --device cpu");
-        if (device.Kind != ExecutionDeviceKind.Cpu && HasCudaProvider)
+        if (device.Kind == ExecutionDeviceKind.Cuda && CudaLibraryProblem.Value is { } problem)
+            throw new DeviceUnavailableException($"--device {device}: the CUDA execution provider cannot load ({problem}); install the CUDA and cuDNN libraries this ONNX Runtime build links (docs/scale.md), or use --device cpu");
+        if (device.Kind != ExecutionDeviceKind.Cpu && HasCudaProvider && CudaLibraryProblem.Value is null)
         {
             int id = device.Kind == ExecutionDeviceKind.Cuda ? device.CudaDevice : 0;
             try { return new OnnxSession(NewSession(modelPath, threads, options.Optimization, cudaDevice: id), $"cuda:{id}"); }
             catch (OnnxRuntimeException e) when (device.Kind == ExecutionDeviceKind.Cuda && IsProviderFailure(e))
             {
-                throw new DeviceUnavailableException($"--device {device}: the CUDA execution provider cannot start ({FirstLine(e.Message)}); check the GPU, its driver, CUDA 12 and cuDNN 9, or use --device cpu", e);
+                throw new DeviceUnavailableException($"--device {device}: the CUDA execution provider cannot start ({FirstLine(e.Message)}); check the GPU and its driver, or use --device cpu", e);
             }
             catch (OnnxRuntimeException e) when (device.Kind == ExecutionDeviceKind.Auto && IsProviderFailure(e)) { /* auto: run on CPU */ }
             catch (Exception e) when (device.Kind == ExecutionDeviceKind.Cuda && e is DllNotFoundException or EntryPointNotFoundException)
             {
-                throw new DeviceUnavailableException($"--device {device}: CUDA libraries not found ({FirstLine(e.Message)}); install CUDA 12 and cuDNN 9, or use --device cpu", e);
+                throw new DeviceUnavailableException($"--device {device}: CUDA libraries not found ({FirstLine(e.Message)}); install the CUDA and cuDNN libraries this ONNX Runtime build links (docs/scale.md), or use --device cpu", e);
             }
             catch (Exception e) when (device.Kind == ExecutionDeviceKind.Auto && e is DllNotFoundException or EntryPointNotFoundException) { }
         }
