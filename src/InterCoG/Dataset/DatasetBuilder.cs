@@ -196,7 +196,8 @@ public static class DatasetBuilder
                 Add(writer, $"{d.Id}.json", Encoding.UTF8.GetBytes(line));
             }
         }
-        WriteFile(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.GetBuffer().AsSpan(0, (int)tar.Length));
+        // A chunk without samples (images where no target qualified) gets no tar: an empty file is not a valid archive.
+        if (samples.Count > 0) WriteFile(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.GetBuffer().AsSpan(0, (int)tar.Length));
         OutputFiles.WriteTextAtomic(PartPath(outDir, chunk), part.ToString());
     }
 
