@@ -55,6 +55,9 @@ public sealed record TraceStep(string Stage, string Text)
     public Dictionary<string, double>? Data { get; init; }
     /// <summary>The model that ran the step, e.g. the detector's name on the detect step (a union names each detector).</summary>
     public string? Model { get; init; }
+    /// <summary>Where the step's model ran: "cpu" or "cuda:N" (ONNX Runtime's execution provider; OpenCV work is "cpu").
+    /// Set on the steps that run models (detect, ground, edit, verify).</summary>
+    public string? Provider { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>
