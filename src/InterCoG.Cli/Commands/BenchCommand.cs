@@ -31,7 +31,7 @@ public static class BenchCommand
         cmd.SetAction(pr =>
         {
             var spec = DemoCommand.Spec();
-            string path = pr.GetValue(image) ?? SamplePhotos.Ensure(spec.Photo, new Progress<string>(ctx.Err.WriteLine));
+            string path = pr.GetValue(image) ?? DemoCommand.ExtractPhoto(spec.Photo, Path.Combine(Path.GetTempPath(), "intercog-samples"));
             string text = pr.GetValue(instruction) ?? spec.Instruction;
             int n = pr.GetValue(runs);
             if (n < 1) throw new InputException("--runs must be at least 1");

@@ -17,8 +17,11 @@ public sealed class ModelStoreTests : IDisposable
     public void Catalogue_lists_yolox_and_isnet_with_sizes_hashes_and_licences()
     {
         var yolox = ModelCatalog.Get(ModelCatalog.YoloxNano);
-        Assert.Equal(3_678_356, yolox.SizeBytes);
-        Assert.Equal("e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd", yolox.Sha256);
+        // the official release asset is the pin; the re-export in ../shared is a known export beside it
+        Assert.Equal(3_659_407, yolox.SizeBytes);
+        Assert.Equal("c789161ed43c8269fcd4e67c67eeeb4e80c622da2eb296a20bc6007bd18a0b7d", yolox.Sha256);
+        Assert.Equal("https://github.com/Megvii-BaseDetection/YOLOX/releases/download/0.1.1rc0/yolox_nano.onnx", yolox.Source);
+        Assert.NotNull(yolox.Match(3_678_356, "e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd"));
         Assert.Equal("Apache-2.0", yolox.Licence);
         var isnet = ModelCatalog.Get(ModelCatalog.IsNet);
         Assert.Equal(88_188_479, isnet.SizeBytes);
@@ -30,7 +33,9 @@ public sealed class ModelStoreTests : IDisposable
             Assert.Equal(size, derived.InputSize);
             Assert.Equal(64, derived.Sha256.Length);
         }
-        Assert.All(ModelCatalog.All, m => Assert.Matches("^[0-9a-f]{64}$", m.Sha256));
+        Assert.All(ModelCatalog.All.SelectMany(m => m.Exports), e => Assert.Matches("^[0-9a-f]{64}$", e.Sha256));
+        Assert.All(ModelCatalog.All.SelectMany(m => m.Exports), e => Assert.False(string.IsNullOrWhiteSpace(e.Seen), "every pin says where it was seen"));
+        Assert.Equal(ModelCatalog.All.Count, ModelCatalog.All.Select(m => m.ShortName).Distinct().Count());
     }
 
     [Fact]
@@ -98,7 +103,8 @@ public sealed class ModelStoreTests : IDisposable
     public void Unknown_model_names_are_rejected_with_the_known_names()
     {
         var e = Assert.Throws<ArgumentException>(() => new ModelStore(_dir).RequirePath("nope.onnx"));
-        Assert.Contains(ModelCatalog.YoloxNano, e.Message);
+        Assert.Contains("yolox-nano", e.Message);
+        Assert.Equal(ModelCatalog.YoloxNano, ModelCatalog.Get("yolox-nano").Name); // short and file names both resolve
     }
 
     [Fact]

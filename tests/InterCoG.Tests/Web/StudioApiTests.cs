@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Web;
 [Collection(ModelCollection.Name)]
 public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioFixture>
 {
-    private static byte[] Horses => File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+    private static byte[] Horses => File.ReadAllBytes(TestPaths.Horses);
 
     [Fact]
     public async Task Healthz_and_the_studio_page_and_its_assets_are_served()
@@ -274,7 +274,7 @@ public sealed class StudioQueueTests(NoQueueStudioFixture server) : IClassFixtur
     [Fact]
     public async Task Concurrent_edits_beyond_the_bound_get_503_with_retry_after_and_the_rest_succeed()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses);
         // Four requests at once find the one engine slot taken. On a starved test machine the client may still send them
         // one after another, each after the previous run ended, so up to three rounds are tried; a server that never
         // refuses fails all three.
@@ -306,7 +306,7 @@ public sealed class StudioUploadLimitTests(SmallUploadStudioFixture server) : IC
     [Fact]
     public async Task An_upload_over_the_limit_is_refused_with_413()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg")); // 133 KB > 64 KiB
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses); // 133 KB > 64 KiB
         var response = await server.Http.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse brown"));
         Assert.Equal(413, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -321,7 +321,7 @@ public sealed class StudioTimeoutTests(ImpatientStudioFixture server) : IClassFi
     [Fact]
     public async Task A_run_longer_than_the_timeout_is_a_504_problem_and_its_slot_is_freed_when_it_ends()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses);
         var (status, type, problem, _) = await server.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse on the right brown"));
         Assert.Equal(504, status);
         Assert.Equal("application/problem+json", type);

@@ -41,7 +41,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 [Collection(ModelCollection.Name)]
 public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chromium) : IClassFixture<StudioFixture>, IClassFixture<ChromiumFixture>
 {
-    private static readonly string Horses = TestPaths.Darknet("horses.jpg");
+    private static readonly string Horses = TestPaths.Horses;
     private const float StepTimeoutMs = 180_000;
 
     /// <summary>Screenshots land in the test output folder's TestResults/.</summary>
