@@ -25,6 +25,16 @@ public static class TerminalProgress
         return console.Progress().AutoClear(false).Columns(columns).Start(pc => work(new Bar(pc, ctx.Err, bytes) { Console = console }));
     }
 
+    /// <summary>Run a long job that reports lines of text: on a terminal an indeterminate bar titled
+    /// <paramref name="title"/> with a spinner and the elapsed time, the lines printed above it; elsewhere the lines.</summary>
+    public static T RunLogged<T>(CliContext ctx, string title, Func<IProgress<string>, T> work) =>
+        Run(ctx, bar =>
+        {
+            bar.Set(title, 0, null);
+            try { return work(new Immediate<string>(bar.Log)); }
+            finally { bar.Complete(title); }
+        });
+
     /// <summary>Bars keyed by name, created on first use.</summary>
     public sealed class Bar(ProgressContext? context, TextWriter plain, bool bytes)
     {

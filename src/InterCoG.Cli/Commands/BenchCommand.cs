@@ -39,14 +39,20 @@ public static class BenchCommand
             var engine = EngineFactory.Shared();
             using (engine.Run(input, text)) { } // warm-up: first ONNX runs allocate
             var samples = new Dictionary<string, List<double>>();
-            ChainStatus status = ChainStatus.Error;
-            for (int i = 0; i < n; i++)
+            ChainStatus status = TerminalProgress.Run(ctx, bar =>
             {
-                using var run = engine.Run(input, text);
-                status = run.Trace.Status;
-                foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
-                ctx.Err.WriteLine($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
-            }
+                ChainStatus last = ChainStatus.Error;
+                for (int i = 0; i < n; i++)
+                {
+                    bar.Set("runs", i, n);
+                    using var run = engine.Run(input, text);
+                    last = run.Trace.Status;
+                    foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
+                    bar.Log($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
+                }
+                bar.Set("runs", n, n);
+                return last;
+            });
             var medians = samples.ToDictionary(kv => kv.Key, kv => BenchStats.Median(kv.Value));
             if (pr.GetValue(json))
                 ctx.Out.WriteLine(JsonSerializer.Serialize(new { image = path, instruction = text, width = input.Width, height = input.Height, runs = n, status, median_ms = medians }, ChainTrace.JsonOptions));

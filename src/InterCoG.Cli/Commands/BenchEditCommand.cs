@@ -40,7 +40,7 @@ public static class BenchEditCommand
             if (pr.GetValue(maskIou))
             {
                 var seg = EngineFactory.Create(Models.ModelStore.Default).Segmenter;
-                var mscores = MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: new Progress<string>(ctx.Err.WriteLine));
+                var mscores = TerminalProgress.RunLogged(ctx, "bench masks", log => MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: log));
                 ctx.Out.WriteLine($"| set | objects | mean IoU | median IoU | IoU ≥ 0.5 | IoU ≥ 0.75 | median ms | ({seg.Name})");
                 ctx.Out.WriteLine("|---|---|---|---|---|---|---|");
                 foreach (var m in mscores)
@@ -54,7 +54,8 @@ public static class BenchEditCommand
                 : [.. ClassicEditBackend.All];
             var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default));
             var sets = inst.Zip(dirs).ToList();
-            var scores = EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, new Progress<string>(ctx.Err.WriteLine));
+            var scores = TerminalProgress.RunLogged(ctx, "bench edit", log =>
+                EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, log));
             ctx.Out.WriteLine("| operation | edits | changed outside band | worst PSNR outside band | worst PSNR outside mask | mean SSIM outside mask | median ms | verify |");
             ctx.Out.WriteLine("|---|---|---|---|---|---|---|---|");
             foreach (var s in scores)
@@ -89,7 +90,7 @@ public static class BenchEditCommand
             ? [RemoveMethod.Patch, RemoveMethod.Telea, RemoveMethod.ShiftMap, RemoveMethod.FsrFast]
             : [.. methodList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(m => Enum.TryParse<RemoveMethod>(m, true, out var v) ? v : throw new InputException($"unknown fill method '{m}'"))];
-        var scores = InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, new Progress<string>(ctx.Err.WriteLine));
+        var scores = TerminalProgress.RunLogged(ctx, "bench fill", log => InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, log));
         foreach (var s in scores)
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {s.Method,-9} | {s.Samples,3} | {s.Psnr,6:0.00} | {s.Ssim,6:0.000} | {s.EdgeF1,6:0.000} ({s.EdgeSamples}) | {s.MedianMs,8:0.0} |"));

@@ -125,7 +125,8 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         if (fromDir == null || !Directory.Exists(fromDir)) return false;
         string source = Path.Combine(fromDir, spec.Name);
         if (!File.Exists(source)) return false;
-        long length = new FileInfo(source).Length;
+        long length;
+        using (var probe = File.OpenRead(source)) length = probe.Length; // FileInfo.Length would be a symlink's own size
         var export = spec.HasSize(length) ? spec.Match(length, ModelStore.Sha256Of(source)) : null;
         if (export is null)
         {

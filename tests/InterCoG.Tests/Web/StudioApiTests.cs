@@ -48,9 +48,9 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         Assert.Matches("^[0-9a-f]{32}$", job);
 
         using var output = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)body["output_url"]!), "output");
-        Assert.Equal((773, 512), (output.Width, output.Height));
+        Assert.Equal((1024, 664), (output.Width, output.Height));
         using var mask = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)body["mask_url"]!), "mask");
-        Assert.Equal((773, 512), (mask.Width, mask.Height));
+        Assert.Equal((1024, 664), (mask.Width, mask.Height));
 
         var trace = body["trace"]!;
         var steps = trace["steps"]!.AsArray();
@@ -62,7 +62,7 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         {
             Assert.EndsWith($"step_{i + 1:00}_{(string)steps[i]!["stage"]!}.jpg", (string)images[i]!);
             using var step = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)images[i]!), "step");
-            Assert.Equal(773, step.Width);
+            Assert.Equal(1024, step.Width);
         }
         var stored = JsonNode.Parse(await server.Http.GetStringAsync((string)body["trace_url"]!))!;
         Assert.Equal((string?)trace["target"]!["id"]!.ToString(), stored["target"]!["id"]!.ToString());
@@ -102,7 +102,7 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal("accepted", (string?)lines[0]["type"]);
-        Assert.Equal(773, (int)lines[0]["width"]!);
+        Assert.Equal(1024, (int)lines[0]["width"]!);
         var steps = lines.Where(l => (string?)l["type"] == "step").ToList();
         Assert.Equal(Enumerable.Range(0, steps.Count), steps.Select(s => (int)s["index"]!));
         var last = lines[^1];
@@ -306,7 +306,7 @@ public sealed class StudioUploadLimitTests(SmallUploadStudioFixture server) : IC
     [Fact]
     public async Task An_upload_over_the_limit_is_refused_with_413()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Horses); // 133 KB > 64 KiB
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses); // 229 KB > 64 KiB
         var response = await server.Http.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse brown"));
         Assert.Equal(413, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
