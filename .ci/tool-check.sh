@@ -40,7 +40,7 @@ port=$((20000 + RANDOM % 20000))
 "$tool" serve --urls "http://127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 get_page() {  # plain HTTP/1.0 GET through bash's /dev/tcp (no curl needed)
-  exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
   printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
   cat <&3 >"$work/index.html"
   exec 3>&-
