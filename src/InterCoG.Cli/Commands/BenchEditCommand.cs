@@ -46,7 +46,7 @@ public static class BenchEditCommand
             if (pr.GetValue(maskIou))
             {
                 var seg = EngineFactory.Create(Models.ModelStore.Default, detector: engineOptions.Detector(pr), sessions: engineOptions.Sessions(pr)).Segmenter;
-                var mscores = MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: new Progress<string>(ctx.Err.WriteLine));
+                var mscores = TerminalProgress.RunLogged(ctx, "bench masks", log => MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: log));
                 ctx.Out.WriteLine($"| set | objects | mean IoU | median IoU | IoU ≥ 0.5 | IoU ≥ 0.75 | median ms | ({seg.Name})");
                 ctx.Out.WriteLine("|---|---|---|---|---|---|---|");
                 foreach (var m in mscores)
@@ -60,8 +60,8 @@ public static class BenchEditCommand
                 : [.. ClassicEditBackend.All];
             var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default, engineOptions.Detector(pr), engineOptions.Sessions(pr)));
             var sets = inst.Zip(dirs).ToList();
-            var units = EditBench.RunUnits(sets, ops, backend, verifier, shard?.Shard ?? ShardSpec.Whole,
-                new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, new Progress<string>(ctx.Err.WriteLine));
+            var units = TerminalProgress.RunLogged(ctx, "bench edit", log => EditBench.RunUnits(sets, ops, backend, verifier, shard?.Shard ?? ShardSpec.Whole,
+                new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, log));
             var settings = new EditSettings(sets.Select(t => new EditSet(t.First, t.Second)).ToList(), ops, Verified: true, lim, pr.GetValue(width));
             if (shard is { } sh) sh.Write(ctx, "edit", settings, inst, EditBench.UnitCount(sets), units);
             Report(ctx, EditBench.Summarize(ops, verified: true, units.Select(u => u.Unit)), settings, pr.GetValue(json), pr.GetValue(html));
@@ -117,7 +117,7 @@ public static class BenchEditCommand
             ? [RemoveMethod.Patch, RemoveMethod.Telea, RemoveMethod.ShiftMap, RemoveMethod.FsrFast]
             : [.. methodList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(m => Enum.TryParse<RemoveMethod>(m, true, out var v) ? v : throw new InputException($"unknown fill method '{m}'"))];
-        var scores = InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, new Progress<string>(ctx.Err.WriteLine));
+        var scores = TerminalProgress.RunLogged(ctx, "bench fill", log => InpaintBench.Run(photos, shapes, methods, limit > 0 ? limit : 40, samplesDir, log));
         foreach (var s in scores)
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {s.Method,-9} | {s.Samples,3} | {s.Psnr,6:0.00} | {s.Ssim,6:0.000} | {s.EdgeF1,6:0.000} ({s.EdgeSamples}) | {s.MedianMs,8:0.0} |"));

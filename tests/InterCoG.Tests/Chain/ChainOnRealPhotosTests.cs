@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Chain;
 [Collection(ModelCollection.Name)]
 public sealed class ChainOnRealPhotosTests
 {
-    private static readonly string Horses = TestPaths.Darknet("horses.jpg");
+    private static readonly string Horses = TestPaths.Horses;
     private readonly string _dir = TestPaths.TempDir("chain");
 
     private static JsonElement Json(CliRunner.Result r) => JsonDocument.Parse(r.Out).RootElement;
@@ -18,27 +18,28 @@ public sealed class ChainOnRealPhotosTests
     private static int[] Xyxy(JsonElement box) => box.GetProperty("xyxy").EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     [Fact]
-    public void The_horse_on_the_right_is_the_dappled_one_at_the_right_edge_of_the_herd()
+    public void The_horse_on_the_right_is_the_black_one_at_the_right_edge_of_the_herd()
     {
         var r = CliRunner.Run("ground", Horses, "the horse on the right", "--json");
         Assert.Equal(0, r.ExitCode);
         var t = Json(r);
         Assert.Equal("grounded", t.GetProperty("status").GetString());
         var box = Xyxy(t.GetProperty("target"));
-        // the grey dappled horse stands at about x 435..600, y 210..350 in the 773×512 photo
-        Assert.InRange((box[0] + box[2]) / 2, 480, 560);
-        Assert.InRange((box[1] + box[3]) / 2, 250, 310);
+        // the black horse with a white blaze stands at about x 585..905, y 235..565 in the 1024×664 photo
+        Assert.InRange((box[0] + box[2]) / 2, 700, 790);
+        Assert.InRange((box[1] + box[3]) / 2, 360, 440);
     }
 
     [Fact]
-    public void The_second_horse_from_the_left_is_the_white_one()
+    public void The_second_horse_from_the_left_is_the_foal_lying_in_front()
     {
         var r = CliRunner.Run("ground", Horses, "the second horse from the left", "--json");
         Assert.Equal(0, r.ExitCode);
         var box = Xyxy(Json(r).GetProperty("target"));
-        // the white horse in front spans about x 0..315, y 195..410; the brown one left of it ends near y 280
-        Assert.InRange((box[0] + box[2]) / 2, 120, 220);
-        Assert.True(box[3] > 380, $"bottom {box[3]}");
+        // left to right: the black horse (centre x ≈ 250), the foal lying in front (≈ 390, bottom near the image's
+        // lower edge), the grey horse (≈ 445), the standing foal (≈ 580), the black horse on the right (≈ 745)
+        Assert.InRange((box[0] + box[2]) / 2, 340, 430);
+        Assert.True(box[3] > 540, $"bottom {box[3]}");
     }
 
     [Fact]
@@ -89,8 +90,8 @@ public sealed class ChainOnRealPhotosTests
         Assert.Equal(0, r.ExitCode);
         var targets = Json(r).GetProperty("targets").EnumerateArray().Select(Xyxy).ToList();
         Assert.Equal(2, targets.Count);
-        // both are left of the dark horse in the middle (centre x ≈ 340)
-        Assert.All(targets, b => Assert.True((b[0] + b[2]) / 2 < 250, $"[{string.Join(",", b)}]"));
+        // both are left of the grey horse in the middle (centre x ≈ 445): the black horse and the foal lying in front
+        Assert.All(targets, b => Assert.True((b[0] + b[2]) / 2 < 430, $"[{string.Join(",", b)}]"));
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class ChainOnRealPhotosTests
         using var cut = Cv2.ImRead(output, ImreadModes.Unchanged);
         using var region = Cv2.ImRead(mask, ImreadModes.Grayscale);
         Assert.Equal(MatType.CV_8UC4, cut.Type());
-        Assert.Equal(new Size(773, 512), cut.Size());
+        Assert.Equal(new Size(1024, 664), cut.Size());
         using var alpha = cut.ExtractChannel(3);
         Assert.True(Cv2.CountNonZero(alpha) > 5000);
         // nothing is opaque outside the edited region
