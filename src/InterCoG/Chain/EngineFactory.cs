@@ -6,7 +6,8 @@ using InterCoG.Perception.Segmentation;
 namespace InterCoG.Chain;
 
 /// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, IS-Net (rewritten
-/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend. Model sessions are created
+/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend whose removals fill with MI-GAN
+/// when it is installed (its session created on the first removal), else Telea. Model sessions are created
 /// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
 public static class EngineFactory
 {
@@ -45,7 +46,7 @@ public static class EngineFactory
         var det = CreateDetector(store, detector);
         string isnetPath = store.RequirePath(ModelCatalog.IsNetAt(segmenter.Resolution));
         var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter), new GrabCutSegmenter(segmenter));
-        return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+        return new InterCoGEngine(det, seg, new ClassicEditBackend(null, FillRegistry.FromStore(store)), options);
     }
 
     /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off;
