@@ -11,7 +11,7 @@ public sealed record MiGanOptions
 {
     /// <summary>Side of the square context crop as a multiple of the hole box's longer side (the model sees the hole
     /// with this much of its surroundings).</summary>
-    public double ContextFactor { get; init; } = 2.5;
+    public double ContextFactor { get; init; } = 2;
 
     /// <summary>Smallest side of the context crop, in pixels: the model's side, so a typical hole (up to ~200 px) is
     /// filled at full resolution, neither up- nor downscaled (an upscaled crop comes back visibly smoother: on coco128
@@ -29,7 +29,9 @@ public sealed record MiGanOptions
 /// <summary>MI-GAN inpainting (A. Sargsyan et al., "MI-GAN: A Simple Baseline for Image Inpainting on Mobile Devices",
 /// ICCV 2023) through its one-graph ONNX pipeline (<see cref="ModelCatalog.MiGan"/>): uint8 RGB image 1×3×H×W and
 /// uint8 mask 1×1×H×W (<see cref="HoleValue"/> = fill, <see cref="KnownValue"/> = keep) → uint8 RGB 1×3×H×W. The
-/// generator runs at <see cref="ModelSide"/>² whatever the input size, so this wrapper feeds it exactly that: the
+/// generator runs at <see cref="ModelSide"/>² whatever the input size, so this wrapper feeds it exactly that (the
+/// pipeline's own crop logic also misbehaves below 512: a red square on a flat grey 256×256 image came back dark blue,
+/// the same at 512×512 grey): the
 /// square context crop around the hole (reflect-padded where the image border clips it) is resized to 512×512, filled,
 /// resized back and faded into the hole over <see cref="MiGanOptions.FeatherPx"/>. Holes larger than the model side
 /// are filled on a downscaled context (the trace says by how much). Forbidden pixels are marked unknown, so the model
