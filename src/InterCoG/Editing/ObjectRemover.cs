@@ -96,7 +96,11 @@ public sealed class ObjectRemover(RemoveOptions? options = null, FillRegistry? f
 
         using var roiBgr = new Mat(bgr, roi);
         using var roiHole = new Mat(hole, roi);
-        using var roiForbidden = ForbiddenInContext(forbidden, roiHole, roi, bgr.Size());
+        // The OpenCV fills keep a known rim of the forbidden pixels next to the hole, so the fill meets its surroundings;
+        // MI-GAN would continue the neighbour from that rim into the hole (a removed bus came back as the front bus's
+        // red band), so for it the whole neighbour is unknown and the hole meets it directly.
+        int rimPx = inpainter.Method == FillMethod.MiGan ? 0 : Math.Max(2, Options.DilatePx);
+        using var roiForbidden = ForbiddenInContext(forbidden, roiHole, roi, bgr.Size(), rimPx);
         var edited = bgr.Clone();
         using var result = inpainter.Fill(roiBgr, roiHole, roiForbidden);
         using (var dst = new Mat(edited, roi)) result.Filled.CopyTo(dst, roiHole);
@@ -107,10 +111,10 @@ public sealed class ObjectRemover(RemoveOptions? options = null, FillRegistry? f
         };
     }
 
-    /// <summary>The forbidden pixels of the context (CV_8UC1, ROI size): outside the hole, minus a known rim around it
-    /// (so the fill still meets its surroundings), and none at all when they and the hole would leave less than a
-    /// tenth of the context known.</summary>
-    private Mat ForbiddenInContext(Mat? forbidden, Mat roiHole, Rect roi, Size imageSize)
+    /// <summary>The forbidden pixels of the context (CV_8UC1, ROI size): outside the hole, minus a known rim of
+    /// <paramref name="rimPx"/> around it, and none at all when they and the hole would leave less than a tenth of the
+    /// context known.</summary>
+    private static Mat ForbiddenInContext(Mat? forbidden, Mat roiHole, Rect roi, Size imageSize, int rimPx)
     {
         var roiForbidden = new Mat(roi.Size, MatType.CV_8UC1, Scalar.All(0));
         if (forbidden is null) return roiForbidden;
@@ -119,12 +123,15 @@ public sealed class ObjectRemover(RemoveOptions? options = null, FillRegistry? f
         using var notHole = new Mat();
         Cv2.BitwiseNot(roiHole, notHole);
         Cv2.BitwiseAnd(f, notHole, roiForbidden);
-        using var rim = MaskOps.Dilate(roiHole, Math.Max(2, Options.DilatePx));
-        using var rimOnly = new Mat();
-        Cv2.BitwiseAnd(rim, notHole, rimOnly);
-        using var notRim = new Mat();
-        Cv2.BitwiseNot(rimOnly, notRim);
-        Cv2.BitwiseAnd(roiForbidden, notRim, roiForbidden);
+        if (rimPx > 0)
+        {
+            using var rim = MaskOps.Dilate(roiHole, rimPx);
+            using var rimOnly = new Mat();
+            Cv2.BitwiseAnd(rim, notHole, rimOnly);
+            using var notRim = new Mat();
+            Cv2.BitwiseNot(rimOnly, notRim);
+            Cv2.BitwiseAnd(roiForbidden, notRim, roiForbidden);
+        }
         if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHole) > 0.9 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
         return roiForbidden;
     }
