@@ -132,7 +132,8 @@ public static partial class StudioServer
 
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
-    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose.
+    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
+    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
     /// or problem.</summary>
     private static async Task ChainAsync(HttpContext http, ChainJobs jobs, StudioOptions options, bool groundOnly)
@@ -149,6 +150,10 @@ public static partial class StudioServer
         if (form["choose"].FirstOrDefault() is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        Editing.FillMethod? fill = null;
+        if (form["fill"].FirstOrDefault() is { Length: > 0 } f)
+            fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
+                : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
         if (file.Length > options.MaxUploadBytes)
             throw Bad($"the uploaded image is {file.Length} bytes; the limit is {options.MaxUploadBytes} bytes", 413);
@@ -161,7 +166,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted);
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, fill);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -169,7 +174,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem

@@ -14,12 +14,13 @@ public static class BenchCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var bench = new Command("bench", "Benchmarks: stage timings, detection recall, grounding accuracy, edits.");
+        var bench = new Command("bench", "Benchmarks: stage timings, detection recall, grounding accuracy, edits, fills.");
         bench.Subcommands.Add(Chain(ctx));
         bench.Subcommands.Add(Detect(ctx));
         bench.Subcommands.Add(BenchGroundingCommand.Build(ctx));
         bench.Subcommands.Add(BenchEditCommand.Build(ctx));
         bench.Subcommands.Add(BenchMergeCommand.Build(ctx));
+        bench.Subcommands.Add(BenchFillCommand.Build(ctx));
         return bench;
     }
 

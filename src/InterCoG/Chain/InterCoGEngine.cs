@@ -25,6 +25,8 @@ public sealed record ChainRunOptions
     public ReasonerMode? ReasonerMode { get; init; }
     /// <summary>The language model for the llm/auto modes (null: the engine's <see cref="EngineOptions.LanguageModel"/>).</summary>
     public ILanguageReasoner? LanguageModel { get; init; }
+    /// <summary>How a removal fills its hole (null: the backend's default, MI-GAN when installed, else Telea).</summary>
+    public FillMethod? Fill { get; init; }
 }
 
 /// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
@@ -262,7 +264,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
         sw.Restart();
         Dictionary<string, double>? editData;
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor }))
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor, Fill = runOptions.Fill }))
         {
             editData = edit.Data;
             // a cut-out is its own picture (the object on transparency), not a composite over the input
@@ -271,7 +273,8 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             run.Region = edit.Region.Clone();
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;
-            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Provider = ProviderOf(backend) });
+            if (edit.Data?.TryGetValue("fill_ms", out double fillMs) == true) trace.TimingsMs["fill"] = fillMs;
+            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Model = edit.Model, Provider = ProviderOf(backend) });
         }
 
         // 7. Verify by grounding again on the output.

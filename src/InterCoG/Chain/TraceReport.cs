@@ -27,6 +27,37 @@ public static class TraceReport
         return board;
     }
 
+    /// <summary>Close-ups of the edited region (the edit step's mask) before and after: its box padded by half its size
+    /// (at least 24 px), the region outlined on the before crop, both enlarged up to 3× so the shorter side reaches
+    /// 360 px; null when there is no edit mask of the image's size.</summary>
+    private static (Mat Before, Mat After, Rect Box)? RegionCrops(ChainTrace trace, Mat input, Mat output)
+    {
+        var rle = trace.Steps.LastOrDefault(s => s.Stage == Stages.Edit)?.Mask;
+        if (rle is null || output.Size() != input.Size() || output.Type() != input.Type()) return null;
+        using var mask = rle.Decode();
+        if (mask.Size() != input.Size()) return null;
+        var bounds = Cv2.BoundingRect(mask);
+        if (bounds.Width == 0) return null;
+        var box = Editing.MaskOps.Pad(bounds, Math.Max(24, Math.Max(bounds.Width, bounds.Height) / 2), input.Size());
+        double zoom = Math.Clamp(360.0 / Math.Min(box.Width, box.Height), 1, 3);
+        Mat Crop(Mat image, bool outline)
+        {
+            var crop = new Mat(image, box).Clone();
+            if (outline)
+            {
+                using var m = new Mat(mask, box);
+                Cv2.FindContours(m, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+                Cv2.DrawContours(crop, contours, -1, new Scalar(255, 200, 0), 1);
+            }
+            if (zoom <= 1) return crop;
+            var big = new Mat();
+            Cv2.Resize(crop, big, new Size(0, 0), zoom, zoom, InterpolationFlags.Nearest);
+            crop.Dispose();
+            return big;
+        }
+        return (Crop(input, true), Crop(output, false), box);
+    }
+
     /// <summary>Write the report into <paramref name="dir"/> atomically (built in a sibling temp folder, then moved).</summary>
     /// <param name="input">The 8-bit BGR input image.</param>
     /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
@@ -73,6 +104,14 @@ public static class TraceReport
                 Cv2.ImWrite(Path.Combine(temp, "before.png"), input);
                 using (var after = CutoutPreview(trace, output)) Cv2.ImWrite(Path.Combine(temp, "after.png"), after ?? output);
                 html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
+                if (RegionCrops(trace, input, output) is var (regionBefore, regionAfter, box))
+                {
+                    using (regionBefore) Cv2.ImWrite(Path.Combine(temp, "region_before.png"), regionBefore);
+                    using (regionAfter) Cv2.ImWrite(Path.Combine(temp, "region_after.png"), regionAfter);
+                    string what = trace.Request?.Operation == Programs.Operations.Remove ? "The hole" : "The edited region";
+                    html.Append($"<h2>{what}, before / after</h2><p><small>[{box.X},{box.Y},{box.Right},{box.Bottom}] (outlined before; shown at up to 3× zoom)</small></p>")
+                        .Append("<div class=\"pair\"><img src=\"region_before.png\" alt=\"region before\"><img src=\"region_after.png\" alt=\"region after\"></div>");
+                }
             }
             if (trace.TimingsMs.Count > 0)
                 html.Append("<p><small>Timings: ").Append(string.Join(", ", trace.TimingsMs.Select(kv => $"{Enc(kv.Key)} {kv.Value:0} ms"))).Append("</small></p>");

@@ -140,9 +140,71 @@ public sealed class ChainOnRealPhotosTests
         string output = Path.Combine(_dir, "removed.png");
         var r = CliRunner.Run("edit", Horses, "remove the horse on the right", "-o", output, "--json", "--strict");
         Assert.Equal(0, r.ExitCode);
-        var verify = Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "verify");
+        var t = Json(r);
+        var verify = t.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "verify");
         Assert.True(verify.GetProperty("ok").GetBoolean());
         Assert.True(verify.GetProperty("data").GetProperty("max_iou_same_category").GetDouble() < 0.5);
+        // MI-GAN is installed, so it is the default fill; the trace names it, its crop and its time
+        var edit = t.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit");
+        Assert.Equal("MI-GAN", edit.GetProperty("model").GetString());
+        Assert.Contains("MI-GAN", edit.GetProperty("text").GetString());
+        var data = edit.GetProperty("data");
+        Assert.Equal(data.GetProperty("crop_w").GetDouble(), data.GetProperty("crop_h").GetDouble());
+        Assert.True(data.GetProperty("fill_ms").GetDouble() > 0);
+        Assert.True(t.GetProperty("timings_ms").GetProperty("fill").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Fill_telea_is_honoured_and_the_report_shows_the_hole_before_and_after()
+    {
+        string rep = Path.Combine(_dir, "report-telea");
+        var r = CliRunner.Run("edit", Horses, "remove the horse on the right", "-o", Path.Combine(_dir, "telea.png"), "--fill", "telea", "--report", rep, "--json");
+        Assert.Equal(0, r.ExitCode);
+        var edit = Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit");
+        Assert.Equal("Telea", edit.GetProperty("model").GetString());
+        string html = File.ReadAllText(Path.Combine(rep, "index.html"));
+        Assert.Contains("The hole, before / after", html);
+        using var before = Cv2.ImRead(Path.Combine(rep, "region_before.png"));
+        using var after = Cv2.ImRead(Path.Combine(rep, "region_after.png"));
+        Assert.Equal(before.Size(), after.Size());
+        Assert.True(before.Width >= 100);
+        using var diff = new Mat();
+        Cv2.Absdiff(before, after, diff);
+        Assert.True(Cv2.Mean(diff).ToDouble() > 3, "the close-ups show the change");
+    }
+
+    [Fact]
+    public void Removing_from_a_16_bit_rgba_png_keeps_depth_alpha_and_every_pixel_beyond_8_px()
+    {
+        string src = Path.Combine(TestPaths.RefCoco3ds, "kitchen", "images", "000000.png");
+        string output = Path.Combine(_dir, "k-removed.png"), mask = Path.Combine(_dir, "k-removed-mask.png");
+        var g = CliRunner.Run("detect", src, "--json");
+        Assert.Equal(0, g.ExitCode);
+        var ent = Json(g).GetProperty("entities").EnumerateArray().OrderByDescending(e => e.GetProperty("score").GetDouble()).First();
+        var r = CliRunner.Run("edit", src, $"remove the leftmost {ent.GetProperty("label").GetString()}", "-o", output, "--mask-out", mask, "--json");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("MI-GAN", Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit").GetProperty("model").GetString());
+        using var before = Cv2.ImRead(src, ImreadModes.Unchanged);
+        using var after = Cv2.ImRead(output, ImreadModes.Unchanged);
+        Assert.Equal(MatType.CV_16UC4, after.Type());
+        Assert.Equal(before.Size(), after.Size());
+        using var region = Cv2.ImRead(mask, ImreadModes.Grayscale);
+        using var grown = global::InterCoG.Editing.MaskOps.Dilate(region, 8);
+        using var far = new Mat();
+        Cv2.Compare(grown, 0, far, CmpTypes.EQ);
+        using var ne = new Mat();
+        Cv2.Compare(before.Reshape(1, before.Rows), after.Reshape(1, after.Rows), ne, CmpTypes.NE);
+        using var ne4 = ne.Reshape(4, before.Rows);
+        var planes = ne4.Split();
+        foreach (var p in planes) { p.SetTo(Scalar.All(0), grown); Assert.Equal(0, Cv2.CountNonZero(p)); p.Dispose(); }
+        // alpha is the input's everywhere
+        using var aIn = before.ExtractChannel(3);
+        using var aOut = after.ExtractChannel(3);
+        using var aDiff = new Mat();
+        Cv2.Absdiff(aIn, aOut, aDiff);
+        Assert.Equal(0, Cv2.CountNonZero(aDiff));
+        // and the hole did change
+        Assert.True(Cv2.CountNonZero(region) > 100);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public class ObjectRemoverTests
         AssertRemoved(dog.Bgr, mask, r);
         // The exemplar fill copies from a band of 0.75× the hole's size, so its mean follows the wider surroundings
         // (here the dog's fur and the grass around it) rather than the 20 px ring.
-        AssertRemoved(dog.Bgr, mask, new ObjectRemover(new RemoveOptions { Method = RemoveMethod.Patch }).Remove(dog.Bgr, mask), ringTolerance: 30);
+        AssertRemoved(dog.Bgr, mask, new ObjectRemover(new RemoveOptions { Fill = FillMethod.Patch }).Remove(dog.Bgr, mask), ringTolerance: 30);
     }
 
     [Fact]
@@ -115,9 +115,9 @@ public class ObjectRemoverTests
         mask[new Rect(100, 30, 40, 60)].SetTo(Scalar.All(255));
         using var forbidden = new Mat(120, 240, MatType.CV_8UC1, Scalar.All(0));
         forbidden[new Rect(0, 0, 96, 120)].SetTo(Scalar.All(255));
-        foreach (var method in new[] { RemoveMethod.Telea, RemoveMethod.Patch })
+        foreach (var method in new[] { FillMethod.Telea, FillMethod.Patch })
         {
-            var o = new RemoveOptions { Method = method, DilatePx = 2, DilateFraction = 0, ShadowFraction = 0, TextureSigmaPx = 0 };
+            var o = new RemoveOptions { Fill = method, DilatePx = 2, DilateFraction = 0, ShadowFraction = 0, Telea = new TeleaFillOptions { TextureSigmaPx = 0 } };
             var free = new ObjectRemover(o).Remove(img, mask);
             var kept = new ObjectRemover(o).Remove(img, mask, forbidden);
             double redFree = Cv2.Mean(free.Edited, free.Hole).Val2, redKept = Cv2.Mean(kept.Edited, kept.Hole).Val2;

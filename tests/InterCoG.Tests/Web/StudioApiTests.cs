@@ -37,6 +37,23 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
     }
 
     [Fact]
+    public async Task The_fill_field_picks_the_removal_fill_and_an_unknown_one_is_a_400()
+    {
+        var form = StudioFixture.Form(Horses, "remove the horse on the right", "horses.jpg");
+        form.Add(new StringContent("telea"), "fill");
+        var (status, _, body, _) = await server.PostAsync("/api/edit", form);
+        Assert.Equal(200, status);
+        var edit = body["trace"]!["steps"]!.AsArray().Single(s => (string?)s!["stage"] == "edit")!;
+        Assert.Equal("Telea", (string?)edit["model"]);
+
+        var bad = StudioFixture.Form(Horses, "remove the horse on the right", "horses.jpg");
+        bad.Add(new StringContent("lama"), "fill");
+        var (badStatus, _, problem, _) = await server.PostAsync("/api/edit", bad);
+        Assert.Equal(400, badStatus);
+        Assert.Contains("migan", (string?)problem["detail"]);
+    }
+
+    [Fact]
     public async Task Edit_returns_the_trace_with_urls_and_the_output_and_mask_have_the_input_size()
     {
         var (status, type, body, _) = await server.PostAsync("/api/edit", StudioFixture.Form(Horses, "make the horse on the right brown", "horses.jpg"));
