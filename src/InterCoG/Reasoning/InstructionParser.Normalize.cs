@@ -12,9 +12,7 @@ namespace InterCoG.Reasoning;
 public sealed partial class InstructionParser
 {
     // Longest first: the first phrase that matches is taken.
-    private static readonly string[][] DesirePrefixes =
-        [["i", "would", "like", "to"], ["i", "would", "like"], ["i", "want", "to"], ["id", "like", "to"], ["i", "want"], ["id", "like"],
-         ["i", "need"], ["we", "want"], ["we", "need"], ["i", "wish"], ["let", "us"], ["lets"]];
+    private static readonly string[][] DesirePrefixes = PhraseBook.Words("desire");
 
     private static readonly HashSet<string> RemovedWords = ["removed", "deleted", "erased", "gone", "eliminated", "taken", "away"];
     private static readonly HashSet<string> Auxiliaries =

@@ -32,38 +32,10 @@ namespace InterCoG.Reasoning;
 public sealed partial class InstructionParser
 {
     private static readonly (string Op, string[] Words)[] VerbFirst =
-    [
-        (Operations.Blur, ["blur", "out"]), (Operations.Blur, ["blur"]), (Operations.Blur, ["obscure"]),
-        (Operations.Pixelate, ["pixelate"]), (Operations.Pixelate, ["pixelize"]), (Operations.Pixelate, ["pixellate"]), (Operations.Pixelate, ["censor"]),
-        (Operations.Brighten, ["brighten", "up"]), (Operations.Brighten, ["brighten"]), (Operations.Brighten, ["lighten"]),
-        (Operations.Darken, ["darken"]), (Operations.Darken, ["dim"]),
-        (Operations.Saturate, ["saturate"]),
-        (Operations.Desaturate, ["desaturate"]), (Operations.Desaturate, ["grayscale"]), (Operations.Desaturate, ["greyscale"]),
-        (Operations.Move, ["move"]), (Operations.Move, ["shift"]), (Operations.Move, ["drag"]), (Operations.Move, ["slide"]),
-        (Operations.Resize, ["resize"]), (Operations.Resize, ["rescale"]), (Operations.Resize, ["scale"]), (Operations.Resize, ["enlarge"]),
-        (Operations.Resize, ["grow"]), (Operations.Resize, ["magnify"]), (Operations.Resize, ["shrink"]),
-        (Operations.Flip, ["flip"]), (Operations.Flip, ["mirror"]),
-        (Operations.Duplicate, ["make", "a", "copy", "of"]), (Operations.Duplicate, ["duplicate"]), (Operations.Duplicate, ["copy"]), (Operations.Duplicate, ["clone"]),
-        (Operations.Cutout, ["cut", "out"]), (Operations.Cutout, ["cut"]), (Operations.Cutout, ["extract"]), (Operations.Cutout, ["isolate"]),
-        (Operations.Outline, ["draw", "a", "box", "around"]), (Operations.Outline, ["draw", "an", "outline", "around"]), (Operations.Outline, ["outline"]),
-        (Operations.Outline, ["highlight"]), (Operations.Outline, ["circle"]), (Operations.Outline, ["mark"]),
-        (Operations.Replace, ["replace"]), (Operations.Replace, ["swap"]), (Operations.Replace, ["substitute"]), (Operations.Replace, ["exchange"]),
-        (Operations.Add, ["add"]), (Operations.Add, ["insert"]), (Operations.Add, ["put"]), (Operations.Add, ["place"]),
-    ];
+        PhraseBook.Keyed("verb").Where(v => v.Key is not (Operations.Remove or Operations.Recolor)).ToArray();
 
     // "make X …" endings that name an operation rather than a colour.
-    private static readonly (string Op, string[] Words)[] MakeTails =
-    [
-        (Operations.Desaturate, ["black", "and", "white"]), (Operations.Desaturate, ["black", "white"]), (Operations.Desaturate, ["grayscale"]),
-        (Operations.Desaturate, ["greyscale"]), (Operations.Desaturate, ["gray", "scale"]), (Operations.Desaturate, ["grey", "scale"]),
-        (Operations.Desaturate, ["monochrome"]), (Operations.Desaturate, ["less", "saturated"]), (Operations.Desaturate, ["less", "colorful"]),
-        (Operations.Desaturate, ["less", "colourful"]), (Operations.Desaturate, ["desaturated"]), (Operations.Desaturate, ["colorless"]), (Operations.Desaturate, ["colourless"]),
-        (Operations.Saturate, ["more", "saturated"]), (Operations.Saturate, ["more", "colorful"]), (Operations.Saturate, ["more", "colourful"]),
-        (Operations.Saturate, ["more", "vivid"]), (Operations.Saturate, ["more", "vibrant"]), (Operations.Saturate, ["saturated"]), (Operations.Saturate, ["vivid"]),
-        (Operations.Brighten, ["brighter"]), (Operations.Brighten, ["lighter"]), (Operations.Brighten, ["more", "bright"]),
-        (Operations.Darken, ["darker"]), (Operations.Darken, ["dimmer"]), (Operations.Darken, ["more", "dark"]),
-        (Operations.Blur, ["blurry"]), (Operations.Blur, ["blurred"]), (Operations.Blur, ["blurrier"]), (Operations.Pixelate, ["pixelated"]),
-    ];
+    private static readonly (string Op, string[] Words)[] MakeTails = PhraseBook.Keyed("make_tail");
 
     private static readonly string[] MakeVerbs = ["make", "turn", "render", "get"];
     private static readonly HashSet<string> Softeners = ["a", "bit", "little", "slightly", "much", "lot", "more", "please", "somewhat"];

@@ -49,51 +49,19 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
 {
     private readonly ReasoningOptions _options = (options ?? new ReasoningOptions()).Validate();
 
-    private static readonly string[][] RemoveVerbs =
-        [["get", "rid", "of"], ["take", "out"], ["take", "away"], ["remove"], ["delete"], ["erase"], ["eliminate"]];
-    private static readonly string[][] RecolorVerbs =
-        [["make"], ["turn"], ["paint"], ["repaint"], ["colour"], ["color"], ["recolor"], ["recolour"], ["change"], ["dye"], ["dress"]];
-    private static readonly string[][] Politeness =
-        [["please"], ["kindly"], ["can", "you"], ["could", "you"], ["would", "you"], ["will", "you"], ["i", "want", "you", "to"],
-         ["i", "would", "like", "you", "to"], ["id", "like", "you", "to"], ["go", "ahead", "and"], ["now"]];
+    // Phrase tables live in Data/phrases.tsv (PhraseBook); the code below only says how they are used.
+    private static readonly string[][] RemoveVerbs = [.. PhraseBook.Table("verb").Where(p => p.Key == Operations.Remove).Select(p => p.Words)];
+    private static readonly string[][] RecolorVerbs = [.. PhraseBook.Table("verb").Where(p => p.Key == Operations.Recolor).Select(p => p.Words)];
+    private static readonly string[][] Politeness = PhraseBook.Words("politeness");
     private static readonly HashSet<string> Articles = ["the", "a", "an", "this", "that"];
     private static readonly HashSet<string> Sides = ["left", "right", "top", "bottom"];
     private static readonly string[] OrdinalWords = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
     private static readonly string[][] PictureWords = [["image"], ["picture"], ["photo"], ["photograph"], ["frame"], ["scene"], ["pic"]];
 
-    private static readonly (string Kind, string[] Words)[] RelationPhrases =
-    [
-        (SpatialRelations.ClosestTo, ["closest", "to"]), (SpatialRelations.ClosestTo, ["nearest", "to"]),
-        (SpatialRelations.ClosestTo, ["closer", "to"]), (SpatialRelations.ClosestTo, ["nearer", "to"]),
-        (SpatialRelations.FarthestFrom, ["farthest", "from"]), (SpatialRelations.FarthestFrom, ["furthest", "from"]),
-        (SpatialRelations.FarthestFrom, ["farther", "from"]), (SpatialRelations.FarthestFrom, ["further", "from"]),
-        (SpatialRelations.InFrontOf, ["in", "front", "of"]), (SpatialRelations.InFrontOf, ["before"]),
-        (SpatialRelations.Behind, ["behind"]), (SpatialRelations.Behind, ["in", "back", "of"]),
-        (SpatialRelations.Between, ["in", "between"]), (SpatialRelations.Between, ["between"]),
-        (SpatialRelations.LeftOf, ["to", "the", "left", "of"]), (SpatialRelations.LeftOf, ["on", "the", "left", "of"]),
-        (SpatialRelations.LeftOf, ["at", "the", "left", "of"]), (SpatialRelations.LeftOf, ["left", "of"]),
-        (SpatialRelations.RightOf, ["to", "the", "right", "of"]), (SpatialRelations.RightOf, ["on", "the", "right", "of"]),
-        (SpatialRelations.RightOf, ["at", "the", "right", "of"]), (SpatialRelations.RightOf, ["right", "of"]),
-        (SpatialRelations.Above, ["on", "top", "of"]), (SpatialRelations.Above, ["above"]), (SpatialRelations.Above, ["over"]),
-        (SpatialRelations.Above, ["atop"]),
-        (SpatialRelations.Below, ["below"]), (SpatialRelations.Below, ["under"]), (SpatialRelations.Below, ["underneath"]),
-        (SpatialRelations.Below, ["beneath"]),
-        (SpatialRelations.NextTo, ["next", "to"]), (SpatialRelations.NextTo, ["beside"]), (SpatialRelations.NextTo, ["besides"]),
-        (SpatialRelations.NextTo, ["near", "to"]), (SpatialRelations.NextTo, ["near"]), (SpatialRelations.NextTo, ["close", "to"]),
-        (SpatialRelations.NextTo, ["by"]), (SpatialRelations.NextTo, ["alongside"]), (SpatialRelations.NextTo, ["adjacent", "to"]),
-        (SpatialRelations.On, ["on"]), (SpatialRelations.On, ["upon"]), (SpatialRelations.On, ["riding"]), (SpatialRelations.On, ["onto"]),
-        (SpatialRelations.HeldBy, ["in", "the", "hands", "of"]), (SpatialRelations.HeldBy, ["in", "the", "hand", "of"]),
-        (SpatialRelations.Inside, ["inside", "of"]), (SpatialRelations.Inside, ["inside"]), (SpatialRelations.Inside, ["within"]),
-        (SpatialRelations.Inside, ["in"]),
-        (SpatialRelations.HeldBy, ["held", "by"]), (SpatialRelations.HeldBy, ["carried", "by"]), (SpatialRelations.HeldBy, ["worn", "by"]),
-        (SpatialRelations.With, ["holding"]), (SpatialRelations.With, ["carrying"]), (SpatialRelations.With, ["wearing"]),
-        (SpatialRelations.With, ["with"]), (SpatialRelations.With, ["having"]), (SpatialRelations.With, ["has"]),
-        (SpatialRelations.With, ["playing", "with"]), (SpatialRelations.With, ["eating"]), (SpatialRelations.With, ["using"]),
-    ];
+    private static readonly (string Kind, string[] Words)[] RelationPhrases = PhraseBook.Keyed("relation");
 
     // "other than the big one", "except the red one": negation, as "not".
-    private static readonly string[][] NegationWords =
-        [["other", "than"], ["except", "for"], ["except"], ["but", "not"], ["apart", "from"], ["excluding"], ["not"], ["isnt"], ["arent"], ["but"]];
+    private static readonly string[][] NegationWords = PhraseBook.Words("negation");
 
     // Pronouns that, with no antecedent in a single instruction, mean the people in the picture (null count: one person).
     private static readonly Dictionary<string, int?> PersonPronouns = new(StringComparer.Ordinal)
@@ -102,24 +70,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     };
 
     // Prepositions whose relation this version cannot ground yet: the phrase is kept in Unresolved.
-    private static readonly string[][] UnsupportedRelations =
-        [["at"], ["against"], ["from"]];
+    private static readonly string[][] UnsupportedRelations = PhraseBook.Words("unsupported_relation");
 
     // Superlatives and size adjectives → the pick order of Ordinal.From ("the biggest cup" is (1, large)).
-    private static readonly Dictionary<string, string> Qualities = new(StringComparer.Ordinal)
-    {
-        ["nearest"] = "near", ["closest"] = "near", ["nearer"] = "near", ["closer"] = "near",
-        ["farthest"] = "far", ["furthest"] = "far", ["farther"] = "far", ["further"] = "far",
-        ["largest"] = "large", ["biggest"] = "large", ["bigger"] = "large", ["larger"] = "large", ["big"] = "large", ["large"] = "large", ["huge"] = "large",
-        ["smallest"] = "small", ["smaller"] = "small", ["small"] = "small", ["little"] = "small", ["tiny"] = "small",
-        ["tallest"] = "tall", ["taller"] = "tall", ["tall"] = "tall", ["shortest"] = "short", ["shorter"] = "short",
-    };
+    private static readonly Dictionary<string, string> Qualities = PhraseBook.WordToKey("quality");
 
     // "most distant", "most far away": the two-word superlatives.
-    private static readonly Dictionary<string, string> MostQualities = new(StringComparer.Ordinal)
-    {
-        ["distant"] = "far", ["remote"] = "far", ["far"] = "far",
-    };
+    private static readonly Dictionary<string, string> MostQualities = PhraseBook.WordToKey("most_quality");
 
     private static readonly Dictionary<string, int> CountWords = new(StringComparer.Ordinal)
     {
@@ -127,28 +84,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     };
 
     // Depth phrases after a noun with no object: nearest ("in the foreground", "in front") or farthest ("in the background", "behind").
-    private static readonly (string From, string[] Words)[] DepthPhrases =
-    [
-        ("near", ["in", "the", "foreground"]), ("near", ["in", "foreground"]), ("near", ["at", "the", "front"]), ("near", ["in", "the", "front"]),
-        ("near", ["in", "front"]), ("near", ["up", "front"]), ("near", ["closest", "to", "the", "camera"]), ("near", ["nearest", "to", "the", "camera"]),
-        ("near", ["nearest", "the", "camera"]), ("near", ["closest", "the", "camera"]), ("near", ["nearest", "the", "viewer"]),
-        ("near", ["closest", "to", "the", "viewer"]), ("near", ["nearest", "to", "the", "viewer"]),
-        ("near", ["closest", "to", "us"]), ("near", ["nearest", "to", "us"]), ("near", ["closest", "to", "me"]),
-        ("far", ["in", "the", "background"]), ("far", ["in", "background"]), ("far", ["in", "the", "back"]), ("far", ["at", "the", "back"]),
-        ("far", ["in", "back"]), ("far", ["far", "away"]), ("far", ["in", "the", "distance"]), ("far", ["farthest", "away"]), ("far", ["furthest", "away"]),
-        ("far", ["behind"]), ("far", ["farthest", "from", "the", "camera"]), ("far", ["furthest", "from", "the", "camera"]),
-        ("far", ["at", "the", "rear"]), ("far", ["in", "the", "rear"]),
-    ];
+    private static readonly (string From, string[] Words)[] DepthPhrases = PhraseBook.Keyed("depth");
 
     // Filler words between a noun and its post-modifier ("the cup that is next to …").
     // Participles of posture and place ("the bird flying above the water", "the car parked behind the bus") are fillers
     // too: the relation after them carries the meaning.
-    private static readonly HashSet<string> Fillers =
-    [
-        "that", "which", "who", "is", "are", "sits", "sitting", "standing", "located", "placed", "lying", "stands", "lies", "hangs",
-        "flying", "parked", "hanging", "floating", "swimming", "walking", "running", "resting", "perched", "positioned", "kept",
-        "stored", "stacked", "leaning", "seated", "sleeping", "laying", "waiting", "grazing", "set", "shown", "visible", "seen",
-    ];
+    private static readonly HashSet<string> Fillers = PhraseBook.WordSet("filler");
 
     // Nouns that name no category ("the one on the left", "the thing next to the laptop"): any object; plurals mean all.
     private static readonly Dictionary<string, bool> GenericNouns = new(StringComparer.Ordinal)
@@ -603,9 +544,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         return (j, c);
     }
 
-    private static readonly HashSet<string> Garments =
-        ["shirt", "tshirt", "top", "jacket", "coat", "dress", "sweater", "hoodie", "pants", "trousers", "jeans", "shorts", "skirt", "hat", "cap",
-         "clothes", "outfit", "uniform", "suit", "jersey", "vest", "scarf", "helmet", "shoes", "boots"];
+    private static readonly HashSet<string> Garments = PhraseBook.WordSet("garment");
 
     // Whether a post-modifier (relation, region, depth phrase, negation, colour) starts at i.
     private static bool StartsModifier(List<string> t, int i, int end)
