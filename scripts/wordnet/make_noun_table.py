@@ -97,6 +97,7 @@ def main(dict_dir, out):
     part_roots = {sense(n) for n in PART_ROOTS}
     physical = sense(PHYSICAL)
     artifact = sense("artifact.n.01")
+    animal = sense("animal.n.01")
 
     def proper(off, lemma):
         """The synset spells the lemma with a capital (Ottoman, Monitor): a name, not a common noun."""
@@ -146,8 +147,14 @@ def main(dict_dir, out):
                 # "mug", "tumbler": a figurative person sense beside an object sense with a class; the object is meant.
                 # A person that is the main sense with no such object sense stays one ("driver", "pitcher").
                 obj = next((class_of(o) for o in common[:4] if artifact in closure(o) and class_of(o)), None)
+                beast = next((o for o in common[:4] if animal in closure(o)), None)
                 if obj:
                     cls = obj
+                elif beast is not None:
+                    # "tiger", "bear": a figurative person beside the animal; the animal is meant (its class or none).
+                    cls = class_of(beast)
+                    if not cls:
+                        break
                 elif i > 0 and any(artifact in closure(o) for o in common[:4]):
                     break
             if cls:

@@ -306,15 +306,17 @@ public sealed partial class InstructionParser
         return k;
     }
 
-    // "replace X with Y", "swap X for Y": the last with/for/by whose rest names an object.
+    // "replace X with Y", "swap X for Y": the first with/for/by before which one expression stands and after which a new
+    // object is named.
     private ParseResult ParseReplace(List<string> t, int pos, int end, List<string> notes)
     {
-        for (int k = end - 1; k > pos; k--)
+        for (int k = pos + 1; k < end; k++)
         {
             if (t[k] is not ("with" or "for" or "by")) continue;
-            string? what = NounPhrase(t, k + 1, end);
-            if (what is null) continue;
-            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+            if (NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (r.Parsed) return r;
         }
         return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
     }
@@ -323,25 +325,54 @@ public sealed partial class InstructionParser
     private ParseResult? ParseInto(List<string> t, int pos, List<string> notes)
     {
         int end = t.Count;
-        for (int k = end - 1; k > pos; k--)
+        for (int k = pos + 1; k < end; k++)
         {
             if (t[k] is not ("into" or "to")) continue;
-            if (t[k] == "to" && t[0] is not ("change" or "convert" or "transform")) continue;
-            string? what = NounPhrase(t, k + 1, end);
-            if (what is null) continue;
-            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+            if (t[k] == "to" && t[0] is not ("change" or "convert" or "transform" or "switch")) continue;
+            if (NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (r.Parsed) return r;
         }
         return null;
     }
 
-    // Words after an optional article that name a thing ("a sofa", "a red tiger"); null when empty or not words.
-    private static string? NounPhrase(List<string> t, int i, int end)
+    private static readonly HashSet<string> NewObjectBoundaries =
+        ["with", "that", "which", "who", "on", "in", "at", "of", "holding", "wearing", "carrying", "from", "near", "next", "beside",
+         "behind", "under", "above", "below", "inside", "for", "to", "into", "lying", "sitting", "standing", "having"];
+    private static readonly string[][] Quantities =
+        [["a", "pair", "of"], ["pair", "of"], ["a", "couple", "of"], ["a", "bunch", "of"], ["a", "set", "of"], ["a", "group", "of"],
+         ["some"], ["another"], ["new"], ["more"]];
+
+    /// <summary>The new object of a replace or an add ("a red bow tie", "white dog with a collar"): the phrase as written
+    /// (articles dropped) under "with"/"object", its head noun, its detector class when it has one and its colour; null when
+    /// the words name no thing.</summary>
+    private static Dictionary<string, string>? NewObject(List<string> t, int i, int end)
     {
         i = Skip(t, i, Articles, end);
-        if (i >= end || end - i > 4) return null;
-        var words = t.Skip(i).Take(end - i).ToList();
-        if (words.Any(w => !IsWord(w) || IsFunctionWord(w) && w is not ("left" or "right" or "top" or "bottom"))) return null;
-        return string.Join(' ', words);
+        if (MatchAny(t, i, Quantities) is int q && i + q < end) i = Skip(t, i + q, Articles, end);
+        if (i >= end || end - i > 16 || !IsWord(t[i]) || IsFunctionWord(t[i]) && !NounLexicon.IsNoun(t[i])) return null;
+        // The head: the last noun of the first run of words (adjectives joined by "and" stay in it: "small and round cake").
+        int run = i;
+        while (run < end && !(NewObjectBoundaries.Contains(t[run]) && run > i)
+               && !(t[run] == "and" && run + 1 < end && NounLexicon.IsNoun(t[run - 1]) && ColorLexicon.Attribute(t[run - 1]) is null))
+            run++;
+        int head = -1;
+        for (int k = run - 1; k >= i; k--)
+            if (NounLexicon.IsNoun(t[k]) && ColorLexicon.Attribute(t[k]) is null && !IsFunctionWord(t[k])) { head = k; break; }
+        if (head < 0) head = run - 1;
+        if (head < i || !IsWord(t[head]) || ColorLexicon.Attribute(t[head]) is not null && head == i && run == i + 1 && !NounLexicon.IsNoun(t[head]))
+            return null;
+        string noun = head > i && NounLexicon.Lookup(t[head - 1] + " " + t[head]) is not null ? t[head - 1] + " " + t[head] : t[head];
+        var args = new Dictionary<string, string>
+        {
+            [ArgumentNames.With] = string.Join(' ', t.Skip(i).Take(end - i)),
+            [ArgumentNames.ObjectNoun] = noun,
+        };
+        if (NounLexicon.Lookup(noun) is string category) args[ArgumentNames.ObjectCategory] = category;
+        for (int k = i; k < head; k++)
+            if (ColorLexicon.Attribute(t[k]) is not null && ColorPalette.TryResolve(t[k], out string c, out _)) { args[ArgumentNames.ObjectColor] = c; break; }
+        return args;
     }
 
     // "add a bench to the right of the boy": the object to add, the relation and the anchor (the target).
@@ -365,7 +396,7 @@ public sealed partial class InstructionParser
         }
         for (int k = t.Count - 1; k > 1; k--)
         {
-            string? what = NounPhrase(t, k, t.Count);
+            string? what = NewObject(t, k, t.Count) is { } obj && k + 4 >= t.Count ? obj[ArgumentNames.With] : null;
             if (what is null) continue;
             var scratch = new List<string>();
             var (target, _) = ParseTarget(t, 1, k, scratch);
@@ -378,21 +409,47 @@ public sealed partial class InstructionParser
 
     private ParseResult ParseAdd(List<string> t, int pos, int end, List<string> notes)
     {
+        ParseResult? loose = null;
         for (int j = pos + 1; j < end; j++)
         {
             string? kind = null;
             int len = 0;
             foreach (var (k, words) in RelationPhrases)
                 if (MatchAt(t, j, words, end) && k != SpatialRelations.Between) { kind = k; len = words.Length; break; }
-            if (kind is null && t[j] is "on" or "onto" or "in" or "to") { kind = t[j] == "in" ? "in" : "on"; len = 1; }
+            if (kind is null && t[j] is "on" or "onto" or "in" or "to" or "at" or "around") { kind = t[j] == "in" ? "in" : "on"; len = 1; }
             if (kind is null) continue;
-            string? what = NounPhrase(t, pos, j);
-            if (what is null) continue;
+            if (NewObject(t, pos, j) is not Dictionary<string, string> args) continue;
+            args[ArgumentNames.Object] = args[ArgumentNames.With];
+            args.Remove(ArgumentNames.With);
+            args[ArgumentNames.Relation] = kind;
             var scratch = new List<string>();
             var (anchor, _) = ParseTarget(t, j + len, end, scratch);
-            if (anchor is null) continue;
-            notes.AddRange(scratch);
-            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = kind }, anchor), null, notes);
+            if (anchor is not null)
+            {
+                notes.AddRange(scratch);
+                return new ParseResult(true, new EditRequest(Operations.Add, args, anchor), null, notes);
+            }
+            // "add a bird in the top left sky", "add a sedan on the road in the distance": the first anchor that is one
+            // expression of the words after the relation, the rest reported.
+            if (loose is null)
+            {
+                int p = j + len;
+                var looseNotes = new List<string>(notes);
+                var (prefix, _) = ParseExpression(t, ref p, end, 0, looseNotes);
+                if (prefix is not null)
+                {
+                    looseNotes.Add($"'{string.Join(' ', t.Skip(p).Take(end - p))}' not used to place the new object");
+                    loose = new ParseResult(true, new EditRequest(Operations.Add, args, prefix), null, looseNotes);
+                }
+            }
+        }
+        if (loose is not null) return loose;
+        // "add a hat", "add snow": no place named; the picture is the anchor.
+        if (NewObject(t, pos, end) is Dictionary<string, string> whole)
+        {
+            whole[ArgumentNames.Object] = whole[ArgumentNames.With];
+            whole.Remove(ArgumentNames.With);
+            return new ParseResult(true, new EditRequest(Operations.Add, whole, new ReferringExpression { Category = ReferringExpression.Image }), null, notes);
         }
         return ParseResult.Fail("add needs what and where (e.g. 'add a bench to the right of the boy')", notes);
     }

@@ -10,6 +10,9 @@ namespace InterCoG.Reasoning;
 public sealed record ParseResult(bool Parsed, EditRequest? Request, string? Reason, IReadOnlyList<string> Notes)
 {
     internal static ParseResult Fail(string reason, IReadOnlyList<string>? notes = null) => new(false, null, reason, notes ?? []);
+
+    /// <summary>Words the parser skipped to recover the verb and the object (graceful parsing), in reading order; empty when every word was used.</summary>
+    public IReadOnlyList<string> Ignored { get; init; } = [];
 }
 
 /// <summary>Parses English edit instructions and bare referring expressions into an <see cref="EditRequest"/>.</summary>
@@ -98,20 +101,82 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         ["ones"] = true, ["things"] = true, ["objects"] = true, ["items"] = true, ["everything"] = true,
     };
 
-    /// <summary>Parse one instruction. Never throws for any string; fails with a reason instead.</summary>
+    /// <summary>Parse one instruction (one step). Never throws for any string; fails with a reason instead. When the
+    /// whole sentence does not parse, words no table knows are skipped, then words from the end, until the verb and the
+    /// object are recovered; the skipped words are in <see cref="ParseResult.Ignored"/> and the notes.</summary>
     public ParseResult Parse(string? instruction)
     {
         if (string.IsNullOrWhiteSpace(instruction)) return ParseResult.Fail("empty instruction");
         if (instruction.Length > _options.MaxInstructionChars)
             return ParseResult.Fail($"instruction is {instruction.Length} characters; at most {_options.MaxInstructionChars} are accepted");
-
         var tokens = Tokenize(instruction);
+        var strict = ParseCore(instruction, [.. tokens]);
+        if (strict.Parsed) return Complete(strict);
+        // Graceful: 1) without the words no table, lexicon or WordNet knows; 2) without words from the end.
+        var unknown = Enumerable.Range(0, tokens.Count).Where(k => !IsKnownWord(tokens[k])).ToList();
+        if (unknown.Count > 0 && unknown.Count < tokens.Count && Recover(instruction, tokens, tokens.Where((_, k) => !unknown.Contains(k)).ToList(),
+                unknown.Select(k => tokens[k]).ToList()) is ParseResult known)
+            return known;
+        if (strict.Reason is string why && why.Contains("nested", StringComparison.Ordinal)) return strict; // a limit, not a wording
+        for (int n = tokens.Count - 1; n >= 2; n--)
+            if (tokens.Skip(n).Any(w => !TableWords.Contains(w)) && Recover(instruction, tokens, tokens.Take(n).ToList(), tokens.Skip(n).ToList()) is ParseResult shorter) return shorter;
+        return strict;
+    }
+
+    private ParseResult? Recover(string instruction, List<string> all, List<string> kept, List<string> ignored)
+    {
+        var r = ParseCore(instruction, kept);
+        if (!r.Parsed || r.Request is null) return null;
+        // A bare description left after dropping the first word is no instruction: its verb was what got dropped.
+        if (r.Request.Operation == Operations.Ground && kept.Count > 0 && all.Count > 0 && kept[0] != all[0] && !StartsExpression(all, 0)) return null;
+        if (r.Request.Target.Category == GroundingExecutor.AnyObject && r.Request.Target.Noun is null) return null;
+        var notes = r.Notes.ToList();
+        notes.Add($"ignored: '{string.Join(' ', ignored)}' (the rest was understood without it)");
+        return Complete(r with { Notes = notes, Ignored = ignored });
+    }
+
+    // The target's part is the edit's part too (the engine limits the edit to it).
+    private static ParseResult Complete(ParseResult r)
+    {
+        if (r.Request is { } req && req.Target.Part is string part && !req.Arguments.ContainsKey(ArgumentNames.Part))
+            req.Arguments[ArgumentNames.Part] = part;
+        return r;
+    }
+
+    private static readonly HashSet<string> TableWords = BuildTableWords();
+
+    private static HashSet<string> BuildTableWords()
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "the", "a", "an", "this", "that", "these", "those", "it", "them", "him", "her", "his", "its", "their", "he", "she", "they",
+            "of", "to", "into", "in", "on", "at", "from", "by", "with", "and", "or", "is", "are", "be", "as", "for", "one", "ones",
+            "left", "right", "top", "bottom", "middle", "center", "centre", "side", "corner", "edge", "half", "part", "end", "not", "no",
+            "then", "all", "both", "every", "each", "most", "image", "picture", "photo", "colour", "color", "px", "pixels", "times",
+            "twice", "half", "double", "by", "up", "down", "more", "less", "bit", "little", "slightly",
+        };
+        foreach (string table in new[] { "verb", "make_tail", "politeness", "desire", "relation", "negation", "depth", "quality", "most_quality", "filler", "garment", "noun", "color_word", "frame" })
+            foreach (var p in PhraseBook.Table(table))
+                foreach (string w in p.Words)
+                    foreach (string part in w.Trim('(', ')', '[', ']', '<', '>').Split('|', '_'))
+                        if (part.Length > 0 && part[0] != '{') set.Add(part);
+        return set;
+    }
+
+    // A word some table, the lexicon, WordNet or the colour names knows, or a number/ordinal/hex code.
+    private static bool IsKnownWord(string w) =>
+        TableWords.Contains(w) || !IsWord(w) || OrdinalOf(w) is not null || NounLexicon.IsNoun(w) || ColorLexicon.Attribute(w) is not null
+        || ColorPalette.TryResolve(w, out _, out _) || Directions.ContainsKey(w) || CountWords.ContainsKey(w);
+
+    private ParseResult ParseCore(string instruction, List<string> tokens)
+    {
         StripPoliteness(tokens);
         if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
 
         var notes = new List<string>();
         Normalize(tokens, notes);
         if (tokens.Count == 0) return ParseResult.Fail("empty instruction");
+        if (ParseFrame(tokens, instruction, notes) is ParseResult framed) return framed;
         if (ParseOperation(tokens, notes) is ParseResult other) return other;
         int pos = 0;
         string operation;
@@ -183,6 +248,16 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (p < end)
             return ParseResult.Fail($"did not understand '{string.Join(' ', tokens.Skip(p).Take(end - p))}' after '{string.Join(' ', tokens.Skip(pos).Take(p - pos))}'", notes);
         return new ParseResult(true, new EditRequest(operation, arguments, expr), null, notes);
+    }
+
+    // A part word of any owner (WordNet's parts: "collar", "neck", "wheel"; garments), singular, or null.
+    private static string? PartWord(string w)
+    {
+        if (PartOf(w) is string p) return p;
+        if (!NounLexicon.IsPart(w)) return null;
+        foreach (string singular in new[] { w.EndsWith("ies", StringComparison.Ordinal) ? w[..^3] + "y" : "", w.EndsWith('s') ? w[..^1] : "" })
+            if (singular.Length > 2 && NounLexicon.IsPart(singular)) return singular;
+        return w;
     }
 
     // A garment, the hair or the face, singular ("shirts" → "shirt"), or null.
@@ -336,6 +411,18 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (i >= end) return (null, "no object named");
         if (Quantifiers.Contains(t[i]) || int.TryParse(t[i], out _))
             return (null, $"counts ('{t[i]}') need an object after them (e.g. 'both cups', 'the two cups on the left')");
+        if (t[i] is "his" or "her" or "their" or "its" && i + 1 < end && PartWord(t[i + 1]) is string ownPart && count is null && ordinal is null)
+        {
+            // "his face", "her hair", "its tail": the part of the person (of the one object for "its") in the picture.
+            bool its = t[i] == "its";
+            notes.Add($"'{t[i]}' has no antecedent; taken as {(its ? "the one object" : t[i] == "their" ? "all the people" : "the person")} in the picture");
+            i += 2;
+            return (new ReferringExpression
+            {
+                Category = its ? GroundingExecutor.AnyObject : "person", Noun = its ? "it" : t[i - 2], Count = t[i - 2] == "their" ? 0 : null,
+                Color = color, Region = region, Part = ownPart,
+            }, null);
+        }
         if (PersonPronouns.TryGetValue(t[i], out int? people) && count is null && ordinal is null)
         {
             // "make her blonde", "give them hats": no antecedent in one instruction, so the people in the picture.
@@ -367,6 +454,17 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         {
             expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
             i += m.TokenCount;
+            // "the man's shirt", "the left horse's head" (Tokenize drops "'s"), "the dog collar": a part after its owner.
+            if (i < end && !TableWords.Contains(t[i]) && PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part }; i++; }
+        }
+        else if (PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null && i + 1 < end && t[i + 1] == "of")
+        {
+            // "the face of the man", "the collar of the dog", "shirt of person": the owner, limited to the part.
+            int o = i + 2;
+            var (owner, ownerError) = ParseExpression(t, ref o, end, depth + 1, notes);
+            if (owner is null) return (null, $"'{t[i]} of' needs its owner ({ownerError})");
+            i = o;
+            return (owner with { Part = part, Color = owner.Color ?? color, Region = owner.Region ?? region, Ordinal = owner.Ordinal ?? ordinal }, null);
         }
         else if (IsWord(t[i]) && !Articles.Contains(t[i]) && !IsFunctionWord(t[i]))
         {
