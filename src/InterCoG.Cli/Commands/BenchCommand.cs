@@ -18,6 +18,7 @@ public static class BenchCommand
         bench.Subcommands.Add(Detect(ctx));
         bench.Subcommands.Add(BenchGroundingCommand.Build(ctx));
         bench.Subcommands.Add(BenchEditCommand.Build(ctx));
+        bench.Subcommands.Add(BenchParseCommand.Build(ctx));
         return bench;
     }
 

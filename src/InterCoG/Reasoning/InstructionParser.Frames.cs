@@ -38,6 +38,7 @@ public sealed partial class InstructionParser
             if (!MatchFrame(frame.Elements, 0, t, 0, captures, notes)) continue;
             var args = new Dictionary<string, string>();
             ReferringExpression? target = null;
+            bool skip = false;
             foreach (var c in captures)
             {
                 if (c.Slot == "target")
@@ -51,8 +52,19 @@ public sealed partial class InstructionParser
                     string value = string.Join(' ', t.Skip(c.Start).Take(c.End - c.Start));
                     args[frame.Operation] = frame.Operation == Operations.Text ? OriginalCase(original, value) : TrimValue(value);
                 }
+                else if (c.Slot == "what" && (c.End - c.Start > 3 || t[c.Start] is "color" or "colour" or "colors" or "colours" or "hue" or "shade" or "tint"))
+                {
+                    skip = true; // "change the colour of …" is the recolour grammar's
+                    break;
+                }
+                else if (c.Slot == "what")
+                {
+                    // "change the time of the clock to 3:00": what changes, kept as the part of the object it is.
+                    args[ArgumentNames.Part] = string.Join(' ', t.Skip(c.Start).Take(c.End - c.Start));
+                }
                 else if (c.Slot == "old") notes.Add($"'{string.Join(' ', t.Skip(c.Start).Take(c.End - c.Start))}' describes what is replaced; not used");
             }
+            if (skip) continue;
             string op = frame.Operation;
             if (op == Operations.Recolor)
             {
@@ -60,6 +72,23 @@ public sealed partial class InstructionParser
                 if (!args.Remove(Operations.Recolor, out string? colour) || !ColorPalette.TryResolve(colour, out string canonical, out _)) continue;
                 args[ArgumentNames.Color] = canonical;
                 args[ArgumentNames.Part] = t[2] == "fur" ? "fur" : t[2];
+            }
+            if (op == Operations.Content && args.TryGetValue(Operations.Content, out string? shown))
+            {
+                // "… to SLOW", "… to 952", "… to 'HOT'": letters in capitals, digits or quotes are writing, not a picture.
+                string written = OriginalCase(original, shown);
+                if (ColorPalette.TryResolve(shown, out string colour, out _) && args.ContainsKey(ArgumentNames.Part))
+                {
+                    op = Operations.Recolor; // "change the light of the traffic light to green"
+                    args.Remove(Operations.Content);
+                    args[ArgumentNames.Color] = colour;
+                }
+                else if (LooksWritten(written, original))
+                {
+                    op = Operations.Text;
+                    args.Remove(Operations.Content);
+                    args[ArgumentNames.Text] = written;
+                }
             }
             target ??= new ReferringExpression { Category = ReferringExpression.Image };
             return new ParseResult(true, new EditRequest(op, args, target), null, notes);
@@ -113,6 +142,16 @@ public sealed partial class InstructionParser
     {
         var (expr, _) = ParseTarget(t, start, end, []);
         return expr is not null;
+    }
+
+    // Writing rather than a picture: every letter a capital (two or more), digits only, or in quotes in the original.
+    private static bool LooksWritten(string value, string original)
+    {
+        var letters = value.Where(char.IsLetter).ToList();
+        bool capitals = letters.Count >= 2 && letters.All(char.IsUpper);
+        bool digits = value.Any(char.IsDigit) && letters.Count == 0;
+        bool quoted = original.Contains($"'{value}'", StringComparison.OrdinalIgnoreCase) || original.Contains($"\"{value}\"", StringComparison.OrdinalIgnoreCase);
+        return capitals || digits || quoted;
     }
 
     // "to a watercolor painting" → "watercolor painting"; quotes were dropped by Tokenize.

@@ -318,6 +318,17 @@ public sealed partial class InstructionParser
             var r = Finish(Operations.Replace, t, pos, k, args, scratch);
             if (r.Parsed) return r;
         }
+        // "replace the sheep in the grass field with a goat": the object as far as it is one expression, the rest reported.
+        for (int k = pos + 1; k < end; k++)
+        {
+            if (t[k] is not ("with" or "for") || NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            int p = pos;
+            var scratch = new List<string>(notes);
+            var (target, _) = ParseExpression(t, ref p, k, 0, scratch);
+            if (target is null) continue;
+            if (p < k) scratch.Add($"'{string.Join(' ', t.Skip(p).Take(k - p))}' not used to find the object");
+            return new ParseResult(true, new EditRequest(Operations.Replace, args, target), null, scratch);
+        }
         return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
     }
 

@@ -119,9 +119,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             return known;
         if (strict.Reason is string why && why.Contains("nested", StringComparison.Ordinal)) return strict; // a limit, not a wording
         for (int n = tokens.Count - 1; n >= 2; n--)
-            if (tokens.Skip(n).Any(w => !TableWords.Contains(w)) && Recover(instruction, tokens, tokens.Take(n).ToList(), tokens.Skip(n).ToList()) is ParseResult shorter) return shorter;
+            if ((tokens.Skip(n).Any(w => !TableWords.Contains(w)) || !StartsRelation(tokens, n)) && Recover(instruction, tokens, tokens.Take(n).ToList(), tokens.Skip(n).ToList()) is ParseResult shorter) return shorter;
         return strict;
     }
+
+    // A relation phrase starts at i ("next to", "on"): dropping it from there would drop a relation's object, not noise.
+    private static bool StartsRelation(List<string> t, int i) => RelationPhrases.Any(r => MatchAt(t, i, r.Words)) || t[i] is "of" or "to" or "from";
 
     private ParseResult? Recover(string instruction, List<string> all, List<string> kept, List<string> ignored)
     {
@@ -383,6 +386,20 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 i = Skip(t, i, Articles, end);    // "all the cups"
             }
             else if (w is "middle" or "center" or "centre" or "central" && NounAhead(t, i + 1, end)) { region = "middle"; i++; }
+            else if (w is "top" or "bottom" or "upper" or "lower" && i + 2 < end && t[i + 1] is "left" or "right" && NounAhead(t, i + 2, end))
+            {
+                // "the top left chair", "the bottom-right donut": a corner.
+                region = $"{(w is "top" or "upper" ? "top" : "bottom")}_{t[i + 1]}";
+                i += 2;
+            }
+            else if (w is "far" or "very" && i + 1 < end && Sides.Contains(t[i + 1])) i++; // "the far left bench"
+            else if (w is "front" or "back" or "rear" or "near" or "far" or "foreground" or "background" or "nearby" or "distant"
+                     && ordinal is null && NounAhead(t, i + 1, end) && !(i + 1 < end && t[i + 1] is "of" or "to"))
+            {
+                // "the front cow", "the back person", "the background car": nearest or farthest from the camera.
+                ordinal = new Ordinal(1, w is "front" or "near" or "foreground" or "nearby" ? "near" : "far");
+                i++;
+            }
             else if ((Sides.Contains(w) || w is "upper" or "lower") && i + 1 < end && t[i + 1] != "of" && NounAhead(t, i + 1, end))
             {
                 region = w switch { "upper" => "top", "lower" => "bottom", _ => w };
@@ -455,7 +472,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
             i += m.TokenCount;
             // "the man's shirt", "the left horse's head" (Tokenize drops "'s"), "the dog collar": a part after its owner.
-            if (i < end && !TableWords.Contains(t[i]) && PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part }; i++; }
+            if (i < end && (!TableWords.Contains(t[i]) || Garments.Contains(t[i]) || t[i] is "hair" or "face") && PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part }; i++; }
         }
         else if (PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null && i + 1 < end && t[i + 1] == "of")
         {
