@@ -32,10 +32,12 @@ public sealed partial class InstructionParser
     // The first frame that matches the whole step, its slots checked: a {target} must be one referring expression.
     private ParseResult? ParseFrame(List<string> t, string original, List<string> notes)
     {
+        // Strictly first (every target one whole expression), then loosely (a target's words past its expression ignored).
+        foreach (bool loose in new[] { false, true })
         foreach (var frame in Frames)
         {
             var captures = new List<Capture>();
-            if (!MatchFrame(frame.Elements, 0, t, 0, captures, notes)) continue;
+            if (!MatchFrame(frame.Elements, 0, t, 0, captures, loose)) continue;
             var args = new Dictionary<string, string>();
             ReferringExpression? target = null;
             bool skip = false;
@@ -44,7 +46,9 @@ public sealed partial class InstructionParser
                 if (c.Slot == "target")
                 {
                     var scratch = new List<string>();
-                    (target, _) = ParseTarget(t, c.Start, c.End, scratch);
+                    int p = c.Start;
+                    (target, _) = loose ? ParseExpression(t, ref p, c.End, 0, scratch) : ParseTarget(t, c.Start, c.End, scratch);
+                    if (loose && p < c.End) scratch.Add($"'{string.Join(' ', t.Skip(p).Take(c.End - p))}' not used to find the object");
                     notes.AddRange(scratch);
                 }
                 else if (c.Slot == "value" && c.End > c.Start)
@@ -96,7 +100,7 @@ public sealed partial class InstructionParser
         return null;
     }
 
-    private bool MatchFrame(FrameElement[] pattern, int k, List<string> t, int i, List<Capture> captures, List<string> notes)
+    private bool MatchFrame(FrameElement[] pattern, int k, List<string> t, int i, List<Capture> captures, bool loose)
     {
         if (k == pattern.Length) return i == t.Count;
         var e = pattern[k];
@@ -110,9 +114,9 @@ public sealed partial class InstructionParser
             // Longest span first for a value at the end; for a target, every span whose words form one expression.
             for (int end = t.Count; end > i; end--)
             {
-                if (slot == "target" && !IsOneExpression(t, i, end)) continue;
+                if (slot == "target" && !(loose ? StartsOneExpression(t, i, end) : IsOneExpression(t, i, end))) continue;
                 captures.Add(new Capture(slot, i, end));
-                if (MatchFrame(pattern, k + 1, t, end, captures, notes)) return true;
+                if (MatchFrame(pattern, k + 1, t, end, captures, loose)) return true;
                 captures.RemoveAt(captures.Count - 1);
             }
             return false;
@@ -124,7 +128,7 @@ public sealed partial class InstructionParser
             {
                 // <sit|stand>: the word starts the value that follows ("make the dog sit up" → pose "sit up").
                 int mark = captures.Count;
-                if (MatchFrame(pattern, k + 1, t, i + choice.Length, captures, notes))
+                if (MatchFrame(pattern, k + 1, t, i + choice.Length, captures, loose))
                 {
                     int at = captures.FindIndex(mark, c => c.Slot == "value");
                     if (at >= 0) captures[at] = captures[at] with { Start = i };
@@ -133,9 +137,16 @@ public sealed partial class InstructionParser
                 }
                 continue;
             }
-            if (MatchFrame(pattern, k + 1, t, i + choice.Length, captures, notes)) return true;
+            if (MatchFrame(pattern, k + 1, t, i + choice.Length, captures, loose)) return true;
         }
-        return e.Optional && MatchFrame(pattern, k + 1, t, i, captures, notes);
+        return e.Optional && MatchFrame(pattern, k + 1, t, i, captures, loose);
+    }
+
+    private bool StartsOneExpression(List<string> t, int start, int end)
+    {
+        int p = start;
+        var (expr, _) = ParseExpression(t, ref p, end, 0, []);
+        return expr is not null;
     }
 
     private bool IsOneExpression(List<string> t, int start, int end)
