@@ -52,6 +52,7 @@ public static class ParseCommand
         arguments = r.Request?.Arguments,
         target = r.Request?.Target,
         reason = r.Parsed ? null : r.Reason,
+        ignored = r.Ignored.Count > 0 ? r.Ignored : null,
         notes = r.Notes.Count > 0 ? r.Notes : null,
     };
 }
