@@ -35,11 +35,17 @@ public sealed partial class InstructionParser
             desire = true;
         }
         if (t.Count > 0 && t[0] == "to" && desire) t.RemoveAt(0); // "i want to remove the cup"
+        // "take the backpack out", "take his hat off": the particle goes back to its verb.
+        if (t.Count > 2 && t[0] == "take" && t[^1] is "out" or "away" or "off" && t[1] is not ("out" or "away" or "off"))
+        {
+            t.Insert(1, t[^1]);
+            t.RemoveAt(t.Count - 1);
+        }
         if (t.Count > 1 && StartsExpression(t, 0) && !StartsWithVerb(t))
         {
             // "the dog should be removed", "the red cup removed", "the cup taken away"
             int end = t.Count;
-            if (end > 1 && RemovedWords.Contains(t[end - 1]))
+            if (end > 1 && RemovedWords.Contains(t[end - 1]) && !(t[end - 1] == "away" && t[end - 2] != "taken"))
             {
                 int k = end - 1;
                 if (t[k] == "away" && k > 0 && t[k - 1] == "taken") k--;
