@@ -82,6 +82,11 @@ public sealed partial class InstructionParser
             }
             if (skip) continue;
             string op = frame.Operation;
+            // "make the man standing by the car red", "have the man standing there wear a coat": the participle describes
+            // the object and the sentence ends in another edit, not a pose.
+            if (op == Operations.Pose && args.TryGetValue(Operations.Pose, out string? pose) && pose.Split(' ') is { Length: > 2 } pw
+                && pw[0].EndsWith("ing", StringComparison.Ordinal) && (pw.Contains("wear") || pw.Contains("wearing") || ColorPalette.TryResolve(pw[^1], out _, out _)))
+                continue;
             if (op == Operations.Recolor)
             {
                 // "change the hair colour of the man to black": a recolour limited to the part named in the frame.

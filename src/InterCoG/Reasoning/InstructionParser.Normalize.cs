@@ -29,8 +29,10 @@ public sealed partial class InstructionParser
             desire = true;
         }
         // "have the bird removed", "get the cup removed", "can the dog be made brown": a leading auxiliary before a description.
-        if (t.Count > 1 && t[0] is "have" or "get" or "can" or "could" or "would" or "will" or "should" && StartsExpression(t, 1))
+        string? causative = null;
+        if (t.Count > 1 && t[0] is "have" or "get" or "can" or "could" or "would" or "will" or "should" or "let" && StartsExpression(t, 1))
         {
+            causative = t[0] is "have" or "let" or "get" ? t[0] : null;
             t.RemoveAt(0);
             desire = true;
         }
@@ -74,6 +76,8 @@ public sealed partial class InstructionParser
                 t.AddRange(rest);
             }
         }
+        // "have the man wear a red coat", "let the dog sit": the causative is "make" when nothing else took the sentence.
+        if (causative is not null && t.Count > 1 && !StartsWithVerb(t) && StartsExpression(t, 0)) t.Insert(0, "make");
         string after = string.Join(' ', t);
         if (after != before) notes.Add($"read as '{after}'");
     }

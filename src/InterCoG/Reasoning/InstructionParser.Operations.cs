@@ -343,6 +343,13 @@ public sealed partial class InstructionParser
             if (p < k) scratch.Add($"'{string.Join(' ', t.Skip(p).Take(k - p))}' not used to find the object");
             return new ParseResult(true, new EditRequest(Operations.Replace, args, target), null, scratch);
         }
+        // "switch the orange to a lemon": the new object after "to"/"into".
+        for (int k = pos + 1; k < end; k++)
+        {
+            if (t[k] is not ("to" or "into") || NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var r = Finish(Operations.Replace, t, pos, k, args, new List<string>(notes));
+            if (r.Parsed) return r;
+        }
         return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
     }
 
@@ -366,12 +373,15 @@ public sealed partial class InstructionParser
         return null;
     }
 
-    // "make the zebra on the right a horse": a new object after "a"/"an" is a replace.
+    // "make the zebra on the right a horse", "make the cup look like a vase": a new object after "a"/"an" or "look like"
+    // is a replace.
     private ParseResult? MakeA(List<string> t, int pos, List<string> notes)
     {
         for (int k = pos + 1; k < t.Count; k++)
         {
-            if (t[k] is not ("a" or "an") || NewObject(t, k, t.Count) is not Dictionary<string, string> args) continue;
+            // "make the umbrella look like a rainbow umbrella", "make the dog into a cat" (ParseInto), "make the zebra a horse"
+            int at = MatchAt(t, k, ["look", "like"]) || MatchAt(t, k, ["looks", "like"]) ? k + 2 : MatchAt(t, k, ["resemble"]) ? k + 1 : t[k] is "a" or "an" ? k : -1;
+            if (at < 0 || NewObject(t, at, t.Count) is not Dictionary<string, string> args) continue;
             var scratch = new List<string>(notes);
             var r = Finish(Operations.Replace, t, pos, k, args, scratch);
             if (r.Parsed) return r;
@@ -498,13 +508,15 @@ public sealed partial class InstructionParser
         }
         for (int k = t.Count - 1; k > 1; k--)
         {
-            string? what = NewObject(t, k, t.Count) is { } obj && k + 4 >= t.Count ? obj[ArgumentNames.With] : null;
-            if (what is null) continue;
+            if (k + 4 < t.Count || NewObject(t, k, t.Count) is not { } given) continue;
             var scratch = new List<string>();
             var (target, _) = ParseTarget(t, 1, k, scratch);
             if (target is null) continue;
             notes.AddRange(scratch);
-            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = SpatialRelations.On }, target), null, notes);
+            given[ArgumentNames.Object] = given[ArgumentNames.With];
+            given.Remove(ArgumentNames.With);
+            given[ArgumentNames.Relation] = SpatialRelations.On;
+            return new ParseResult(true, new EditRequest(Operations.Add, given, target), null, notes);
         }
         return null;
     }

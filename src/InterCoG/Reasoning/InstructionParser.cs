@@ -199,6 +199,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             bool colourOf = false;
             if (pos < end && tokens[pos] is "colour" or "color" or "colours" or "colors" && pos + 1 < end && tokens[pos + 1] == "of") { pos += 2; colourOf = true; }
             var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            // "change the umbrella to a red one": the same thing in another colour.
+            if (colorName is null && end - 2 > pos && tokens[end - 1] is "one" or "ones") (colorStart, colorName) = TargetColor(tokens, pos, end - 1);
             // "make the man wear a red coat", "make her wear blue": the clothes, recoloured.
             if (colorName is null && tokens[0] is "make" or "have" or "let" or "get" or "dress" && WearColour(tokens, pos, end) is (int wearAt, string worn, var garment))
             {
@@ -240,8 +242,10 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             arguments["color"] = colorName;
             end = colorStart;
             // "to", "into", "in", "the colour" before the colour; "colour" after the object ("the car colour to red")
-            while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored" or "a" or "an"
-                   or "darker" or "lighter" or "brighter" or "deeper" or "paler") end--;
+            // "bright blue", "a darker green": how strong the colour is, right before it.
+            while (end > pos && tokens[end - 1] is "darker" or "lighter" or "brighter" or "deeper" or "paler" or "bright" or "vivid" or "brilliant"
+                   or "deep" or "pale" or "soft" or "pastel" or "neon" or "dark" or "light") end--;
+            while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored" or "a" or "an") end--;
             // "change the colour of the locomotive from yellow to blue": the colour it has now is not needed.
             if (end - 2 > pos && tokens[end - 2] == "from" && ColorLexicon.Attribute(tokens[end - 1]) is not null) end -= 2;
             // "make her hair red", "dye the man's hair black": the part to recolour.
@@ -299,7 +303,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     {
         var words = new List<string>();
         var sb = new StringBuilder();
-        string s = TeeShirt.Replace(text.ToLowerInvariant(), "tshirt").Replace("'s ", " ").Replace("’s ", " ");
+        string s = SidePossessive.Replace(TeeShirt.Replace(text.ToLowerInvariant(), "tshirt"), "the $4 of the $1 $2 the $3");
+        s = s.Replace("'s ", " ").Replace("’s ", " ");
         if (s.EndsWith("'s", StringComparison.Ordinal) || s.EndsWith("’s", StringComparison.Ordinal)) s = s[..^2];
         foreach (char ch in s)
         {
@@ -310,6 +315,11 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (sb.Length > 0) words.Add(sb.ToString());
         return words;
     }
+
+    // "the woman on the right's handbag": the possessive closes a phrase of place, read as "the handbag of the woman on the right".
+    private static readonly System.Text.RegularExpressions.Regex SidePossessive = new(
+        @"\bthe ((?:\w+ ){0,2}?\w+) (on|at|in) the ((?:far |very )?(?:left|right|middle|center|centre|front|back|top|bottom))['’]s (\w+)",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static readonly System.Text.RegularExpressions.Regex TeeShirt = new(@"\bt[- ]?shirt", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
@@ -337,7 +347,11 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             int k = Skip(t, w + 1, ["a", "an", "the", "some"], end);
             int g = end;
             string? garment = null;
-            if (end - 1 > k && PartOf(t[end - 1]) is string p) { garment = p; g = end - 1; }
+            if (end - 1 > k && ColorLexicon.Attribute(t[end - 1]) is null && (PartOf(t[end - 1]) is not null || NounLexicon.IsNoun(t[end - 1])))
+            {
+                garment = PartOf(t[end - 1]) ?? t[end - 1]; // "a red coat", "a yellow raincoat"
+                g = end - 1;
+            }
             string? colour = null;
             if (g - k == 1 && ColorPalette.TryResolve(t[k], out string one, out _)) colour = one;
             else if (g - k == 2 && ColorPalette.TryResolve(t[k] + " " + t[k + 1], out string two, out _)) colour = two;
@@ -380,6 +394,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (j > i) return true; // "the …": a description, even when its noun is unknown
         i = j;
         string w = t[i];
+        if (i + 1 < t.Count && Articles.Contains(t[i + 1]) && t[i + 1] != "that" && NounLexicon.Match(t, i) is { TokenCount: 1 }) return false; // "convert the car"
         if (NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
             || NounLexicon.IsNoun(w) && !(i + 1 < t.Count && (Articles.Contains(t[i + 1]) || t[i + 1] is "his" or "her" or "its" or "their" or "my" or "all" or "every" or "both"))
             || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" or "middle" or "center" or "centre" || Sides.Contains(w)
@@ -593,7 +608,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
             i += m.TokenCount;
             // "the man's shirt", "the left horse's head" (Tokenize drops "'s"), "the dog collar": a part after its owner.
-            if (i < end && (!TableWords.Contains(t[i]) || Garments.Contains(t[i]) || t[i] is "hair" or "face") && PartWord(t[i]) is string part2 && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part2 }; i++; }
+            if (i < end && (!TableWords.Contains(t[i]) || Garments.Contains(t[i]) || t[i] is "hair" or "face") && !NotHeads.Contains(t[i]) && PartWord(t[i]) is string part2 && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part2 }; i++; }
         }
         else if (IsWord(t[i]) && !Articles.Contains(t[i]) && !IsFunctionWord(t[i]))
         {
@@ -701,6 +716,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 i = rk;
                 continue;
             }
+            if (Quality(t, j, end) is (int pq, string pqual) && ordinal is null && (j + pq >= end || !StartsAnchor(t, j + pq, end)))
+            {
+                ordinal = new Ordinal(1, pqual); // "the kite flying highest", "the cup closest"
+                i = j + pq;
+                continue;
+            }
             if (MatchFromSide(t, j, end) is (int fk, string fside) && ordinal is not null)
             {
                 ordinal = ordinal with { From = fside };
@@ -776,6 +797,10 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                     // "the mug on the left side of the counter": the side of the picture it is on, at least.
                     if (kind is SpatialRelations.LeftOf or SpatialRelations.RightOf && t.Skip(j).Take(after - j).Contains("side"))
                         region ??= kind == SpatialRelations.LeftOf ? "left" : "right";
+                    // "the child holding the balloon on the right", "every bird on the wire except the first one": what the
+                    // ungroundable anchor took after it is said of the object.
+                    region ??= anchor.Region;
+                    if (anchor.Negated is { } an && negated is null) negated = an with { Category = expr.Category, Noun = expr.Noun, InVocabulary = expr.InVocabulary };
                 }
                 else if (second is { InVocabulary: false })
                 {
@@ -916,6 +941,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             if (!garment && (NounLexicon.Match(t, j) is not null || t[i] == "in")) break; // "with a bag", "in the sink": a relation
             if (garment && coloured && last < 0) return null;                   // "in a red shirt": the colour attribute
             j++;
+            if (j < end && t[j].EndsWith("ed", StringComparison.Ordinal) && t[j].Length > 4 && NounLexicon.Lookup(t[j]) is null) j++; // "arms crossed"
             if (j < end && t[j] is "up" or "down" or "out" or "open" or "closed" or "raised" or "off" && !(j + 1 < end && StartsAnchor(t, j + 1, end))) j++;
             last = j;
             if (j + 1 < end && t[j] == "and") { j++; continue; }               // "a hat and sunglasses"
@@ -933,9 +959,10 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         j = Skip(t, j + 1, ["a", "an", "the", "all"], end);
         if (j >= end || ColorLexicon.Attribute(t[j]) is not string c || NounLexicon.IsKnownNoun(t[j])) return null;
         j++;
-        // A garment after the colour is part of the attribute ("in a red shirt"); a detector noun is not (that is a relation).
+        // A garment after the colour is part of the attribute ("in a red shirt"); a detector noun is not (that is a relation),
+        // nor a part that is no garment ("with gray hair", "with white spots": the colour of the part).
         if (j < end && Garments.Contains(t[j])) j++;
-        else if (j < end && NounLexicon.Match(t, j) is not null) return null;
+        else if (j < end && (NounLexicon.Match(t, j) is not null || NounLexicon.IsNoun(t[j]) && !StartsModifier(t, j, end))) return null;
         return (j, c);
     }
 
@@ -955,6 +982,15 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         "wedding", "evening", "morning", "earring", "sling", "swing", "drawing", "topping", "covering", "bedding", "siding", "ping",
     ];
 
+    // Verbs and adjectives WordNet also lists as nouns, never the second noun of a compound ("the man wear …", "the
+    // sandwich cut in half", "the bowl full of …").
+    private static readonly HashSet<string> NotHeads =
+    [
+        "wear", "wears", "be", "look", "looks", "have", "has", "get", "cut", "open", "closed", "broken", "half", "full", "empty", "whole",
+        "wet", "dry", "dirty", "clean", "hot", "cold", "old", "new", "young", "plain", "fancy", "down", "up", "out", "off", "alone", "together",
+        "sit", "sits", "stand", "stands", "lie", "lies", "face", "faces", "walk", "walks", "run", "runs", "play", "plays", "eat", "eats", "hold", "holds",
+    ];
+
     // An action participle ("swinging", "looking"), not a thing.
     private static bool IsParticiple(string w) => w.Length >= 5 && w.EndsWith("ing", StringComparison.Ordinal) && !IngNouns.Contains(w) && NounLexicon.Lookup(w) is null;
 
@@ -965,7 +1001,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (i >= end || !IsWord(t[i]) || IsFunctionWord(t[i]) || Articles.Contains(t[i]) || Fillers.Contains(t[i]) || IsParticiple(t[i])
             || t[i].EndsWith("ed", StringComparison.Ordinal) || StartsModifier(t, i, end) || Quality(t, i, end) is not null || OrdinalOf(t[i]) is not null
             || CountWords.ContainsKey(t[i]) || ColorLexicon.Attribute(t[i]) is not null || MatchAny(t, i, NegationWords) is not null
-            || t[i] is "one" or "ones" or "it" or "them" or "then" or "please" or "too" or "also" or "only" or "just" or "again")
+            || t[i] is "one" or "ones" or "it" or "them" or "then" or "please" or "too" or "also" or "only" or "just" or "again" || NotHeads.Contains(t[i]))
             return null;
         int len = Math.Max(1, NounLexicon.PhraseLength(t, i, end));
         if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount >= len) return (m.TokenCount, m.Noun, m.Category);
