@@ -72,7 +72,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
                 else Publish(input.Bgr, step);
             },
         };
-        using var run = engine.Run(input, instruction, runOptions);
+        using var run = new StepRunner(engine).Run(input, instruction, runOptions);
         var trace = run.Trace;
         foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);
         // steps the engine did not stream (a refused instruction's reason step) are illustrated too

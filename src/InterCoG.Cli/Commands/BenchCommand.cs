@@ -21,6 +21,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchEditCommand.Build(ctx));
         bench.Subcommands.Add(BenchMergeCommand.Build(ctx));
         bench.Subcommands.Add(BenchFillCommand.Build(ctx));
+        bench.Subcommands.Add(BenchParseCommand.Build(ctx));
         return bench;
     }
 

@@ -145,7 +145,7 @@ public static class ChainCommands
         var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
-        using var run = engine.Run(input, r.Instruction, new ChainRunOptions
+        using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions
         {
             Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
             Fill = r.Fill,

@@ -27,6 +27,9 @@ public sealed record ChainRunOptions
     public ILanguageReasoner? LanguageModel { get; init; }
     /// <summary>How a removal fills its hole (null: the backend's default, MI-GAN when installed, else Telea).</summary>
     public FillMethod? Fill { get; init; }
+    /// <summary>A program already parsed (a step of a request of several, see <see cref="StepRunner"/>): the rules parser is
+    /// not run and the instruction is only recorded.</summary>
+    public EditRequest? Request { get; init; }
 }
 
 /// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
@@ -90,7 +93,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 1. Reason in text: what is asked, about which object.
         var sw = Stopwatch.StartNew();
-        var parse = _reasoner.Parse(instruction);
+        var parse = runOptions.Request is { } given ? new ParseResult(true, given, null, []) : _reasoner.Parse(instruction);
         // The language model reads the instruction with the scene, so it perceives first (Language/LanguageStage).
         LanguageStage? language = null;
         LanguageAsk? ask = null;
@@ -127,6 +130,15 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         var request = ask?.Request ?? (runOptions.GroundOnly ? parse.Request! with { Operation = Operations.Ground } : parse.Request!);
         trace.Request = request;
         if (ask is null) Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
+        if (parse.Ignored.Count > 0) Add(new TraceStep(Stages.Reason, $"Ignored: '{string.Join(' ', parse.Ignored)}' (the rest was understood without it)."));
+        if (request.Target.Category == ReferringExpression.Image && !backend.Supports(request.Operation))
+        {
+            // "change the style to watercolor": the whole picture is the target; nothing to ground without the backend.
+            trace.Status = ChainStatus.Unsupported;
+            trace.Message = $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it";
+            trace.TimingsMs["total"] = Ms(total);
+            return run;
+        }
 
         // 2. Ground in pixels: every candidate's box.
         sw.Restart();
@@ -200,10 +212,21 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
                 using var found = person ? PersonParts.Find(image.Bgr, masks[k].Mask, targets[k].Box, part) : null;
+                if (found is null && backend.Supports(request.Operation))
+                {
+                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
+                    foreach (var m in masks) m.Dispose();
+                    partMask.Dispose();
+                    trace.Status = ChainStatus.NotFound;
+                    trace.Message = $"not found: no part detector for the {part} of a {targets[k].Label} (person parts only: {string.Join(", ", PersonParts.Names)})";
+                    Add(new TraceStep(Stages.Ground, trace.Message));
+                    trace.TimingsMs["total"] = Ms(total);
+                    return run;
+                }
                 if (found is null)
                 {
                     Cv2.BitwiseOr(partMask, masks[k].Mask, partMask);
-                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} cannot be placed by this version; the whole object is edited.");
+                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
                     continue;
                 }
                 Cv2.BitwiseOr(partMask, found.Mask, partMask);
@@ -237,7 +260,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         if (!backend.Supports(request.Operation))
         {
             trace.Status = ChainStatus.Unsupported;
-            trace.Message = $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
+            trace.Message = Operations.Generative.Contains(request.Operation)
+                ? $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it"
+                : $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
