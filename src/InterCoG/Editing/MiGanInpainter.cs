@@ -1,10 +1,9 @@
 using System.Globalization;
 using InterCoG.Models;
+using InterCoG.Models.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
-
-using InterCoG.Models.Onnx;
 
 namespace InterCoG.Editing;
 

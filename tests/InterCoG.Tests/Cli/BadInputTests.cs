@@ -123,7 +123,7 @@ public sealed class BadInputTests
     [Fact]
     public void An_unknown_fill_is_a_usage_error_naming_the_fills()
     {
-        var r = CliRunner.Run("edit", TestPaths.Darknet("horses.jpg"), "remove the horse on the right", "--fill", "lama");
+        var r = CliRunner.Run("edit", TestPaths.Horses, "remove the horse on the right", "--fill", "lama");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("migan", r.Err);
         Assert.Equal("", r.Out);
