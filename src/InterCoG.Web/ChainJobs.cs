@@ -46,13 +46,14 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// <paramref name="onEvent"/> hears, from the engine's thread, an "accepted" event and then each step with its
     /// illustration already stored. Edit and verify steps are illustrated on the output, so they are reported once the run
     /// has finished, still in order. The run owns every image it decodes or makes until it ends; once
-    /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary.</summary>
+    /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary. <paramref name="fill"/>:
+    /// how a removal fills its hole (null: the library's default).</summary>
     public Task<ChainJobResult> RunAsync(Admission admission, UploadedImage image, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted) =>
-        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, cancel), aborted);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null) =>
+        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, cancel), aborted);
 
     private ChainJobResult Run(InterCoGEngine engine, UploadedImage image, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onStep, CancellationToken cancel)
+        Action<JsonObject>? onStep, Editing.FillMethod? fill, CancellationToken cancel)
     {
         using var input = ImageCodec.Decode(image.Bytes, image.Name, options.ImageLimits);
         cancel.ThrowIfCancellationRequested();
@@ -85,6 +86,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
             Choose = choose,
             GroundOnly = groundOnly,
             Cancellation = cancel,
+            Fill = fill,
             OnStep = step =>
             {
                 deferring |= step.Stage is Stages.Edit or Stages.Verify;
@@ -92,7 +94,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
                 else Publish(input.Bgr, step);
             },
         };
-        using var run = engine.Run(input, instruction, runOptions);
+        using var run = new StepRunner(engine).Run(input, instruction, runOptions);
         var trace = run.Trace;
         cancel.ThrowIfCancellationRequested();
         foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);

@@ -56,7 +56,7 @@ public static partial class StudioServer
         });
         builder.Services.AddProblemDetails();
 
-        var runner = new ChainRunner(options, engine ?? EngineFactory.Shared);
+        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Profile, options.Sessions)));
         var store = new JobStore(options);
         var jobs = new ChainJobs(options, runner, store);
         builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
@@ -104,7 +104,7 @@ public static partial class StudioServer
         // as `intercog models list --json`, less the server's file paths
         app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
         {
-            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present,
+            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, runner, jobs, options, groundOnly: false));
@@ -164,7 +164,8 @@ public static partial class StudioServer
 
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
-    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose.
+    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
+    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
     /// or problem. The request is admitted to the queue before its body is read (503 when full), the body must arrive
     /// within <see cref="StudioOptions.BodyTimeoutSeconds"/> (408), and the image is decoded only when its run starts.</summary>
@@ -194,6 +195,10 @@ public static partial class StudioServer
         if (form.Field("choose") is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        Editing.FillMethod? fill = null;
+        if (form.Field("fill") is { Length: > 0 } f)
+            fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
+                : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
 
         // header checks (format, completeness, pixel count) run now, on the bytes; the pixels are decoded by the run
@@ -202,7 +207,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted);
+            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -210,7 +215,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
+        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (bad image, timeout): a plain problem

@@ -104,8 +104,8 @@ public static class SoakRun
     private static readonly (string Photo, string Instruction)[] Edits =
     [
         ("horses.jpg", "make the horse on the right brown"), ("horses.jpg", "make the horse brown"), ("dog.jpg", "make the dog green"),
-        ("dog.jpg", "blur the bicycle"), ("person.jpg", "pixelate the person"), ("person.jpg", "make the horse darker"),
-        ("giraffe.jpg", "make the giraffe on the left brighter"), ("kite.jpg", "make the cat red"),
+        ("dog.jpg", "blur the bicycle"), ("horses.jpg", "pixelate the horse on the left"), ("giraffes.jpg", "make the horse darker"),
+        ("giraffes.jpg", "make the giraffe on the left brighter"), ("dog.jpg", "make the cat red"),
     ];
     private static readonly string[] Instructions = [.. Edits.Select(e => e.Instruction)];
 

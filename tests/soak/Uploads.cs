@@ -6,21 +6,32 @@ using OpenCvSharp;
 
 namespace InterCoG.Soak;
 
-/// <summary>The uploads of the soak run and the server tests: real photos (Debian's darknet package), a large
-/// re-encoded one, and hand-built faulty files.</summary>
+/// <summary>The uploads of the soak run and the server tests: real photos of the repository (the demo's CC0 horses
+/// photo in samples/, the licensed photos of tests/photos), a large re-encoded one, and hand-built faulty files.</summary>
 public static class Uploads
 {
-    /// <summary>Folder of the darknet package's photos.</summary>
-    public const string PhotoFolder = "/usr/share/darknet/data";
+    /// <summary>The folders the photos come from: the repository's samples/ and tests/photos/.</summary>
+    public static IReadOnlyList<string> PhotoFolders { get; } = FindPhotoFolders();
 
     private static readonly Lock Gate = new();
     private static readonly Dictionary<int, byte[]> Large = [];
 
-    /// <summary>A darknet photo's bytes, e.g. "horses.jpg".</summary>
-    public static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(PhotoFolder, name));
+    /// <summary>A photo's bytes: "horses.jpg" (samples/), "dog.jpg" or "giraffes.jpg" (tests/photos/).</summary>
+    public static byte[] Photo(string name) =>
+        PhotoFolders.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists) is { } path ? File.ReadAllBytes(path)
+        : throw new FileNotFoundException($"{name} is in none of {string.Join(", ", PhotoFolders)}");
+
+    private static IReadOnlyList<string> FindPhotoFolders()
+    {
+        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "InterCoG.slnx")))
+                    return [Path.Combine(d.FullName, "samples"), Path.Combine(d.FullName, "tests", "photos")];
+        throw new InvalidOperationException("cannot find the repository root (InterCoG.slnx) above " + AppContext.BaseDirectory);
+    }
 
     /// <summary>horses.jpg scaled up to <paramref name="width"/> px wide (aspect kept), as a quality-90 JPEG: a phone-sized
-    /// photo with grain (several MB of JPEG) whose 8-bit BGR pixels (4000 px: 4000×2649×3 ≈ 32 MB) are above glibc's largest mmap threshold, so that memory
+    /// photo with grain (several MB of JPEG) whose 8-bit BGR pixels (4000 px: 4000×2594×3 ≈ 31 MB) are above glibc's largest mmap threshold, so that memory
     /// freed too early is unmapped and any later use of it faults.</summary>
     public static byte[] LargeJpeg(int width = 4000)
     {

@@ -142,6 +142,7 @@
     data.append("image", file, file.name);
     data.append("instruction", instruction.value.trim());
     if (choose != null) data.append("choose", String(choose));
+    if ($("fill").value) data.append("fill", $("fill").value);
     runButton.disabled = true;
     reset();
     setStatus(choose != null ? "Editing #" + choose + "…" : "Running the chain…");

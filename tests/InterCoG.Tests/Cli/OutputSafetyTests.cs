@@ -8,7 +8,7 @@ namespace InterCoG.Tests.Cli;
 [Collection(ModelCollection.Name)]
 public sealed class OutputSafetyTests
 {
-    private static string Horses => TestPaths.Darknet("horses.jpg");
+    private static string Horses => TestPaths.Horses;
 
     [Fact]
     public void A_report_into_a_folder_holding_a_users_file_keeps_the_file()
