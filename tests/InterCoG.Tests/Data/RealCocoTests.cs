@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Data;
 /// <summary>Real COCO annotation files: crowd regions as RLE (uncompressed counts as in instances files, the compressed
 /// string as in results files, both in pycocotools' column-major layout) and 64-bit ids (COCO's crowd annotations are
 /// numbered 9001000xxxxx). The coco128 set of ../shared is one such file.</summary>
-public sealed class RealCocoTests
+public sealed class RealCocoTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static string Coco128 => Path.Combine(TestPaths.Shared, "data", "coco128");
 
@@ -122,6 +122,7 @@ public sealed class RealCocoTests
         var coco = CocoDataset.Load(instances);
         var samples = DatasetInspector.ReadManifest(output);
         Assert.True(samples.Count >= 8, $"{samples.Count} samples");
+        var ious = new List<double>();
         Assert.Contains(samples, s => s.ImageId == 5_000_000_149L || s.ImageId == 5_000_000_315L || s.ImageId == 5_000_000_257L);
         foreach (var s in samples)
         {
@@ -142,6 +143,10 @@ public sealed class RealCocoTests
             Cv2.BitwiseOr(truth, mask, union);
             double iou = (double)Cv2.CountNonZero(inter) / Math.Max(1, Cv2.CountNonZero(union));
             Assert.True(iou >= 0.85, $"{s.Id}: mask IoU {iou:0.000} against annotation {ann.Id}");
+            ious.Add(iou);
         }
+        ious.Sort();
+        log.WriteLine($"{samples.Count} samples from {samples.Select(s => s.ImageId).Distinct().Count()} images; mask IoU against the annotations: "
+            + $"min {ious[0]:0.0000}, median {ious[ious.Count / 2]:0.0000}");
     }
 }

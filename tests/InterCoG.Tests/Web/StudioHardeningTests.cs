@@ -125,6 +125,28 @@ public sealed class StudioHardeningTests(StudioFixture server) : IClassFixture<S
     }
 
     [Fact]
+    public async Task The_fill_field_is_held_to_the_field_limit_and_an_unknown_fill_is_a_400_before_any_run()
+    {
+        int limit = new InterCoG.Web.StudioOptions().MaxFieldBytes;
+        MultipartFormDataContent Form(string fill) => new()
+        {
+            { new ByteArrayContent(Uploads.Photo("horses.jpg")), "image", "horses.jpg" },
+            { new StringContent("remove the horse on the right"), "instruction" },
+            { new StringContent(fill), "fill" },
+        };
+        var tooLong = await server.Http.PostAsync("/api/edit", Form(new string('m', limit + 1)));
+        string body = await tooLong.Content.ReadAsStringAsync();
+        Assert.True(tooLong.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{(int)tooLong.StatusCode}: {body}");
+        Assert.Contains("'fill'", body);
+
+        var unknown = await server.Http.PostAsync("/api/edit", Form("oil-paint"));
+        body = await unknown.Content.ReadAsStringAsync();
+        Assert.True(unknown.StatusCode == HttpStatusCode.BadRequest, $"{(int)unknown.StatusCode}: {body}");
+        Assert.Contains("'fill' must be one of", body);
+        await server.AssertHealthyAsync();
+    }
+
+    [Fact]
     public async Task A_body_that_trickles_is_cut_off_instead_of_being_waited_for()
     {
         const string boundary = "slow-body-9012";
