@@ -7,6 +7,9 @@ using InterCoG.Tracing;
 
 namespace InterCoG.Web;
 
+/// <summary>An uploaded image, not yet decoded: its bytes and a plain name for messages.</summary>
+public sealed record UploadedImage(byte[] Bytes, string Name);
+
 /// <summary>What a chain request produced: its job (files), the trace and the envelope JSON the API returns.</summary>
 public sealed record ChainJobResult(Job Job, ChainTrace Trace, int ExitCode, JsonObject Body);
 
@@ -17,25 +20,43 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// <summary>The JSON options of every API document (the trace's: snake_case, nulls left out).</summary>
     public static JsonSerializerOptions Json => ChainTrace.JsonOptions;
 
-    /// <summary>A new job holding the (orientation-corrected) input as "input.jpg" for display.</summary>
+    /// <summary>A new job holding the (orientation-corrected) input as "input.jpg" for display (longest side at most
+    /// <see cref="StudioOptions.DisplayMaxSide"/>).</summary>
     public Job Open(LoadedImage input)
     {
         var job = store.Create();
-        job.Put("input.jpg", ImageCodec.Encode(input.Bgr, "jpeg", new SaveOptions { JpegQuality = 92 }), "image/jpeg");
+        job.Put("input.jpg", DisplayJpeg(input.Bgr, 92), "image/jpeg");
         return job;
     }
 
-    /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
-    /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
-    /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
-    /// illustrated on the output, so they are reported once the run has finished, still in order. <paramref name="fill"/>:
-    /// how a removal fills its hole (null: the library's default).</summary>
-    public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null) =>
-        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent, fill), aborted);
-
-    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep, Editing.FillMethod? fill)
+    /// <summary>JPEG bytes of <paramref name="bgr"/> scaled down (area interpolation) to fit <see cref="StudioOptions.DisplayMaxSide"/>.</summary>
+    private byte[] DisplayJpeg(Mat bgr, int quality)
     {
+        int longest = Math.Max(bgr.Cols, bgr.Rows), max = Math.Max(64, options.DisplayMaxSide);
+        if (longest <= max) return ImageCodec.Encode(bgr, "jpeg", new SaveOptions { JpegQuality = quality });
+        double f = (double)max / longest;
+        using var small = new Mat();
+        Cv2.Resize(bgr, small, new Size(Math.Max(1, (int)Math.Round(bgr.Cols * f)), Math.Max(1, (int)Math.Round(bgr.Rows * f))), 0, 0, InterpolationFlags.Area);
+        return ImageCodec.Encode(small, "jpeg", new SaveOptions { JpegQuality = quality });
+    }
+
+    /// <summary>Runs the chain for <paramref name="instruction"/> on the uploaded <paramref name="image"/> once the runner
+    /// admits it: the image is decoded (pixel limits of <see cref="StudioOptions.ImageLimits"/>) only when the engine is
+    /// free, and a job is created only then, so refused requests never decode pixels or displace stored results.
+    /// <paramref name="onEvent"/> hears, from the engine's thread, an "accepted" event and then each step with its
+    /// illustration already stored. Edit and verify steps are illustrated on the output, so they are reported once the run
+    /// has finished, still in order. The run owns every image it decodes or makes until it ends; once
+    /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary. <paramref name="fill"/>:
+    /// how a removal fills its hole (null: the library's default).</summary>
+    public Task<ChainJobResult> RunAsync(Admission admission, UploadedImage image, string instruction, int? choose, bool groundOnly,
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null) =>
+        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, cancel), aborted);
+
+    private ChainJobResult Run(InterCoGEngine engine, UploadedImage image, string instruction, int? choose, bool groundOnly,
+        Action<JsonObject>? onStep, Editing.FillMethod? fill, CancellationToken cancel)
+    {
+        using var input = ImageCodec.Decode(image.Bytes, image.Name, options.ImageLimits);
+        cancel.ThrowIfCancellationRequested();
         var job = Open(input);
         onStep?.Invoke(new JsonObject
         {
@@ -49,7 +70,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
             int index = stepUrls.Count;
             string name = $"step_{index + 1:00}_{step.Stage}.jpg";
             using (var img = TraceReport.RenderStep(basis, step))
-                job.Put(name, ImageCodec.Encode(img, "jpeg", new SaveOptions { JpegQuality = options.StepImageQuality }), "image/jpeg");
+                job.Put(name, DisplayJpeg(img, options.StepImageQuality), "image/jpeg");
             stepUrls.Add(job.Url(name));
             onStep?.Invoke(new JsonObject
             {
@@ -64,6 +85,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         {
             Choose = choose,
             GroundOnly = groundOnly,
+            Cancellation = cancel,
             Fill = fill,
             OnStep = step =>
             {
@@ -74,6 +96,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         };
         using var run = new StepRunner(engine).Run(input, instruction, runOptions);
         var trace = run.Trace;
+        cancel.ThrowIfCancellationRequested();
         foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);
         // steps the engine did not stream (a refused instruction's reason step) are illustrated too
         for (int i = stepUrls.Count; i < trace.Steps.Count; i++) Publish(input.Bgr, trace.Steps[i]);

@@ -10,80 +10,153 @@ public sealed class QueueFullException(int retryAfterSeconds) : Exception("the s
 }
 
 /// <summary>Thrown when a job did not finish within <see cref="StudioOptions.JobTimeoutSeconds"/>.</summary>
-public sealed class JobTimeoutException(double seconds) : Exception($"the chain run did not finish within {seconds:0} s");
+public sealed class JobTimeoutException(double seconds) : Exception($"the chain run did not finish within {seconds:0.##} s");
+
+/// <summary>A place in the queue (running or waiting) held for one request. The request holds it from admission until
+/// its run starts; from then on the run holds it until it ends, whatever happens to the request. Disposing it gives the
+/// place back unless a run has taken it over.</summary>
+public sealed class Admission : IDisposable
+{
+    private const int HeldByRequest = 0, HeldByRun = 1, Released = 2;
+    private readonly ChainRunner _runner;
+    private int _state = HeldByRequest;
+
+    internal Admission(ChainRunner runner) => _runner = runner;
+
+    /// <summary>The run takes the place over; false when it was already given back.</summary>
+    internal bool TakeOver() => Interlocked.CompareExchange(ref _state, HeldByRun, HeldByRequest) == HeldByRequest;
+
+    /// <summary>The run ends: the place is free again.</summary>
+    internal void ReleaseFromRun()
+    {
+        if (Interlocked.CompareExchange(ref _state, Released, HeldByRun) == HeldByRun) _runner.Leave();
+    }
+
+    /// <summary>Gives the place back, unless a run holds it.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.CompareExchange(ref _state, Released, HeldByRequest) == HeldByRequest) _runner.Leave();
+    }
+}
 
 /// <summary>Runs chain jobs one at a time on the shared engine behind a bounded queue. The engine's stages are not
 /// audited for concurrent use (scene builder, tiled detector, verifier, GrabCut), so model calls are serialised:
 /// exactly one <see cref="InterCoGEngine.Run"/> at a time in the whole process (servers in one process share
-/// <see cref="EngineFactory.Shared"/>), up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting per server.</summary>
+/// <see cref="EngineFactory.Shared"/>), up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting per server.
+/// A request is admitted (<see cref="Admit"/>) before its body is read, so refused requests cost no memory; a run owns
+/// everything it works on until it ends, and stops at its next stage boundary once its request is gone or timed out.</summary>
 public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource)
 {
     private static readonly SemaphoreSlim EngineGate = new(1, 1);
-    private readonly Lazy<InterCoGEngine> _engine = new(engineSource, LazyThreadSafetyMode.ExecutionAndPublication);
+    private readonly Lock _engineLock = new();
+    private InterCoGEngine? _engine;
     private int _admitted;
     private double _lastRunSeconds = 2;
     private long _completed;
 
-    /// <summary>Jobs running or waiting now.</summary>
+    /// <summary>Requests admitted now: running, waiting for the engine, or still uploading.</summary>
     public int InFlight => Volatile.Read(ref _admitted);
 
-    /// <summary>Jobs finished since start.</summary>
+    /// <summary>Runs ended (finished, failed or cancelled) since start.</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>Whether the engine (models) has been loaded.</summary>
-    public bool EngineLoaded => _engine.IsValueCreated;
+    public bool EngineLoaded => Volatile.Read(ref _engine) is not null;
 
-    /// <summary>The shared engine, loaded on first use (throws ModelMissingException when a model is missing).</summary>
-    public InterCoGEngine Engine => _engine.Value;
+    /// <summary>The shared engine, loaded on first use. A failure (ModelMissingException when a model is not installed)
+    /// is not remembered: the next call tries again, so models installed while the server runs are picked up.</summary>
+    public InterCoGEngine Engine
+    {
+        get
+        {
+            if (Volatile.Read(ref _engine) is { } loaded) return loaded;
+            lock (_engineLock)
+            {
+                if (_engine is null) Volatile.Write(ref _engine, engineSource());
+                return _engine!;
+            }
+        }
+    }
 
-    /// <summary>Runs <paramref name="work"/> with the engine once a slot is free. Throws <see cref="QueueFullException"/>
-    /// at once when running + waiting jobs would exceed the bound, <see cref="JobTimeoutException"/> after the timeout
-    /// (the run itself then finishes in the background and only then frees its slot).</summary>
-    public async Task<T> RunAsync<T>(Func<InterCoGEngine, T> work, CancellationToken aborted)
+    /// <summary>Takes a place in the queue for one request, or throws <see cref="QueueFullException"/> at once when running
+    /// plus waiting requests would exceed the bound. Call it before reading the request's body.</summary>
+    public Admission Admit()
     {
         if (Interlocked.Increment(ref _admitted) > options.MaxQueuedJobs + 1)
         {
             int waiting = Interlocked.Decrement(ref _admitted);
             throw new QueueFullException(Math.Max(1, (int)Math.Ceiling(waiting * Volatile.Read(ref _lastRunSeconds))));
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(options.JobTimeoutSeconds); // queue wait and run together
-        Task<T> job;
+        return new Admission(this);
+    }
+
+    internal void Leave() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>Admits and runs in one call (see <see cref="RunAsync{T}(Admission, Func{InterCoGEngine, CancellationToken, T}, CancellationToken)"/>).</summary>
+    public async Task<T> RunAsync<T>(Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted)
+    {
+        using var admission = Admit();
+        return await RunAsync(admission, work, aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> with the engine once it is free; the run takes <paramref name="admission"/>'s
+    /// place over and gives it back when it ends. Throws <see cref="JobTimeoutException"/> when the queue wait and the run
+    /// together pass <see cref="StudioOptions.JobTimeoutSeconds"/>, and OperationCanceledException when
+    /// <paramref name="aborted"/> fires first. Either way the run's token (the work's second argument) is cancelled and the
+    /// run stops at its next check, in the background; its place and the engine are freed only then.</summary>
+    public async Task<T> RunAsync<T>(Admission admission, Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted)
+    {
+        var timeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds);
+        var deadline = DateTime.UtcNow + timeout; // queue wait and run together
+        if (!admission.TakeOver()) throw new InvalidOperationException("the admission was already given back");
+        // Cancels the run when the request is gone or its time is up; disposed by whoever ends the run.
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        cancel.CancelAfter(timeout);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            timeout.CancelAfter(TimeSpan.FromSeconds(options.JobTimeoutSeconds));
-            try { await EngineGate.WaitAsync(timeout.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) when (!aborted.IsCancellationRequested) { throw new JobTimeoutException(options.JobTimeoutSeconds); }
+            await EngineGate.WaitAsync(cancel.Token).ConfigureAwait(false);
         }
-        catch
+        catch (OperationCanceledException)
         {
-            Interlocked.Decrement(ref _admitted);
-            throw;
+            cancel.Dispose();
+            admission.ReleaseFromRun();
+            if (aborted.IsCancellationRequested) throw;
+            throw new JobTimeoutException(options.JobTimeoutSeconds);
         }
         var started = DateTime.UtcNow;
-        job = Task.Run(() =>
+        var job = Task.Run(() =>
         {
-            try { return work(_engine.Value); }
+            try
+            {
+                cancel.Token.ThrowIfCancellationRequested();
+                return work(Engine, cancel.Token);
+            }
             finally
             {
                 // A run leaves images (OpenCV Mats, ONNX tensors) whose native memory the GC cannot see; collecting
                 // once per run (tens of ms against seconds of work) keeps the server's footprint flat under load.
                 if (options.CollectAfterRun)
                 {
+                    // large arrays (uploads, job files) live in the large-object heap, which is not compacted by default:
+                    // compacting it once a run keeps freed ones from fragmenting it as the result store turns over
+                    System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                     GC.Collect();
                 }
                 Volatile.Write(ref _lastRunSeconds, Math.Max(0.1, (DateTime.UtcNow - started).TotalSeconds));
                 Interlocked.Increment(ref _completed);
+                cancel.Dispose();
                 EngineGate.Release();
-                Interlocked.Decrement(ref _admitted);
+                admission.ReleaseFromRun();
             }
         }, CancellationToken.None);
+        // a run that ends after its request gave up still has its exception observed
+        _ = job.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         try
         {
             var left = deadline - DateTime.UtcNow;
-            var result = await job.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            var result = await job.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, aborted).ConfigureAwait(false);
             // The timeout's timer runs on the thread pool; on a starved pool it can fire after the run has ended. The
             // deadline is the contract, not the timer: a run that ended past it is a timeout too.
             if (DateTime.UtcNow > deadline) throw new TimeoutException();
@@ -92,6 +165,10 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         catch (TimeoutException)
         {
             throw new JobTimeoutException(options.JobTimeoutSeconds);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            throw new JobTimeoutException(options.JobTimeoutSeconds); // the run saw its time run out first
         }
     }
 }

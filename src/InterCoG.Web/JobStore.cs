@@ -67,6 +67,9 @@ public sealed class JobStore(StudioOptions options, TimeProvider? clock = null)
     /// <summary>Number of jobs held.</summary>
     public int Count { get { lock (_gate) return _byId.Count; } }
 
+    /// <summary>Bytes of the files held (at most <see cref="StudioOptions.MaxStoredBytes"/> after each trim).</summary>
+    public long Bytes { get { lock (_gate) return _order.Sum(j => j.Bytes); } }
+
     /// <summary>Drops expired jobs, then the oldest until the count and byte bounds hold (call after adding files).</summary>
     public void Trim()
     {

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -32,15 +33,26 @@ public static partial class StudioServer
         {
             // the image plus the small fields and multipart framing
             k.Limits.MaxRequestBodySize = options.MaxUploadBytes + 256 * 1024;
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(options.MinBodyBytesPerSecond, TimeSpan.FromSeconds(5));
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.HeadersTimeoutSeconds);
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
             k.AddServerHeader = false;
         });
+        // Only /api/parse reads a form this way (its body is capped at ParseBodyBytes): held in memory, never spilled to disk.
         builder.Services.Configure<FormOptions>(f =>
         {
-            f.MultipartBodyLengthLimit = options.MaxUploadBytes + 256 * 1024;
-            f.ValueLengthLimit = Math.Max(1024, options.MaxInstructionChars * 4 + 64);
-            f.ValueCountLimit = 16;
+            f.MultipartBodyLengthLimit = ParseBodyBytes;
+            f.ValueLengthLimit = options.MaxFieldBytes;
+            f.ValueCountLimit = options.MaxFormParts;
             f.KeyLengthLimit = 64;
-            f.MemoryBufferThreshold = 1024 * 1024;
+            f.MemoryBufferThreshold = ParseBodyBytes;
+            f.BufferBodyLengthLimit = ParseBodyBytes;
+        });
+        var allowedHosts = options.AllowedHosts ?? RequestPolicy.DefaultAllowedHosts(options.Urls);
+        builder.Services.AddHostFiltering(h =>
+        {
+            h.AllowedHosts = [.. allowedHosts];
+            h.IncludeFailureMessage = false;
         });
         builder.Services.AddProblemDetails();
 
@@ -50,12 +62,28 @@ public static partial class StudioServer
         builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
 
         var app = builder.Build();
+        if (allowedHosts.Contains("*") && !RequestPolicy.LoopbackOnly(options.Urls))
+            app.Logger.LogWarning("serving any Host name on {Urls}: pass --allowed-hosts with the names clients use to refuse the rest", string.Join(", ", options.Urls));
+        app.Use(async (http, next) =>
+        {
+            // before anything else, so that refusals (foreign Host included) carry them too
+            RequestPolicy.AddSecurityHeaders(http.Response);
+            await next(http);
+        });
+        app.UseHostFiltering();
         app.UseExceptionHandler();
         app.Use(async (http, next) =>
         {
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            http.Response.Headers["Referrer-Policy"] = "no-referrer";
-            try { await next(http); }
+            try
+            {
+                if (RequestPolicy.CrossSiteReason(http.Request) is { } why)
+                    throw new ApiProblemException(403, ExitCodes.BadInput, "Cross-site request refused", why);
+                await next(http);
+            }
+            catch (Exception e) when (http.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+            {
+                // the client is gone: nobody to answer
+            }
             catch (Exception e) when (Problems.FromException(e) is { } p && !http.Response.HasStarted)
             {
                 await Problems.WriteAsync(http, p.doc, p.retryAfter);
@@ -71,6 +99,7 @@ public static partial class StudioServer
             ["in_flight"] = runner.InFlight,
             ["completed"] = runner.Completed,
             ["stored_jobs"] = store.Count,
+            ["stored_bytes"] = store.Bytes,
         }, ChainJobs.Json));
         // as `intercog models list --json`, less the server's file paths
         app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
@@ -78,8 +107,8 @@ public static partial class StudioServer
             m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
-        app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));
-        app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: true));
+        app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, runner, jobs, options, groundOnly: false));
+        app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, runner, jobs, options, groundOnly: true));
         app.MapGet("/api/jobs/{id}/{name}", (string id, string name) =>
         {
             if (!JobId().IsMatch(id) || store.Find(id) is not { } job || job.Get(name) is not { } file)
@@ -130,43 +159,55 @@ public static partial class StudioServer
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex JobId();
 
+    /// <summary>Largest body of POST /api/parse, in bytes.</summary>
+    private const int ParseBodyBytes = 64 * 1024;
+
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
     /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
     /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
-    /// or problem.</summary>
-    private static async Task ChainAsync(HttpContext http, ChainJobs jobs, StudioOptions options, bool groundOnly)
+    /// or problem. The request is admitted to the queue before its body is read (503 when full), the body must arrive
+    /// within <see cref="StudioOptions.BodyTimeoutSeconds"/> (408), and the image is decoded only when its run starts.</summary>
+    private static async Task ChainAsync(HttpContext http, ChainRunner runner, ChainJobs jobs, StudioOptions options, bool groundOnly)
     {
         if (!http.Request.HasFormContentType)
             throw Bad("expected a multipart/form-data body with the fields 'image' and 'instruction'", 415);
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
-        var file = form.Files.GetFile("image") ?? throw Bad("the form has no 'image' file field");
-        string? instruction = form["instruction"].FirstOrDefault() ?? (groundOnly ? form["expression"].FirstOrDefault() : null);
+        using var admission = runner.Admit();
+        ChainForm form;
+        using (var body = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted))
+        {
+            body.CancelAfter(TimeSpan.FromSeconds(options.BodyTimeoutSeconds));
+            try { form = await ChainForm.ReadAsync(http.Request, options, body.Token); }
+            catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+            {
+                http.Response.Headers.Connection = "close"; // the rest of the body is not waited for
+                throw new ApiProblemException(408, ExitCodes.BadInput, "Request body timeout",
+                    $"the request body did not arrive within {options.BodyTimeoutSeconds:0.#} s");
+            }
+        }
+        var file = form.Image ?? throw Bad("the form has no 'image' file field");
+        string? instruction = form.Field("instruction") ?? (groundOnly ? form.Field("expression") : null);
         if (string.IsNullOrWhiteSpace(instruction)) throw Bad("the form has no 'instruction' field (or it is empty)");
         if (instruction.Length > options.MaxInstructionChars)
             throw Bad($"the instruction is {instruction.Length} characters; the limit is {options.MaxInstructionChars}", 413);
         int? choose = null;
-        if (form["choose"].FirstOrDefault() is { Length: > 0 } c)
+        if (form.Field("choose") is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
         Editing.FillMethod? fill = null;
-        if (form["fill"].FirstOrDefault() is { Length: > 0 } f)
+        if (form.Field("fill") is { Length: > 0 } f)
             fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
                 : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
-        if (file.Length > options.MaxUploadBytes)
-            throw Bad($"the uploaded image is {file.Length} bytes; the limit is {options.MaxUploadBytes} bytes", 413);
-        byte[] bytes = new byte[file.Length];
-        await using (var s = file.OpenReadStream()) await s.ReadExactlyAsync(bytes, http.RequestAborted);
 
-        // header checks (format, completeness, pixel count) run before any pixel is decoded
-        string name = SafeName(file.FileName);
-        using var input = ImageCodec.Decode(bytes, name, options.ImageLimits);
+        // header checks (format, completeness, pixel count) run now, on the bytes; the pixels are decoded by the run
+        var image = new UploadedImage(file, SafeName(form.ImageFileName));
+        ImageCodec.CheckHeader(image.Bytes, image.Name, options.ImageLimits);
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, fill);
+            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -174,10 +215,10 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill);
+        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
-        if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem
+        if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (bad image, timeout): a plain problem
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/x-ndjson; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
@@ -208,6 +249,7 @@ public static partial class StudioServer
     /// <summary>POST /api/parse: form field or JSON member "instruction" → the parse document of <c>intercog parse --json</c>.</summary>
     private static async Task ParseAsync(HttpContext http, StudioOptions options)
     {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = ParseBodyBytes;
         string? text;
         if (http.Request.HasFormContentType) text = (await http.Request.ReadFormAsync(http.RequestAborted))["instruction"].FirstOrDefault();
         else if (http.Request.HasJsonContentType())

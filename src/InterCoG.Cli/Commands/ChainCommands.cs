@@ -140,7 +140,15 @@ public static class ChainCommands
         foreach (var (kind, path) in outputs)
             if (kind == "trace") OutputFiles.EnsureWritable(path, r.Image, kind, [".json"]);
             else ImageCodec.EnsureWritableOutput(path, r.Image);
-        if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
+        if (r.Report is not null)
+        {
+            OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report", TraceReport.FixedFiles, TraceReport.StepFilePattern);
+            outputs.Add(("report", r.Report));
+        }
+        for (int i = 0; i < outputs.Count; i++)
+            for (int j = i + 1; j < outputs.Count; j++)
+                if (OutputFiles.SameFile(outputs[i].path, outputs[j].path))
+                    throw new InputException($"{outputs[j].path}: the {outputs[i].kind} and the {outputs[j].kind} would be written to the same path");
 
         var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
@@ -158,28 +166,46 @@ public static class ChainCommands
             return code;
         }
 
-        var written = new Dictionary<string, string>();
-        if (trace.Status == ChainStatus.Edited && output is not null && run.Output is not null)
+        // Files only for a run that succeeded (exit 0), and all of them or none: each is staged beside its target and
+        // the set is moved into place at the end. Other outcomes print their trace (--json) and candidates instead.
+        if (code == ExitCodes.Ok)
         {
-            // The input's EXIF / ICC pieces go into an output of the same format (orientation reset to 1: pixels are upright).
-            ImageCodec.Save(run.Output, output, input.Metadata);
-            written["output"] = output;
+            var written = new Dictionary<string, string>();
+            using var batch = new OutputBatch();
+            if (trace.Status == ChainStatus.Edited && output is not null && run.Output is not null)
+            {
+                // The input's EXIF / ICC pieces go into an output of the same format (orientation reset to 1: pixels are upright).
+                batch.Add(output, ImageCodec.EncodeFor(output, run.Output, input.Metadata));
+                written["output"] = output;
+            }
+            if (r.MaskOut is not null && (run.Region ?? run.TargetMask) is { } region)
+            {
+                batch.Add(r.MaskOut, ImageCodec.EncodeFor(r.MaskOut, region));
+                written["mask"] = r.MaskOut;
+            }
+            if (r.Report is not null) written["report"] = Path.Combine(r.Report, "index.html");
+            if (r.Trace is not null) written["trace"] = r.Trace;
+            trace.Outputs = written.Count > 0 ? written : null;
+            if (r.Trace is not null) batch.Add(r.Trace, System.Text.Encoding.UTF8.GetBytes(trace.ToJson()));
+            if (r.Report is not null) batch.AddFolder(r.Report, TraceReport.Render(trace, input.Bgr, run.OutputBgr));
+            batch.Commit();
         }
-        if (r.MaskOut is not null && (run.Region ?? run.TargetMask) is { } region)
-        {
-            ImageCodec.Save(region, r.MaskOut);
-            written["mask"] = r.MaskOut;
-        }
-        if (r.Report is not null) written["report"] = Path.Combine(r.Report, "index.html");
-        if (r.Trace is not null) written["trace"] = r.Trace;
-        trace.Outputs = written.Count > 0 ? written : null;
-        if (r.Trace is not null) OutputFiles.WriteTextAtomic(r.Trace, trace.ToJson());
-        if (r.Report is not null) TraceReport.Write(r.Report, trace, input.Bgr, run.OutputBgr);
+        else if (outputs.Count > 0)
+            ctx.Err.WriteLine($"intercog: no files written (exit {code}: {StatusWord(trace.Status)})");
 
         if (r.Json) ctx.Out.WriteLine(trace.ToJson());
         else PrintSummary(ctx, trace);
         return code;
     }
+
+    private static string StatusWord(ChainStatus s) => s switch
+    {
+        ChainStatus.Ambiguous => "ambiguous",
+        ChainStatus.NotFound => "target not found",
+        ChainStatus.Unsupported => "operation not supported here",
+        ChainStatus.Edited => "verification failed",
+        _ => s.ToString().ToLowerInvariant(),
+    };
 
     private static void PrintSummary(CliContext ctx, ChainTrace trace)
     {

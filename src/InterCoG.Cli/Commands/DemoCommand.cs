@@ -61,7 +61,7 @@ public static class DemoCommand
                 Output: Path.Combine(dir, "output.png"), Trace: Path.Combine(dir, "trace.json"),
                 Report: Path.Combine(dir, "report"), MaskOut: Path.Combine(dir, "mask.png"),
                 Choose: null, Json: false, Strict: false));
-            ctx.Out.WriteLine($"Open {Path.Combine(dir, "report", "index.html")} to see the chain of grounding.");
+            if (code == 0) ctx.Out.WriteLine($"Open {Path.Combine(dir, "report", "index.html")} to see the chain of grounding.");
             return code;
         });
         return cmd;

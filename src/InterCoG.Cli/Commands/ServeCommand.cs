@@ -3,7 +3,8 @@ using InterCoG.Web;
 
 namespace InterCoG.Cli.Commands;
 
-/// <summary><c>serve [--urls URL[;URL]] [--max-queue N] [--max-upload-mb MB] [--timeout-s S] [--detector-model ONNX]…</c>: the web studio and
+/// <summary><c>serve [--urls URL[;URL]] [--max-queue N] [--max-upload-mb MB] [--timeout-s S] [--max-megapixels MP]
+/// [--body-timeout-s S] [--allowed-hosts H[;H]] [--detector-model ONNX]…</c>: the web studio and
 /// HTTP API until Ctrl+C. Only the flags the user set are forwarded; the defaults are <see cref="StudioOptions"/>'s.</summary>
 public static class ServeCommand
 {
@@ -15,9 +16,12 @@ public static class ServeCommand
         var timeout = new Option<double?>("--timeout-s") { Description = "Longest a request may wait for its chain run, in seconds." };
         var maxStored = new Option<int?>("--max-stored-jobs") { Description = "Finished jobs whose files are kept for download (oldest dropped first)." };
         var noPreload = new Option<bool>("--no-preload") { Description = "Load the models on the first request instead of at start-up." };
+        var maxMegapixels = new Option<double?>("--max-megapixels") { Description = "Largest accepted image, in megapixels (checked from the header before decoding)." };
+        var bodyTimeout = new Option<double?>("--body-timeout-s") { Description = "Longest an upload may take to arrive, in seconds; then 408." };
+        var allowedHosts = new Option<string?>("--allowed-hosts") { Description = "Host names served, separated by ';' (\"*\": any). Default: the loopback names when bound to loopback." };
         var cmd = new Command("serve", "Serve the web studio and the HTTP API (POST /api/edit, /api/ground, /api/parse; GET /api/models, /healthz).")
         {
-            urls, maxQueue, maxUpload, timeout, maxStored, noPreload,
+            urls, maxQueue, maxUpload, timeout, maxStored, noPreload, maxMegapixels, bodyTimeout, allowedHosts,
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var engineOptions = EngineOptionsCli.AddTo(cmd);
@@ -39,6 +43,13 @@ public static class ServeCommand
             if (pr.GetValue(maxStored) is int st)
                 o = st >= 1 ? o with { MaxStoredJobs = st } : throw new InputException($"--max-stored-jobs must be 1 or more, got {st}");
             if (pr.GetValue(noPreload)) o = o with { Preload = false };
+            if (pr.GetValue(maxMegapixels) is double mp)
+                o = mp > 0 ? o with { ImageLimits = o.ImageLimits with { MaxPixels = (long)(mp * 1_000_000) } }
+                    : throw new InputException($"--max-megapixels must be positive, got {mp}");
+            if (pr.GetValue(bodyTimeout) is double bt)
+                o = bt > 0 ? o with { BodyTimeoutSeconds = bt } : throw new InputException($"--body-timeout-s must be positive, got {bt}");
+            if (pr.GetValue(allowedHosts) is { } hosts)
+                o = o with { AllowedHosts = hosts.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             // refuse a missing user detector file before listening; the engine itself loads on the first request or at preload
             var detectors = Chain.EngineFactory.UserDetectorModels(DetectorModelOption.Read(pr, detectorModels));
             try

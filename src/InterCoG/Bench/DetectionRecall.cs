@@ -8,7 +8,7 @@ using InterCoG.Sharding;
 namespace InterCoG.Bench;
 
 /// <summary>A referred object of a RefCOCO-style set: its annotation, image, COCO-80 class index and XYXY pixel box.</summary>
-public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int ClassId, Box Box)
+public sealed record RecallTarget(long AnnId, long ImageId, string FileName, int ClassId, Box Box)
 {
     /// <summary>COCO class name of the target.</summary>
     public string Label => CocoClasses.Names[ClassId];
@@ -25,7 +25,7 @@ public sealed record RecallResult(string Detector, int Images, int Targets, doub
                                   double RecallAgnostic, double MsPerImage, double DetectionsPerImage, IReadOnlyList<RecallItem> Items);
 
 /// <summary>One image of a recall run: its id, the detector's time on it (ms), how many boxes it returned, and its targets' judgements.</summary>
-public sealed record RecallUnit(int ImageId, double Ms, int Detections, List<RecallItem> Items);
+public sealed record RecallUnit(long ImageId, double Ms, int Detections, List<RecallItem> Items);
 
 /// <summary>Measures how many referred objects a detector finds: the ceiling on grounding accuracy that perception sets.</summary>
 public static class DetectionRecall
@@ -75,7 +75,7 @@ public static class DetectionRecall
         Summarize(detector.Name, MeasureUnits(detector, coco, refs, loadBgr, ShardSpec.Whole, imagesDir, minIou).Select(u => u.Unit));
 
     /// <summary>The run's work units: the images holding a target, in image id order (unit i is the i-th).</summary>
-    public static IReadOnlyList<int> UnitImages(CocoDataset coco, IReadOnlyList<RefCocoRef> refs) =>
+    public static IReadOnlyList<long> UnitImages(CocoDataset coco, IReadOnlyList<RefCocoRef> refs) =>
         ReferredTargets(coco, refs).Select(t => t.ImageId).Distinct().Order().ToList();
 
     /// <summary>Detect and judge the images <paramref name="shard"/> owns (<see cref="UnitImages"/>), one unit per image

@@ -20,7 +20,7 @@ namespace InterCoG.Bench;
 /// <param name="Outcome">"unique", "ambiguous", "not_found" or "not_parsed".</param>
 /// <param name="Iou">IoU (0..1) of the grounded box with the referred box; 0 when nothing unique was grounded.</param>
 /// <param name="Reason">Why it failed (parse reason or grounding message); empty for hits.</param>
-public sealed record GroundingItem(int SentId, int RefId, int AnnId, int ImageId, string Sentence, string Relation, int Distractors,
+public sealed record GroundingItem(long SentId, long RefId, long AnnId, long ImageId, string Sentence, string Relation, int Distractors,
                                    string Size, string Outcome, float Iou, bool Hit, string Reason)
 {
     /// <summary>IoU (0..1) of the grounded box taken as a mask (box-as-mask) with the referred annotation's mask
@@ -55,7 +55,7 @@ public sealed record PerceptionSplit(int N, int Detected, int Complete, double T
 
 /// <summary>One image of a grounding run: its id, the time to build its scene (detection + colour naming, ms) and its
 /// sentences' items in ref id order.</summary>
-public sealed record GroundingUnit(int ImageId, double SceneMs, List<GroundingItem> Items);
+public sealed record GroundingUnit(long ImageId, double SceneMs, List<GroundingItem> Items);
 
 /// <summary>Accuracy of one group of sentences: count, hits, Acc@0.5 (0..1), mean IoU (0..1).</summary>
 public sealed record GroundingBucket(int N, int Hits, double Acc50, double MIoU);
@@ -157,7 +157,7 @@ public static class GroundingBench
             oracle: detector is null);
 
     /// <summary>The run's work units: the images holding a referred object, in image id order (unit i is the i-th).</summary>
-    public static IReadOnlyList<int> UnitImages(IReadOnlyList<RefCocoRef> refs) => refs.Select(r => r.ImageId).Distinct().Order().ToList();
+    public static IReadOnlyList<long> UnitImages(IReadOnlyList<RefCocoRef> refs) => refs.Select(r => r.ImageId).Distinct().Order().ToList();
 
     /// <summary>Ground the sentences of the images <paramref name="shard"/> owns (<see cref="UnitImages"/>), one unit per
     /// image with its index in the whole run; <see cref="Summarize"/> turns any complete set of units into the result.</summary>
@@ -165,7 +165,7 @@ public static class GroundingBench
         Func<string, Mat> loadBgr, IDetector? detector, ShardSpec shard, ReasoningOptions? options = null, float minIou = 0.5f,
         IProgress<string>? progress = null, Action<int, int, double>? onSentence = null)
     {
-        var annMasks = new Dictionary<int, (Mat Mask, int Area)?>();
+        var annMasks = new Dictionary<long, (Mat Mask, int Area)?>();
         var parser = new InstructionParser(options);
         var executor = new GroundingExecutor(options);
         var builder = new SceneBuilder();
@@ -263,7 +263,7 @@ public static class GroundingBench
         if (candidates.Count != same.Count) return (detected, false);
         var pairs = (from a in same from e in candidates let iou = e.Box.Iou(a.Box) where iou >= minIou
                      orderby iou descending, a.Id, e.Id select (a, e)).ToList();
-        var usedA = new HashSet<int>();
+        var usedA = new HashSet<long>();
         var usedE = new HashSet<int>();
         foreach (var (a, e) in pairs)
             if (!usedA.Contains(a.Id) && !usedE.Contains(e.Id)) { usedA.Add(a.Id); usedE.Add(e.Id); }
@@ -330,7 +330,7 @@ public static class GroundingBench
     }
 
     // The referred annotation's mask (CV_8UC1, 255 inside) and its pixel count; null without a segmentation. Cached per annotation.
-    private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<int, (Mat Mask, int Area)?> cache)
+    private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<long, (Mat Mask, int Area)?> cache)
     {
         if (cache.TryGetValue(ann.Id, out var hit)) return hit;
         (Mat, int)? value = null;

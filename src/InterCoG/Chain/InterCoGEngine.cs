@@ -25,6 +25,9 @@ public sealed record ChainRunOptions
     public ReasonerMode? ReasonerMode { get; init; }
     /// <summary>The language model for the llm/auto modes (null: the engine's <see cref="EngineOptions.LanguageModel"/>).</summary>
     public ILanguageReasoner? LanguageModel { get; init; }
+    /// <summary>Checked at every stage boundary: once cancelled, the run throws OperationCanceledException before its
+    /// next stage starts (a server stops the run of a request that is gone or timed out).</summary>
+    public CancellationToken Cancellation { get; init; }
     /// <summary>How a removal fills its hole (null: the backend's default, MI-GAN when installed, else Telea).</summary>
     public FillMethod? Fill { get; init; }
     /// <summary>A program already parsed (a step of a request of several, see <see cref="StepRunner"/>): the rules parser is
@@ -89,7 +92,13 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Instruction = instruction,
         };
         var run = new ChainRun { Trace = trace };
-        void Add(TraceStep s) { trace.Add(s); runOptions.OnStep?.Invoke(s); }
+        var cancel = runOptions.Cancellation;
+        void Add(TraceStep s)
+        {
+            cancel.ThrowIfCancellationRequested();
+            trace.Add(s);
+            runOptions.OnStep?.Invoke(s);
+        }
 
         // 1. Reason in text: what is asked, about which object.
         var sw = Stopwatch.StartNew();
@@ -141,6 +150,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         }
 
         // 2. Ground in pixels: every candidate's box.
+        cancel.ThrowIfCancellationRequested();
         sw.Restart();
         var scene = early ?? Perceive(image.Bgr);
         double detectMs = early is null ? Ms(sw) : earlyDetectMs;
@@ -184,6 +194,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         var target = targets[0];
 
         // 4. The targets' boxes and mask (a set — "both cups" — is edited as one region, the union of its masks).
+        cancel.ThrowIfCancellationRequested();
         sw.Restart();
         var masks = targets.Select(t => segmenter.Segment(image.Bgr, t.Box)).ToList();
         var mask = masks[0].Mask.Clone();
@@ -287,6 +298,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         var others = scene.Entities.Where(e => !targets.Any(t => t.Id == e.Id)).ToList();
 
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
+        cancel.ThrowIfCancellationRequested();
         sw.Restart();
         Dictionary<string, double>? editData;
         using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor, Fill = runOptions.Fill }))
@@ -303,6 +315,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         }
 
         // 7. Verify by grounding again on the output.
+        cancel.ThrowIfCancellationRequested();
         sw.Restart();
         var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, EditOperation.From(request), targets, mask, _options.FeatherPx,
             new VerifyExtras { EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities });

@@ -39,6 +39,7 @@ public sealed class StepRunner(InterCoGEngine engine)
         {
             for (int k = 0; k < n; k++)
             {
+                options.Cancellation.ThrowIfCancellationRequested();
                 var request = Resolve(requests[k], trace.Requests);
                 trace.Requests.Add(request);
                 int step = k + 1;
@@ -80,6 +81,11 @@ public sealed class StepRunner(InterCoGEngine engine)
             }
             result.Region = region;
             return result;
+        }
+        catch
+        {
+            region?.Dispose(); // a cancelled or failed step: the union of regions so far is nobody's
+            throw;
         }
         finally
         {

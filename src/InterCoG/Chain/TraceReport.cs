@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using OpenCvSharp;
+using InterCoG.Imaging;
 using InterCoG.Tracing;
 
 namespace InterCoG.Chain;
@@ -58,76 +59,79 @@ public static class TraceReport
         return (Crop(input, true), Crop(output, false), box);
     }
 
-    /// <summary>Write the report into <paramref name="dir"/> atomically (built in a sibling temp folder, then moved).</summary>
+    /// <summary>Names of the report's fixed files; the step pictures match <see cref="StepFilePattern"/>.</summary>
+    public static IReadOnlyList<string> FixedFiles { get; } = ["index.html", "trace.json", "before.png", "after.png", "region_before.png", "region_after.png"];
+
+    /// <summary>The names of the step pictures: "step_NN_STAGE.png".</summary>
+    public static System.Text.RegularExpressions.Regex StepFilePattern { get; } = new(@"^step_\d+_[a-z]+\.png$");
+
+    /// <summary>Write the report into <paramref name="dir"/> all at once (see <see cref="OutputBatch.AddFolder"/>: a new
+    /// folder appears whole; in an existing one only files this tool wrote are replaced or removed).</summary>
     /// <param name="input">The 8-bit BGR input image.</param>
     /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
     public static void Write(string dir, ChainTrace trace, Mat input, Mat? output)
     {
-        string full = Path.GetFullPath(dir);
-        string parent = Path.GetDirectoryName(full) ?? full;
-        if (!Directory.Exists(parent)) throw new InputException($"{dir}: the report folder's parent {parent} does not exist");
-        string temp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}");
-        if (Directory.Exists(temp)) Directory.Delete(temp, true);
-        Directory.CreateDirectory(temp);
-        try
+        using var batch = new OutputBatch();
+        batch.AddFolder(dir, Render(trace, input, output));
+        batch.Commit();
+    }
+
+    /// <summary>The report's files, in memory: index.html, trace.json, one PNG per step and, after an edit, before.png
+    /// and after.png.</summary>
+    /// <param name="input">The 8-bit BGR input image.</param>
+    /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
+    public static IReadOnlyList<(string Name, byte[] Bytes)> Render(ChainTrace trace, Mat input, Mat? output)
+    {
+        var files = new List<(string Name, byte[] Bytes)>();
+        static byte[] Png(Mat m) => ImageCodec.Encode(m, "png");
+        var html = new StringBuilder();
+        html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>InterCoG chain</title><style>")
+            .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
+            .Append(".step{display:flex;gap:1.5em;margin:1.2em 0;padding:1em;border:1px solid #ddd;border-radius:8px}")
+            .Append(".step img{max-width:520px;height:auto;border-radius:4px}.stage{font-weight:600;text-transform:uppercase;color:#555;font-size:.85em}")
+            .Append(".ok{color:#080}.bad{color:#b00}.pair{display:flex;gap:1em}.pair img{max-width:540px}code{background:#f4f4f4;padding:2px 4px}")
+            .Append("</style></head><body>");
+        html.Append("<h1>Chain of grounding</h1>");
+        html.Append($"<p><b>Instruction:</b> {Enc(trace.Instruction)}<br><b>Image:</b> {Enc(trace.Image.Path)} ({trace.Image.Width}×{trace.Image.Height})<br>")
+            .Append($"<b>Status:</b> <code>{Enc(StatusName(trace.Status))}</code>");
+        if (trace.Message is { } msg) html.Append($" — {Enc(msg)}");
+        html.Append("</p>");
+
+        for (int i = 0; i < trace.Steps.Count; i++)
         {
-            var html = new StringBuilder();
-            html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>InterCoG chain</title><style>")
-                .Append("body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}")
-                .Append(".step{display:flex;gap:1.5em;margin:1.2em 0;padding:1em;border:1px solid #ddd;border-radius:8px}")
-                .Append(".step img{max-width:520px;height:auto;border-radius:4px}.stage{font-weight:600;text-transform:uppercase;color:#555;font-size:.85em}")
-                .Append(".ok{color:#080}.bad{color:#b00}.pair{display:flex;gap:1em}.pair img{max-width:540px}code{background:#f4f4f4;padding:2px 4px}")
-                .Append("</style></head><body>");
-            html.Append("<h1>Chain of grounding</h1>");
-            html.Append($"<p><b>Instruction:</b> {Enc(trace.Instruction)}<br><b>Image:</b> {Enc(trace.Image.Path)} ({trace.Image.Width}×{trace.Image.Height})<br>")
-                .Append($"<b>Status:</b> <code>{Enc(StatusName(trace.Status))}</code>");
-            if (trace.Message is { } msg) html.Append($" — {Enc(msg)}");
-            html.Append("</p>");
-
-            for (int i = 0; i < trace.Steps.Count; i++)
-            {
-                var step = trace.Steps[i];
-                Mat basis = (step.Stage is Stages.Edit or Stages.Verify) && output is not null ? output : input;
-                string png = $"step_{i + 1:00}_{step.Stage}.png";
-                using (var img = RenderStep(basis, step)) Cv2.ImWrite(Path.Combine(temp, png), img);
-                html.Append("<div class=\"step\"><div><img src=\"").Append(png).Append("\" alt=\"step ").Append(i + 1).Append("\"></div><div>")
-                    .Append($"<div class=\"stage\">{i + 1}. {Enc(step.Stage)}</div><p>{Enc(step.Text)}</p>");
-                if (step.Ok is bool ok) html.Append(ok ? "<p class=\"ok\">verified</p>" : "<p class=\"bad\">not verified</p>");
-                if (step.Ms is double ms) html.Append($"<p><small>{ms:0.#} ms</small></p>");
-                if (step.Data is { Count: > 0 } data)
-                    html.Append("<p><small>").Append(string.Join(", ", data.Select(kv => $"{Enc(kv.Key)} = {kv.Value:0.###}"))).Append("</small></p>");
-                html.Append("</div></div>");
-            }
-
-            if (output is not null)
-            {
-                Cv2.ImWrite(Path.Combine(temp, "before.png"), input);
-                using (var after = CutoutPreview(trace, output)) Cv2.ImWrite(Path.Combine(temp, "after.png"), after ?? output);
-                html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
-                if (RegionCrops(trace, input, output) is var (regionBefore, regionAfter, box))
-                {
-                    using (regionBefore) Cv2.ImWrite(Path.Combine(temp, "region_before.png"), regionBefore);
-                    using (regionAfter) Cv2.ImWrite(Path.Combine(temp, "region_after.png"), regionAfter);
-                    string what = trace.Request?.Operation == Programs.Operations.Remove ? "The hole" : "The edited region";
-                    html.Append($"<h2>{what}, before / after</h2><p><small>[{box.X},{box.Y},{box.Right},{box.Bottom}] (outlined before; shown at up to 3× zoom)</small></p>")
-                        .Append("<div class=\"pair\"><img src=\"region_before.png\" alt=\"region before\"><img src=\"region_after.png\" alt=\"region after\"></div>");
-                }
-            }
-            if (trace.TimingsMs.Count > 0)
-                html.Append("<p><small>Timings: ").Append(string.Join(", ", trace.TimingsMs.Select(kv => $"{Enc(kv.Key)} {kv.Value:0} ms"))).Append("</small></p>");
-            html.Append("</body></html>");
-            File.WriteAllText(Path.Combine(temp, "index.html"), html.ToString());
-            File.WriteAllText(Path.Combine(temp, "trace.json"), trace.ToJson());
-            // the whole folder appears at once: built beside the target, then moved into place
-
-            if (Directory.Exists(full)) Directory.Delete(full, true);
-            Directory.Move(temp, full);
+            var step = trace.Steps[i];
+            Mat basis = (step.Stage is Stages.Edit or Stages.Verify) && output is not null ? output : input;
+            string png = $"step_{i + 1:00}_{step.Stage}.png";
+            using (var img = RenderStep(basis, step)) files.Add((png, Png(img)));
+            html.Append("<div class=\"step\"><div><img src=\"").Append(png).Append("\" alt=\"step ").Append(i + 1).Append("\"></div><div>")
+                .Append($"<div class=\"stage\">{i + 1}. {Enc(step.Stage)}</div><p>{Enc(step.Text)}</p>");
+            if (step.Ok is bool ok) html.Append(ok ? "<p class=\"ok\">verified</p>" : "<p class=\"bad\">not verified</p>");
+            if (step.Ms is double ms) html.Append($"<p><small>{ms:0.#} ms</small></p>");
+            if (step.Data is { Count: > 0 } data)
+                html.Append("<p><small>").Append(string.Join(", ", data.Select(kv => $"{Enc(kv.Key)} = {kv.Value:0.###}"))).Append("</small></p>");
+            html.Append("</div></div>");
         }
-        catch
+
+        if (output is not null)
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, true);
-            throw;
+            files.Add(("before.png", Png(input)));
+            using (var after = CutoutPreview(trace, output)) files.Add(("after.png", Png(after ?? output)));
+            html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
+            if (RegionCrops(trace, input, output) is var (regionBefore, regionAfter, box))
+            {
+                using (regionBefore) files.Add(("region_before.png", Png(regionBefore)));
+                using (regionAfter) files.Add(("region_after.png", Png(regionAfter)));
+                string what = trace.Request?.Operation == Programs.Operations.Remove ? "The hole" : "The edited region";
+                html.Append($"<h2>{what}, before / after</h2><p><small>[{box.X},{box.Y},{box.Right},{box.Bottom}] (outlined before; shown at up to 3× zoom)</small></p>")
+                    .Append("<div class=\"pair\"><img src=\"region_before.png\" alt=\"region before\"><img src=\"region_after.png\" alt=\"region after\"></div>");
+            }
         }
+        if (trace.TimingsMs.Count > 0)
+            html.Append("<p><small>Timings: ").Append(string.Join(", ", trace.TimingsMs.Select(kv => $"{Enc(kv.Key)} {kv.Value:0} ms"))).Append("</small></p>");
+        html.Append("</body></html>");
+        files.Add(("index.html", Encoding.UTF8.GetBytes(html.ToString())));
+        files.Add(("trace.json", Encoding.UTF8.GetBytes(trace.ToJson())));
+        return files;
     }
 
     /// <summary>The image of one step: its mask tinted, its boxes outlined with "#id label".</summary>

@@ -87,7 +87,7 @@ public static class DatasetInspector
                 SaveThumb(drawn, Path.Combine(outDir, names[0]), thumbPx);
             }
             using (var before = new Mat(img.Bgr, crop)) SaveThumb(before, Path.Combine(outDir, names[1]), thumbPx);
-            using (var mask = Cv2.ImRead(Path.Combine(dir, s.MaskImage), ImreadModes.Grayscale))
+            using (var mask = ImageCodec.LoadMask(Path.Combine(dir, s.MaskImage)))
             using (var overlay = img.Bgr.Clone())
             using (var blend = new Mat())
             {

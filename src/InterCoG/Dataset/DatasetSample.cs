@@ -6,7 +6,7 @@ using InterCoG.Programs;
 namespace InterCoG.Dataset;
 
 /// <summary>The referred object of a sample: its annotation id, category and box (XYXY pixels, COCO box converted).</summary>
-public sealed record SampleTarget(int AnnId, int EntityId, string Category, float[] Xyxy);
+public sealed record SampleTarget(long AnnId, int EntityId, string Category, float[] Xyxy);
 
 /// <summary>Compressed COCO RLE as pycocotools writes it: size = [height, width], counts = the compressed string.</summary>
 public sealed record CompressedRle(int[] Size, string Counts);
@@ -36,7 +36,8 @@ public sealed record DatasetSample
     public required string Image { get; init; }
     /// <summary>The image's file name in the instances file.</summary>
     public required string SourceFile { get; init; }
-    public required int ImageId { get; init; }
+    /// <summary>The image's id in the instances file (64-bit).</summary>
+    public required long ImageId { get; init; }
     public required int Width { get; init; }
     public required int Height { get; init; }
     /// <summary>The edit instruction ("make the second cup from the left red").</summary>
@@ -51,7 +52,7 @@ public sealed record DatasetSample
     public required string RelationKind { get; init; }
     public required bool Nested { get; init; }
     /// <summary>Annotation ids of the anchors the expression names.</summary>
-    public required int[] AnchorAnnIds { get; init; }
+    public required long[] AnchorAnnIds { get; init; }
     public required SampleTarget Target { get; init; }
     /// <summary>Target mask from the annotation (polygon or RLE), compressed COCO RLE.</summary>
     public required CompressedRle Mask { get; init; }

@@ -19,6 +19,14 @@ public sealed class GroundTruthScene : IDisposable
     /// <summary>CV_8UC1 mask (255 inside, image size) of each entity, by entity id.</summary>
     public required IReadOnlyDictionary<int, Mat> MaskOf { get; init; }
 
+    /// <summary>Detector labels with a crowd region (iscrowd) in this image: that class has members nobody annotated one
+    /// by one, so no expression over it ("the second person from the left") can be checked against the truth. Objects of
+    /// these labels stay in the scene as distractors but are never targets or anchors.</summary>
+    public IReadOnlySet<string> CrowdLabels { get; init; } = new HashSet<string>();
+
+    /// <summary>Whether entity <paramref name="entityId"/> belongs to a class with a crowd region in the image.</summary>
+    public bool InCrowdedClass(int entityId) => Scene.Entities.FirstOrDefault(e => e.Id == entityId) is { } e && CrowdLabels.Contains(e.Label);
+
     /// <summary>Detector class index of a category: its COCO index, else the COCO class its name (or one of its
     /// '/'-separated names, e.g. VOC's "tv/monitor") maps onto through the noun lexicon; -1 when none.</summary>
     public static int ClassOf(CocoCategory category)
@@ -30,10 +38,13 @@ public sealed class GroundTruthScene : IDisposable
     }
 
     /// <summary>Build the scene of one image (<paramref name="bgr"/>: its 8-bit BGR pixels). Crowd annotations and
-    /// categories outside the detector's vocabulary are left out, as the oracle benchmark leaves them out.</summary>
+    /// categories outside the detector's vocabulary are left out, as the oracle benchmark leaves them out; the classes
+    /// of crowd regions are noted in <see cref="CrowdLabels"/>.</summary>
     public static GroundTruthScene Build(CocoDataset coco, CocoImage image, Mat bgr, SceneBuilder builder)
     {
         var kept = coco.AnnotationsOf(image.Id).Where(a => !a.IsCrowd && ClassOf(coco.Category(a.CategoryId)) >= 0).ToList();
+        var crowdLabels = coco.AnnotationsOf(image.Id).Where(a => a.IsCrowd).Select(a => ClassOf(coco.Category(a.CategoryId)))
+            .Where(c => c >= 0).Select(c => CocoClasses.Names[c]).ToHashSet(StringComparer.Ordinal);
         var detections = GroundingBench.OracleDetections(coco, kept, ClassOf);
         var masks = kept.Select(a => CocoMasks.ToMask(a, bgr.Cols, bgr.Rows)).ToList();
         foreach (var m in masks)
@@ -53,7 +64,7 @@ public sealed class GroundTruthScene : IDisposable
             annOf[e.Id] = kept[i];
             maskOf[e.Id] = masks[i];
         }
-        return new GroundTruthScene { Scene = scene, AnnotationOf = annOf, MaskOf = maskOf };
+        return new GroundTruthScene { Scene = scene, AnnotationOf = annOf, MaskOf = maskOf, CrowdLabels = crowdLabels };
     }
 
     /// <summary>Releases the masks.</summary>

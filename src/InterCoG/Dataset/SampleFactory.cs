@@ -64,7 +64,8 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
         foreach (var target in DrawTargets(gt, imageArea, rng))
         {
             // Candidates per type in a random order; each type is checked lazily, up to its first phrasing that grounds.
-            var byType = _generator.Candidates(scene, target, anchorCache).GroupBy(p => p.Type)
+            // Anchors of a class with a crowd region cannot be named for sure (unannotated members): never used.
+            var byType = _generator.Candidates(scene, target, anchorCache).Where(p => !p.AnchorIds.Any(gt.InCrowdedClass)).GroupBy(p => p.Type)
                 .ToDictionary(g => g.Key, g => g.OrderBy(_ => rng.Next()).ToList());
             var valid = new Dictionary<string, Phrasing?>(StringComparer.Ordinal);
             Phrasing? FirstValid(string type)
@@ -120,7 +121,7 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
         return (int)(z & 0x7FFFFFFF);
     }
 
-    /// <summary>A 32-bit key of an image from its id, file name and annotations (FNV-1a), so two datasets whose image ids
+    /// <summary>A 32-bit key of an image from its (64-bit) id, file name and annotations (FNV-1a), so two datasets whose image ids
     /// coincide still draw differently.</summary>
     public static int ImageKey(CocoDataset coco, CocoImage image)
     {
@@ -140,7 +141,8 @@ public sealed class SampleFactory(CocoDataset coco, string imagesDir, DatasetOpt
     // Weighted draw without replacement: weight 1 + DistractorWeight × distractors + SmallTargetWeight when small.
     private List<SceneEntity> DrawTargets(GroundTruthScene gt, double imageArea, Random rng)
     {
-        var pool = gt.Scene.Entities.Where(e => MaskOps.Count(gt.MaskOf[e.Id]) >= options.MinTargetAreaPx && e.Box.Area / imageArea <= options.MaxTargetAreaFraction)
+        var pool = gt.Scene.Entities.Where(e => !gt.CrowdLabels.Contains(e.Label)
+                && MaskOps.Count(gt.MaskOf[e.Id]) >= options.MinTargetAreaPx && e.Box.Area / imageArea <= options.MaxTargetAreaFraction)
             .Select(e => (e, w: 1 + options.DistractorWeight * Distractors(gt.Scene, e) + (e.Box.Area / imageArea < options.SmallAreaFraction ? options.SmallTargetWeight : 0)))
             .ToList();
         var drawn = new List<SceneEntity>();

@@ -12,6 +12,12 @@ public static class ImageCodec
     public static LoadedImage Load(string path, ImageLimits? limits = null)
     {
         limits ??= ImageLimits.Default;
+        return DecodeCore(ReadFile(path, limits), path, path, limits);
+    }
+
+    // The file's bytes, or one InputException line: missing, a directory, over the size limit, unreadable.
+    private static byte[] ReadFile(string path, ImageLimits limits)
+    {
         if (string.IsNullOrWhiteSpace(path))
             throw new InputException("no image path given");
         if (Directory.Exists(path))
@@ -30,7 +36,7 @@ public static class ImageCodec
         {
             throw new InputException($"{path}: cannot read the file ({e.Message})", e);
         }
-        return DecodeCore(bytes, path, path, limits);
+        return bytes;
     }
 
     /// <summary>Decodes PNG/JPEG <paramref name="bytes"/>; <paramref name="displayName"/> names the source in messages
@@ -44,7 +50,20 @@ public static class ImageCodec
         return DecodeCore(bytes, displayName, displayName, limits);
     }
 
-    private static LoadedImage DecodeCore(byte[] bytes, string name, string path, ImageLimits limits)
+    /// <summary>The checks <see cref="Decode"/> makes before decoding any pixel, on the bytes alone: size, PNG/JPEG
+    /// signature, a complete stream (PNG IEND, JPEG EOI) and the declared size within <paramref name="limits"/>. Throws
+    /// <see cref="InputException"/> naming <paramref name="displayName"/>; returns the declared width and height.</summary>
+    public static (int Width, int Height) CheckHeader(byte[] bytes, string displayName, ImageLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        limits ??= ImageLimits.Default;
+        if (bytes.LongLength > limits.MaxFileBytes)
+            throw new InputException($"{displayName}: data is {bytes.LongLength} bytes, more than the limit of {limits.MaxFileBytes} bytes");
+        var header = CheckedHeader(bytes, displayName, limits);
+        return (header.Width, header.Height);
+    }
+
+    private static ImageHeader CheckedHeader(byte[] bytes, string name, ImageLimits limits)
     {
         var header = ImageHeaderReader.Read(bytes, name);
         string kind = header.Format == "png" ? "PNG" : "JPEG";
@@ -53,6 +72,13 @@ public static class ImageCodec
         long pixels = (long)header.Width * header.Height;
         if (pixels > limits.MaxPixels)
             throw new InputException($"{name}: {kind} declares {header.Width}x{header.Height} = {pixels / 1e6:0.#} megapixels, more than the limit of {limits.MaxPixels / 1e6:0.#} megapixels (decompression-bomb guard)");
+        return header;
+    }
+
+    private static LoadedImage DecodeCore(byte[] bytes, string name, string path, ImageLimits limits)
+    {
+        var header = CheckedHeader(bytes, name, limits);
+        string kind = header.Format == "png" ? "PNG" : "JPEG";
 
         Mat decoded;
         try
@@ -119,6 +145,57 @@ public static class ImageCodec
         return bgr;
     }
 
+    /// <summary>A mask from PNG/JPEG bytes: CV_8UC1 of the image's size (EXIF orientation applied), 255 inside, 0 outside.
+    /// Every PNG layout reads the same way: gray of 1, 2, 4, 8 or 16 bits, palette of 1, 2, 4 or 8 bits, RGB, with or
+    /// without alpha. When the image has an alpha channel that is not opaque everywhere, inside is where alpha is above
+    /// 0 (a shape on transparency); otherwise inside is every pixel with any sample above 0, in the file's own depth, so
+    /// label masks holding 0 and 1 (8- or 16-bit) read as masks too. Throws <see cref="InputException"/> as
+    /// <see cref="Decode"/> does.</summary>
+    public static Mat DecodeMask(byte[] bytes, string displayName, ImageLimits? limits = null)
+    {
+        using var image = Decode(bytes, displayName, limits);
+        var pixels = image.Original;
+        int channels = pixels.Channels();
+        var mask = new Mat();
+        if (channels is 2 or 4)
+        {
+            using var alpha = pixels.ExtractChannel(channels - 1);
+            alpha.MinMaxLoc(out double lowest, out _);
+            double opaque = pixels.Depth() == MatType.CV_16U ? ushort.MaxValue : byte.MaxValue;
+            if (lowest < opaque)
+            {
+                Cv2.Compare(alpha, Scalar.All(0), mask, CmpTypes.GT);
+                return mask;
+            }
+        }
+        if (channels == 1)
+        {
+            Cv2.Compare(pixels, Scalar.All(0), mask, CmpTypes.GT);
+            return mask;
+        }
+        // the largest colour sample of each pixel (alpha, if any, left out)
+        var planes = pixels.Split();
+        try
+        {
+            using var largest = planes[0].Clone();
+            for (int c = 1; c < Math.Min(3, planes.Length); c++) Cv2.Max(largest, planes[c], largest);
+            Cv2.Compare(largest, Scalar.All(0), mask, CmpTypes.GT);
+            return mask;
+        }
+        finally
+        {
+            foreach (var p in planes) p.Dispose();
+        }
+    }
+
+    /// <summary>Reads the mask file at <paramref name="path"/> (see <see cref="DecodeMask"/>); the same checks and
+    /// one-line messages as <see cref="Load"/>.</summary>
+    public static Mat LoadMask(string path, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        return DecodeMask(ReadFile(path, limits), path, limits);
+    }
+
     /// <summary>Only the 8-bit BGR working copy of the image at <paramref name="path"/> (the loaders the benchmarks take).</summary>
     public static Mat LoadBgr(string path)
     {
@@ -129,27 +206,28 @@ public static class ImageCodec
     /// <summary>Writes <paramref name="image"/> (8/16-bit gray, BGR or BGRA) at full resolution; the format comes from
     /// the extension (.png keeps depth and alpha; .jpg/.jpeg gets 8-bit BGR). Atomic: a temporary file in the same
     /// folder is renamed over the target.</summary>
-    public static void Save(Mat image, string path, SaveOptions? o = null)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        o ??= SaveOptions.Default;
-        if (image.Empty())
-            throw new ArgumentException("cannot save an empty image", nameof(image));
-        string format = OutputFormat(path);
-        if (Directory.Exists(path))
-            throw new InputException($"{path}: is a directory, cannot write an image there");
-        OutputFiles.WriteAtomic(path, Encode(image, format, o));
-    }
+    public static void Save(Mat image, string path, SaveOptions? o = null) => OutputFiles.WriteAtomic(path, EncodeFor(path, image, null, o));
 
     /// <summary>As <see cref="Save(Mat, string, SaveOptions?)"/>, carrying the input's EXIF / ICC pieces
     /// (<see cref="ImageMetadata.Read"/> of the input file) into an output of the same format, EXIF orientation set to 1.</summary>
     public static void Save(Mat image, string path, ImageMetadata metadata, SaveOptions? o = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
+        OutputFiles.WriteAtomic(path, EncodeFor(path, image, metadata, o));
+    }
+
+    /// <summary>The bytes <see cref="Save(Mat, string, ImageMetadata, SaveOptions?)"/> would write to <paramref name="path"/>
+    /// (format from its extension; <paramref name="metadata"/> carried when given); nothing is written.</summary>
+    public static byte[] EncodeFor(string path, Mat image, ImageMetadata? metadata = null, SaveOptions? o = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Empty())
+            throw new ArgumentException("cannot save an empty image", nameof(image));
         string format = OutputFormat(path);
         if (Directory.Exists(path))
             throw new InputException($"{path}: is a directory, cannot write an image there");
-        OutputFiles.WriteAtomic(path, metadata.WriteInto(Encode(image, format, o)));
+        byte[] bytes = Encode(image, format, o ?? SaveOptions.Default);
+        return metadata is null ? bytes : metadata.WriteInto(bytes);
     }
 
     /// <summary>Encodes to PNG or JPEG bytes (<paramref name="format"/>: "png" or "jpeg").</summary>

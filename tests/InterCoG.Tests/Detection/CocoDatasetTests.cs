@@ -58,7 +58,7 @@ public class CocoDatasetTests
     }
 
     [Fact]
-    public void A_crowd_annotation_id_beyond_32_bits_is_read_as_a_negative_id()
+    public void A_crowd_annotation_id_beyond_32_bits_is_kept_exactly()
     {
         // COCO numbers crowd annotations from 900 100 000 000 up (coco128 has ten of them)
         string path = Path.Combine(Path.GetTempPath(), $"coco-bigid-{Environment.ProcessId}.json");
@@ -69,8 +69,8 @@ public class CocoDatasetTests
         try
         {
             var coco = CocoDataset.Load(path);
-            Assert.Equal([-1 - 100581781, 7], coco.Annotations.Select(a => a.Id));
-            Assert.True(coco.Annotation(-1 - 100581781).IsCrowd);
+            Assert.Equal([900100581781L, 7L], coco.Annotations.Select(a => a.Id));
+            Assert.True(coco.Annotation(900100581781L).IsCrowd);
         }
         finally { File.Delete(path); }
     }

@@ -26,3 +26,17 @@ public sealed class ServeCommandTests
         Assert.Contains($"cannot listen on http://127.0.0.1:{port}", r.Err);
     }
 }
+
+/// <summary><c>intercog serve</c>'s limit flags: each is checked and forwarded (docs/web.md lists them).</summary>
+public sealed class ServeLimitFlagTests
+{
+    [Theory]
+    [InlineData("--max-megapixels", "0", "--max-megapixels must be positive")]
+    [InlineData("--max-megapixels", "-3", "--max-megapixels must be positive")]
+    public void A_bad_limit_is_a_usage_error_naming_the_flag(string flag, string value, string message)
+    {
+        var r = CliRunner.Run("serve", flag, value, "--no-preload");
+        Assert.Equal(ExitCodes.BadInput, r.ExitCode);
+        Assert.Contains(message, r.Err);
+    }
+}

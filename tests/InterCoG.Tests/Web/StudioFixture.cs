@@ -14,6 +14,9 @@ public class StudioFixture : IAsyncLifetime
     /// <summary>Options of this server; subclasses narrow limits.</summary>
     protected virtual StudioOptions Options => new() { Urls = ["http://127.0.0.1:0"], Preload = false };
 
+    /// <summary>Where the server's engine comes from (null: the shared one).</summary>
+    protected virtual Func<InterCoG.Chain.InterCoGEngine>? Engine => null;
+
     /// <summary>"http://127.0.0.1:PORT".</summary>
     public string BaseUrl { get; private set; } = "";
 
@@ -21,13 +24,13 @@ public class StudioFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = StudioServer.Build(Options);
+        _app = StudioServer.Build(Options, Engine);
         await _app.StartAsync();
         BaseUrl = _app.Urls.Single().TrimEnd('/');
         Http.BaseAddress = new Uri(BaseUrl);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         if (_app is not null)
@@ -85,4 +88,21 @@ public sealed class SmallUploadStudioFixture : StudioFixture
 public sealed class ImpatientStudioFixture : StudioFixture
 {
     protected override StudioOptions Options => base.Options with { JobTimeoutSeconds = 0.05 };
+}
+
+/// <summary>A server whose engine reads a models folder that starts empty (<see cref="ModelsFolder"/>): the models
+/// are "installed" while it runs.</summary>
+public sealed class ModelsLaterStudioFixture : StudioFixture
+{
+    /// <summary>The server's models folder, empty at start.</summary>
+    public string ModelsFolder { get; } = TestSupport.TestPaths.TempDir("models-later");
+
+    protected override Func<InterCoG.Chain.InterCoGEngine>? Engine =>
+        () => InterCoG.Chain.EngineFactory.Create(new InterCoG.Models.ModelStore(ModelsFolder));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(ModelsFolder, recursive: true); } catch (IOException) { }
+    }
 }
