@@ -7,7 +7,7 @@ using OpenCvSharp;
 namespace InterCoG.Bench;
 
 /// <summary>A referred object of a RefCOCO-style set: its annotation, image, COCO-80 class index and XYXY pixel box.</summary>
-public sealed record RecallTarget(int AnnId, int ImageId, string FileName, int ClassId, Box Box)
+public sealed record RecallTarget(long AnnId, int ImageId, string FileName, int ClassId, Box Box)
 {
     /// <summary>COCO class name of the target.</summary>
     public string Label => CocoClasses.Names[ClassId];
@@ -29,7 +29,7 @@ public static class DetectionRecall
     /// <summary>Distinct referred annotations (by ann_id) whose category is one of the 80 COCO classes, in ann_id order.</summary>
     public static IReadOnlyList<RecallTarget> ReferredTargets(CocoDataset coco, IReadOnlyList<RefCocoRef> refs) =>
         refs.Select(r => r.AnnId).Distinct().Order()
-            .Select(coco.Annotation)
+            .Select(id => coco.Annotation(id))
             .Select(a => (a, cls: coco.Category(a.CategoryId).CocoIndex))
             .Where(t => t.cls >= 0)
             .Select(t => new RecallTarget(t.a.Id, t.a.ImageId, coco.Image(t.a.ImageId).FileName, t.cls, t.a.Box))

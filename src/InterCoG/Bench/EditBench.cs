@@ -331,7 +331,7 @@ public static class EditBench
                     var probs = new float[Perception.CocoClasses.Names.Length];
                     int ci = Perception.CocoClasses.IndexOf(label);
                     if (ci >= 0) probs[ci] = 1;
-                    var target = new Perception.SceneEntity(ann.Id, label, 1f, ann.Box, probs, "", 0);
+                    var target = new Perception.SceneEntity(done, label, 1f, ann.Box, probs, "", 0);
                     bool? detectedBefore = null;
                     foreach (var op in operations)
                     {

@@ -149,7 +149,7 @@ public static class GroundingBench
         IDetector? detector, ReasoningOptions? options = null, float minIou = 0.5f, IProgress<string>? progress = null,
         Action<int, int, double>? onSentence = null)
     {
-        var annMasks = new Dictionary<int, (Mat Mask, int Area)?>();
+        var annMasks = new Dictionary<long, (Mat Mask, int Area)?>();
         var parser = new InstructionParser(options);
         var executor = new GroundingExecutor(options);
         var builder = new SceneBuilder();
@@ -233,7 +233,7 @@ public static class GroundingBench
         if (candidates.Count != same.Count) return (detected, false);
         var pairs = (from a in same from e in candidates let iou = e.Box.Iou(a.Box) where iou >= minIou
                      orderby iou descending, a.Id, e.Id select (a, e)).ToList();
-        var usedA = new HashSet<int>();
+        var usedA = new HashSet<long>();
         var usedE = new HashSet<int>();
         foreach (var (a, e) in pairs)
             if (!usedA.Contains(a.Id) && !usedE.Contains(e.Id)) { usedA.Add(a.Id); usedE.Add(e.Id); }
@@ -300,7 +300,7 @@ public static class GroundingBench
     }
 
     // The referred annotation's mask (CV_8UC1, 255 inside) and its pixel count; null without a segmentation. Cached per annotation.
-    private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<int, (Mat Mask, int Area)?> cache)
+    private static (Mat Mask, int Area)? AnnotationMask(CocoDataset coco, CocoAnnotation ann, Dictionary<long, (Mat Mask, int Area)?> cache)
     {
         if (cache.TryGetValue(ann.Id, out var hit)) return hit;
         (Mat, int)? value = null;

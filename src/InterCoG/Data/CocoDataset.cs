@@ -15,8 +15,8 @@ public sealed record CocoCategory(int Id, string Name, string? Supercategory)
 }
 
 /// <summary>A COCO instance annotation. <see cref="Box"/> is XYXY pixels (converted from COCO's xywh);
-/// <see cref="Polygons"/> are flat [x0, y0, x1, y1, …] lists in pixels; <see cref="Rle"/> is set for RLE segmentations.</summary>
-public sealed record CocoAnnotation(int Id, int ImageId, int CategoryId, Box Box, double Area, bool IsCrowd,
+/// <see cref="Id"/> is 64-bit (COCO-derived files use ids such as 900100000149); <see cref="Polygons"/> are flat [x0, y0, x1, y1, …] lists in pixels; <see cref="Rle"/> is set for RLE segmentations.</summary>
+public sealed record CocoAnnotation(long Id, int ImageId, int CategoryId, Box Box, double Area, bool IsCrowd,
                                     IReadOnlyList<float[]> Polygons, CocoRle? Rle);
 
 /// <summary>A COCO instances file (images, categories, annotations) read with System.Text.Json.</summary>
@@ -33,7 +33,7 @@ public sealed class CocoDataset
 
     private readonly Dictionary<int, CocoImage> _images;
     private readonly Dictionary<int, CocoCategory> _categories;
-    private readonly Dictionary<int, CocoAnnotation> _annotations;
+    private readonly Dictionary<long, CocoAnnotation> _annotations;
     private readonly Dictionary<int, List<CocoAnnotation>> _byImage;
 
     private CocoDataset(string root, List<CocoImage> images, List<CocoCategory> categories, List<CocoAnnotation> annotations)
@@ -50,7 +50,7 @@ public sealed class CocoDataset
     /// <summary>Category by COCO id; throws <see cref="KeyNotFoundException"/> for an unknown id.</summary>
     public CocoCategory Category(int id) => _categories.TryGetValue(id, out var c) ? c : throw new KeyNotFoundException($"no category {id}");
     /// <summary>Annotation by id; throws <see cref="KeyNotFoundException"/> for an unknown id.</summary>
-    public CocoAnnotation Annotation(int id) => _annotations.TryGetValue(id, out var a) ? a : throw new KeyNotFoundException($"no annotation {id}");
+    public CocoAnnotation Annotation(long id) => _annotations.TryGetValue(id, out var a) ? a : throw new KeyNotFoundException($"no annotation {id}");
 
     /// <summary>Annotations of one image, in file order.</summary>
     public IReadOnlyList<CocoAnnotation> AnnotationsOf(int imageId) => _byImage.TryGetValue(imageId, out var l) ? l : [];
@@ -96,7 +96,7 @@ public sealed class CocoDataset
             else if (seg.ValueKind == JsonValueKind.Object)
                 rle = ReadRle(seg);
         }
-        return new CocoAnnotation(e.GetProperty("id").GetInt32(), e.GetProperty("image_id").GetInt32(),
+        return new CocoAnnotation(e.GetProperty("id").GetInt64(), e.GetProperty("image_id").GetInt32(),
             e.GetProperty("category_id").GetInt32(), Box.FromXywh(bb[0], bb[1], bb[2], bb[3]),
             e.TryGetProperty("area", out var a) ? a.GetDouble() : bb[2] * bb[3],
             e.TryGetProperty("iscrowd", out var c) && c.GetInt32() != 0, polygons, rle);

@@ -6,7 +6,7 @@ using InterCoG.Programs;
 namespace InterCoG.Dataset;
 
 /// <summary>The referred object of a sample: its annotation id, category and box (XYXY pixels, COCO box converted).</summary>
-public sealed record SampleTarget(int AnnId, int EntityId, string Category, float[] Xyxy);
+public sealed record SampleTarget(long AnnId, int EntityId, string Category, float[] Xyxy);
 
 /// <summary>Compressed COCO RLE as pycocotools writes it: size = [height, width], counts = the compressed string.</summary>
 public sealed record CompressedRle(int[] Size, string Counts);
@@ -51,7 +51,7 @@ public sealed record DatasetSample
     public required string RelationKind { get; init; }
     public required bool Nested { get; init; }
     /// <summary>Annotation ids of the anchors the expression names.</summary>
-    public required int[] AnchorAnnIds { get; init; }
+    public required long[] AnchorAnnIds { get; init; }
     public required SampleTarget Target { get; init; }
     /// <summary>Target mask from the annotation (polygon or RLE), compressed COCO RLE.</summary>
     public required CompressedRle Mask { get; init; }
