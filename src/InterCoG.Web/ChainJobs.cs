@@ -30,8 +30,8 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
     /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
     public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted) =>
-        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Perception.Segmentation.SegmenterKind? segmenter = null) =>
+        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted, segmenter);
 
     private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
     {

@@ -16,7 +16,10 @@ public sealed class JobTimeoutException(double seconds) : Exception($"the chain 
 /// audited for concurrent use (scene builder, tiled detector, verifier, GrabCut), so model calls are serialised:
 /// exactly one <see cref="InterCoGEngine.Run"/> at a time in the whole process (servers in one process share
 /// <see cref="EngineFactory.Shared"/>), up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting per server.</summary>
-public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource)
+/// <remarks>Requests may name another segmenter than the server's (<paramref name="engineFor"/> supplies its engine);
+/// every engine keeps its segmenter's image-embedding cache across requests, so a re-run on the same photo (ground then
+/// edit, click-to-choose) does not encode it again.</remarks>
+public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource, Func<Perception.Segmentation.SegmenterKind, InterCoGEngine>? engineFor = null)
 {
     private static readonly SemaphoreSlim EngineGate = new(1, 1);
     private readonly Lazy<InterCoGEngine> _engine = new(engineSource, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -39,7 +42,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
     /// <summary>Runs <paramref name="work"/> with the engine once a slot is free. Throws <see cref="QueueFullException"/>
     /// at once when running + waiting jobs would exceed the bound, <see cref="JobTimeoutException"/> after the timeout
     /// (the run itself then finishes in the background and only then frees its slot).</summary>
-    public async Task<T> RunAsync<T>(Func<InterCoGEngine, T> work, CancellationToken aborted)
+    public async Task<T> RunAsync<T>(Func<InterCoGEngine, T> work, CancellationToken aborted, Perception.Segmentation.SegmenterKind? segmenter = null)
     {
         if (Interlocked.Increment(ref _admitted) > options.MaxQueuedJobs + 1)
         {
@@ -63,7 +66,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         var started = DateTime.UtcNow;
         job = Task.Run(() =>
         {
-            try { return work(_engine.Value); }
+            try { return work(segmenter is { } kind && engineFor is not null ? engineFor(kind) : _engine.Value); }
             finally
             {
                 // A run leaves images (OpenCV Mats, ONNX tensors) whose native memory the GC cannot see; collecting

@@ -20,6 +20,7 @@ public static class ServeCommand
             urls, maxQueue, maxUpload, timeout, maxStored, noPreload,
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var segmenter = SegmenterOption.AddTo(cmd, "Segmenter of requests that name none (the API's 'segmenter' field): " + string.Join(", ", Perception.Segmentation.SegmenterKinds.Names) + ".");
         cmd.SetAction(async (pr, stop) =>
         {
             var o = new StudioOptions();
@@ -38,6 +39,7 @@ public static class ServeCommand
             if (pr.GetValue(maxStored) is int st)
                 o = st >= 1 ? o with { MaxStoredJobs = st } : throw new InputException($"--max-stored-jobs must be 1 or more, got {st}");
             if (pr.GetValue(noPreload)) o = o with { Preload = false };
+            if (SegmenterOption.Read(pr, segmenter) is { } kind) o = o with { Segmenter = kind };
             // refuse a missing user detector file before listening; the engine itself loads on the first request or at preload
             var detectors = Chain.EngineFactory.UserDetectorModels(DetectorModelOption.Read(pr, detectorModels));
             try
@@ -47,7 +49,7 @@ public static class ServeCommand
                     foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
                     ctx.Out.WriteLine("Press Ctrl+C to stop.");
                     ctx.Out.Flush();
-                }, stop, () => Chain.EngineFactory.Shared(detectors));
+                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Segmenter), k => Chain.EngineFactory.Shared(detectors, k));
             }
             catch (IOException e) // Kestrel reports a taken port as an IOException
             {

