@@ -81,10 +81,12 @@ public sealed class InstancePreciseEditTests(ModelFixture models)
         double share = (double)leaked / Math.Max(1, Cv2.CountNonZero(own));
         Assert.True(share <= MaxLeak, $"{instruction}: {share:P1} of the target's area changed on other instances ({string.Join(", ", leaks)})");
 
+        // the verify stage sees the same: nothing leaked onto the instances it knows (a removal's fill may still be
+        // judged unconvincing by its own check; that is the fill's business, not the mask's)
         var verify = trace.Steps.Last(s => s.Stage == Stages.Verify);
-        Assert.True(verify.Data!.ContainsKey("leak_px"), verify.Text);
-        Assert.True(verify.Ok, verify.Text);
+        Assert.Equal(0, verify.Data!["leak_px"]);
         Assert.Null(verify.Warning);
+        if (trace.Request!.Operation != Operations.Remove) Assert.True(verify.Ok, verify.Text);
     }
 
     [Fact]
