@@ -28,12 +28,13 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
     /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
     /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
-    /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
+    /// illustrated on the output, so they are reported once the run has finished, still in order. <paramref name="fill"/>:
+    /// how a removal fills its hole (null: the library's default).</summary>
     public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted, Perception.Segmentation.SegmenterKind? segmenter = null) =>
-        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent), aborted, segmenter);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null, Perception.Segmentation.SegmenterKind? segmenter = null) =>
+        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent, fill), aborted, segmenter);
 
-    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep)
+    private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep, Editing.FillMethod? fill)
     {
         var job = Open(input);
         onStep?.Invoke(new JsonObject
@@ -63,6 +64,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
         {
             Choose = choose,
             GroundOnly = groundOnly,
+            Fill = fill,
             OnStep = step =>
             {
                 deferring |= step.Stage is Stages.Edit or Stages.Verify;
@@ -70,7 +72,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
                 else Publish(input.Bgr, step);
             },
         };
-        using var run = engine.Run(input, instruction, runOptions);
+        using var run = new StepRunner(engine).Run(input, instruction, runOptions);
         var trace = run.Trace;
         foreach (var step in pending) Publish(run.OutputBgr ?? input.Bgr, step);
         // steps the engine did not stream (a refused instruction's reason step) are illustrated too

@@ -45,4 +45,10 @@ public sealed record StudioOptions
     /// <summary>The segmenter of requests that name none (their <c>segmenter</c> field); null: the library's default
     /// (<see cref="Perception.Segmentation.SegmenterKinds.Default"/>).</summary>
     public Perception.Segmentation.SegmenterKind? Segmenter { get; init; }
+
+    /// <summary>Detector profile of the studio's engine (fast: YOLOX-nano; accurate: YOLOX-s, installed separately).</summary>
+    public Perception.DetectorProfile Profile { get; init; } = Perception.DetectorProfile.Fast;
+
+    /// <summary>Device and optimisation of the engine's ONNX sessions (default: INTERCOG_DEVICE, else auto).</summary>
+    public Models.Onnx.OnnxSessionOptions Sessions { get; init; } = new();
 }

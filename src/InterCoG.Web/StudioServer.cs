@@ -46,8 +46,8 @@ public static partial class StudioServer
         });
         builder.Services.AddProblemDetails();
 
-        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Segmenter)),
-            engineFor ?? (kind => EngineFactory.Shared(null, kind)));
+        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Profile, options.Sessions, options.Segmenter)),
+            engineFor ?? (kind => EngineFactory.Shared(null, options.Profile, options.Sessions, kind)));
         var store = new JobStore(options);
         var jobs = new ChainJobs(options, runner, store);
         builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
@@ -78,7 +78,7 @@ public static partial class StudioServer
         // as `intercog models list --json`, less the server's file paths
         app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
         {
-            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present,
+            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));
@@ -135,7 +135,8 @@ public static partial class StudioServer
 
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
-    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose.
+    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
+    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
     /// or problem.</summary>
     private static async Task ChainAsync(HttpContext http, ChainJobs jobs, StudioOptions options, bool groundOnly)
@@ -158,6 +159,10 @@ public static partial class StudioServer
             try { segmenter = Perception.Segmentation.SegmenterKinds.Parse(segName); }
             catch (InputException) { throw Bad($"unknown segmenter '{Truncate(segName)}'; known: {string.Join(", ", Perception.Segmentation.SegmenterKinds.Names)}"); }
         }
+        Editing.FillMethod? fill = null;
+        if (form["fill"].FirstOrDefault() is { Length: > 0 } f)
+            fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
+                : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
         if (file.Length > options.MaxUploadBytes)
             throw Bad($"the uploaded image is {file.Length} bytes; the limit is {options.MaxUploadBytes} bytes", 413);
@@ -170,7 +175,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, segmenter);
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, fill, segmenter);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -178,7 +183,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, segmenter);
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill, segmenter);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem

@@ -20,18 +20,20 @@ public static class ChainCommands
         var choose = new Option<int?>("--choose") { Description = "Resolve an ambiguity: the id of one of the candidates." };
         var json = new Option<bool>("--json") { Description = "Print the trace JSON on stdout (and nothing else there)." };
         var strict = new Option<bool>("--strict") { Description = "Exit 6 when the verify stage fails." };
+        var fill = FillOption.Create("How a removal (and the hole of move, resize, flip) is filled");
         var cmd = new Command("edit", "Find the object the instruction means, edit only it, verify, and show the chain.")
         {
-            image, instruction, output, trace, report, maskOut, choose, json, strict,
+            image, instruction, output, trace, report, maskOut, choose, json, strict, fill,
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var segmenter = SegmenterOption.AddTo(cmd);
+        var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Segmenter = SegmenterOption.Read(pr, segmenter) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Fill = FillOption.Read(pr, fill), Segmenter = SegmenterOption.Read(pr, segmenter) }));
         return cmd;
     }
 
@@ -51,11 +53,12 @@ public static class ChainCommands
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var segmenter = SegmenterOption.AddTo(cmd);
+        var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
             Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Segmenter = SegmenterOption.Read(pr, segmenter) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Segmenter = SegmenterOption.Read(pr, segmenter) }));
         return cmd;
     }
 
@@ -70,6 +73,14 @@ public static class ChainCommands
 
         /// <summary>The segmenter (--segmenter); null: the library's default.</summary>
         public Perception.Segmentation.SegmenterKind? Segmenter { get; init; }
+
+        /// <summary>Detector profile (--profile).</summary>
+        public Perception.DetectorProfile Profile { get; init; }
+
+        /// <summary>Device of the model sessions (--device; else INTERCOG_DEVICE or auto).</summary>
+        public Models.Onnx.OnnxSessionOptions? Sessions { get; init; }
+        /// <summary>How a removal fills its hole (--fill); null: the library's default.</summary>
+        public Editing.FillMethod? Fill { get; init; }
     }
 
     /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
@@ -136,12 +147,13 @@ public static class ChainCommands
             else ImageCodec.EnsureWritableOutput(path, r.Image);
         if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
 
-        var engine = EngineFactory.Shared(r.DetectorModels, r.Segmenter);
+        var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions, r.Segmenter);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
-        using var run = engine.Run(input, r.Instruction, new ChainRunOptions
+        using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions
         {
             Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
+            Fill = r.Fill,
         });
         var trace = run.Trace;
         int code = ChainOutcome.ExitCode(trace, r.Strict);

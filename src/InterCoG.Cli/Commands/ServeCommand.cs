@@ -21,9 +21,10 @@ public static class ServeCommand
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var segmenter = SegmenterOption.AddTo(cmd, "Segmenter of requests that name none (the API's 'segmenter' field): " + string.Join(", ", Perception.Segmentation.SegmenterKinds.Names) + ".");
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
-            var o = new StudioOptions();
+            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr) };
             if (pr.GetValue(urls) is { } u)
                 o = o with { Urls = u.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             if (pr.GetValue(maxQueue) is int q)
@@ -49,7 +50,7 @@ public static class ServeCommand
                     foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
                     ctx.Out.WriteLine("Press Ctrl+C to stop.");
                     ctx.Out.Flush();
-                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Segmenter), k => Chain.EngineFactory.Shared(detectors, k));
+                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions, o.Segmenter), k => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions, k));
             }
             catch (IOException e) // Kestrel reports a taken port as an IOException
             {

@@ -150,6 +150,7 @@
     data.append("instruction", instruction.value.trim());
     if (choose != null) data.append("choose", String(choose));
     if ($("segmenter").value) data.append("segmenter", $("segmenter").value);
+    if ($("fill").value) data.append("fill", $("fill").value);
     runButton.disabled = true;
     reset();
     setStatus(choose != null ? "Editing #" + choose + "…" : "Running the chain…");

@@ -3,164 +3,13 @@ using InterCoG.Data;
 using InterCoG.Editing;
 using InterCoG.Imaging;
 using OpenCvSharp;
+using InterCoG.Sharding;
 
 namespace InterCoG.Bench;
 
 /// <summary>One photo to test fills on: its 8-bit BGR pixels and the union of its annotated objects (CV_8UC1, may be
 /// all zero when it has no annotations).</summary>
 public sealed record InpaintPhoto(string Name, Mat Bgr, Mat Objects);
-
-/// <summary>Scores of one fill method over all samples: means of PSNR (dB), SSIM and edge F1 inside the hole, and the
-/// median time per fill in ms.</summary>
-public sealed record InpaintScore(string Method, int Samples, double Psnr, double Ssim, double EdgeF1, int EdgeSamples, double MedianMs);
-
-/// <summary>Ground-truth inpainting benchmark: an annotated object's mask shape is pasted onto a background area of a
-/// photo (no annotated object under it, grown by the removal's dilation), the hole is filled, and the fill is compared
-/// with the true pixels: PSNR and SSIM over the hole, and edge continuation as the F1 of Canny edges (2 px tolerance)
-/// inside the hole.</summary>
-public static class InpaintBench
-{
-    /// <summary>Canny thresholds for the edge F1 (on 8-bit gray).</summary>
-    public const double CannyLow = 60, CannyHigh = 150;
-
-    /// <summary>Runs every method on every (photo, shape) placement found; <paramref name="samplesDir"/> (optional)
-    /// receives side-by-side PNGs (truth | each method) of the first few samples.</summary>
-    public static IReadOnlyList<InpaintScore> Run(IReadOnlyList<InpaintPhoto> photos, IReadOnlyList<Mat> shapes,
-        IReadOnlyList<RemoveMethod> methods, int maxSamples, string? samplesDir = null, IProgress<string>? log = null)
-    {
-        var samples = new List<(InpaintPhoto Photo, Mat Mask)>();
-        int shapeIndex = 0;
-        for (int round = 0; round < 4 && samples.Count < maxSamples; round++)
-            foreach (var photo in photos)
-            {
-                if (samples.Count >= maxSamples) break;
-                var shape = shapes[shapeIndex++ % shapes.Count];
-                var placed = Place(photo, shape, round);
-                if (placed is not null) samples.Add((photo, placed));
-            }
-        log?.Report($"{samples.Count} placements");
-        var perMethod = methods.ToDictionary(m => m, _ => (psnr: new List<double>(), ssim: new List<double>(), f1: new List<double>(), ms: new List<double>()));
-        int k = 0;
-        foreach (var (photo, mask) in samples)
-        {
-            var outputs = new List<Mat>();
-            foreach (var m in methods)
-            {
-                var remover = new ObjectRemover(new RemoveOptions { Method = m });
-                var sw = Stopwatch.StartNew();
-                var r = remover.Remove(photo.Bgr, mask);
-                sw.Stop();
-                var s = perMethod[m];
-                s.ms.Add(sw.Elapsed.TotalMilliseconds);
-                s.psnr.Add(Math.Min(99, ImageMetrics.Psnr(photo.Bgr, r.Edited, r.Hole)));
-                s.ssim.Add(ImageMetrics.Ssim(photo.Bgr, r.Edited, r.Hole));
-                if (EdgeF1(photo.Bgr, r.Edited, r.Hole) is { } f1) s.f1.Add(f1);
-                outputs.Add(r.Edited);
-                if (m == methods[0] && samplesDir is not null && k < 12) outputs.Insert(0, Outline(photo.Bgr, r.Hole));
-                else r.Hole.Dispose();
-            }
-            if (samplesDir is not null && k < 12)
-            {
-                Directory.CreateDirectory(samplesDir);
-                var box = MaskOps.Pad(Cv2.BoundingRect(mask), 40, photo.Bgr.Size());
-                var tiles = outputs.Select(o => new Mat(o, box)).ToArray();
-                using var strip = new Mat();
-                Cv2.HConcat(tiles, strip);
-                Cv2.ImWrite(Path.Combine(samplesDir, $"inpaint_{k:00}_{Path.GetFileNameWithoutExtension(photo.Name)}.png"), strip);
-                foreach (var t in tiles) t.Dispose();
-            }
-            foreach (var o in outputs) o.Dispose();
-            mask.Dispose();
-            log?.Report($"sample {++k}/{samples.Count} {photo.Name}");
-        }
-        return methods.Select(m =>
-        {
-            var s = perMethod[m];
-            return new InpaintScore(m.ToString(), s.psnr.Count, BenchStats.Mean(s.psnr), BenchStats.Mean(s.ssim), BenchStats.Mean(s.f1), s.f1.Count, BenchStats.Median(s.ms));
-        }).ToList();
-    }
-
-    /// <summary>The true image with the hole's outline in red, for the sample strips.</summary>
-    private static Mat Outline(Mat bgr, Mat hole)
-    {
-        var o = bgr.Clone();
-        Cv2.FindContours(hole, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
-        Cv2.DrawContours(o, contours, -1, new Scalar(0, 0, 255), 1);
-        return o;
-    }
-
-    /// <summary>Moves (and if needed shrinks) <paramref name="shape"/> onto the photo where its grown hole touches no
-    /// annotated object; scans positions on a grid in a fixed order starting at a round-dependent phase.</summary>
-    public static Mat? Place(InpaintPhoto photo, Mat shape, int round)
-    {
-        var box = Cv2.BoundingRect(shape);
-        if (box.Width == 0) return null;
-        int w = photo.Bgr.Cols, h = photo.Bgr.Rows;
-        using var crop = new Mat(shape, box);
-        using var forbidden = MaskOps.Dilate(photo.Objects, 12);
-        for (double scale = Math.Min(1.0, 0.45 * Math.Min((double)w / box.Width, (double)h / box.Height)); scale >= 0.2; scale *= 0.75)
-        {
-            int sw = Math.Max(1, (int)(box.Width * scale)), sh = Math.Max(1, (int)(box.Height * scale));
-            using var small = new Mat();
-            Cv2.Resize(crop, small, new Size(sw, sh), 0, 0, InterpolationFlags.Nearest);
-            if (Cv2.CountNonZero(small) < 400) return null;
-            int margin = 16, step = Math.Max(8, Math.Min(sw, sh) / 3);
-            var positions = new List<Point>();
-            for (int y = margin; y + sh + margin <= h; y += step)
-                for (int x = margin; x + sw + margin <= w; x += step) positions.Add(new Point(x, y));
-            if (positions.Count == 0) continue;
-            int start = (round * 7919) % positions.Count;
-            for (int i = 0; i < positions.Count; i++)
-            {
-                var p = positions[(start + i) % positions.Count];
-                using var under = new Mat(forbidden, new Rect(p.X, p.Y, sw, sh));
-                using var overlap = new Mat();
-                Cv2.BitwiseAnd(under, small, overlap);
-                if (Cv2.CountNonZero(overlap) > 0) continue;
-                var mask = new Mat(h, w, MatType.CV_8UC1, Scalar.All(0));
-                using (var dst = new Mat(mask, new Rect(p.X, p.Y, sw, sh))) small.CopyTo(dst);
-                return mask;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>F1 of Canny edges of the fill against the truth's inside the hole (an edge pixel matches within 2 px);
-    /// null when the truth has fewer than 20 edge pixels there.</summary>
-    public static double? EdgeF1(Mat truth, Mat filled, Mat hole)
-    {
-        using var e1 = Edges(truth);
-        using var e2 = Edges(filled);
-        using var t = new Mat();
-        using var f = new Mat();
-        Cv2.BitwiseAnd(e1, hole, t);
-        Cv2.BitwiseAnd(e2, hole, f);
-        int nt = Cv2.CountNonZero(t), nf = Cv2.CountNonZero(f);
-        if (nt < 20) return null;
-        if (nf == 0) return 0;
-        using var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(5, 5));
-        using var tGrown = new Mat();
-        using var fGrown = new Mat();
-        Cv2.Dilate(t, tGrown, k);
-        Cv2.Dilate(f, fGrown, k);
-        using var hitF = new Mat();
-        using var hitT = new Mat();
-        Cv2.BitwiseAnd(f, tGrown, hitF);
-        Cv2.BitwiseAnd(t, fGrown, hitT);
-        double precision = (double)Cv2.CountNonZero(hitF) / nf, recall = (double)Cv2.CountNonZero(hitT) / nt;
-        return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-    }
-
-    private static Mat Edges(Mat bgr)
-    {
-        using var gray = new Mat();
-        Cv2.CvtColor(bgr, gray, ColorConversionCodes.BGR2GRAY);
-        var e = new Mat();
-        Cv2.Canny(gray, e, CannyLow, CannyHigh);
-        return e;
-    }
-
-}
 
 /// <summary>Image comparison measures over a mask.</summary>
 public static class ImageMetrics
@@ -297,6 +146,15 @@ public sealed record EditBenchOptions
 public sealed record EditOperationScore(string Operation, int Edits, long ChangedOutsideBand, double PsnrOutsideBand,
     double PsnrOutsideMask, double SsimOutsideMask, double MedianMs, int? VerifyChecked, int? VerifyPassed);
 
+/// <summary>One edit of <see cref="EditBench"/>: the operation, backend + compositing time (ms), pixels changed outside
+/// the band, PSNR (dB, ∞ when identical) outside the band and outside the mask, SSIM outside the mask, and the verify
+/// verdict (null when not checked).</summary>
+public sealed record EditSample(string Operation, double Ms, long ChangedOutsideBand, double PsnrOutsideBand, double PsnrOutsideMask,
+    double SsimOutsideMask, bool? Verified);
+
+/// <summary>One image of an edit bench run: its file name and every edit made on it, in object then operation order.</summary>
+public sealed record EditUnit(string FileName, List<EditSample> Edits);
+
 /// <summary>Applies each operation to each annotated object with its ground-truth mask, composites like the engine,
 /// and measures what changed outside the object, the verify pass rate and the time per edit.</summary>
 public static class EditBench
@@ -304,19 +162,35 @@ public static class EditBench
     /// <summary>Runs <paramref name="operations"/> over every annotation of the sets (instances JSON, images folder);
     /// <paramref name="verifier"/> may be null (verify then not run).</summary>
     public static IReadOnlyList<EditOperationScore> Run(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
-        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null)
+        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null) =>
+        Summarize(operations, verifier is not null, RunUnits(sets, operations, backend, verifier, ShardSpec.Whole, options, log).Select(u => u.Unit));
+
+    /// <summary>Number of work units of a run: every image of every set, in order (unit i is the i-th).</summary>
+    public static int UnitCount(IReadOnlyList<(string Instances, string Images)> sets) => sets.Sum(s => CocoDataset.Load(s.Instances).Images.Count);
+
+    /// <summary>Edit the images <paramref name="shard"/> owns, one unit per image (its index over all sets' images) with
+    /// every edit's raw measurements; <see cref="Summarize"/> turns a complete set of units into the scores.
+    /// <see cref="EditBenchOptions.Limit"/> counts objects in image order across a set, so it needs the whole run
+    /// (<see cref="InputException"/> with a shard).</summary>
+    public static IReadOnlyList<(int Index, EditUnit Unit)> RunUnits(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
+        Editing.IEditBackend backend, Verify.Verifier? verifier, ShardSpec shard, EditBenchOptions? options = null, IProgress<string>? log = null)
     {
         var o = options ?? new EditBenchOptions();
+        if (o.Limit > 0 && shard.Count > 1) throw new InputException("bench edit: --limit counts objects across each whole set, so it cannot be combined with --shard");
         foreach (var op in operations)
             if (!backend.Supports(op)) throw new InputException($"bench edit: the {backend.Name} backend cannot '{op}'");
-        var acc = operations.ToDictionary(op => op, _ => new Acc());
+        var units = new List<(int, EditUnit)>();
+        int unit = -1;
         foreach (var (instances, imagesDir) in sets)
         {
             var coco = CocoDataset.Load(instances);
             int done = 0;
             foreach (var img in coco.Images)
             {
-                if (o.Limit > 0 && done >= o.Limit) break;
+                unit++;
+                if (o.Limit > 0 && done >= o.Limit) continue;
+                if (!shard.Owns(unit)) continue;
+                var edits = new List<EditSample>();
                 using var input = Resized(Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir)), o.ResizeWidth);
                 foreach (var ann0 in coco.AnnotationsOf(img.Id))
                 {
@@ -343,39 +217,44 @@ public static class EditBench
                         sw.Stop();
                         using var out8 = Imaging.ImageCodec.ToBgr8(composite);
                         if (o.SamplesDir is not null && done <= o.SampleObjects) WriteSample(o.SamplesDir, input.Bgr, r.Bgra ?? out8, mask, $"{op}_{ann.Id}");
-                        var s = acc[op];
-                        s.Ms.Add(sw.Elapsed.TotalMilliseconds);
-                        s.Changed += Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
+                        long changed = Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
                         using var outsideMask = new Mat();
                         Cv2.Compare(mask, 0, outsideMask, CmpTypes.EQ);
                         using var band = OutsideBand(r.Region, o.FeatherPx);
-                        s.PsnrBand.Add(ImageMetrics.Psnr(input.Bgr, out8, band));
-                        s.Psnr.Add(ImageMetrics.Psnr(input.Bgr, out8, outsideMask));
-                        s.Ssim.Add(ImageMetrics.Ssim(input.Bgr, out8, outsideMask));
+                        double psnrBand = ImageMetrics.Psnr(input.Bgr, out8, band), psnr = ImageMetrics.Psnr(input.Bgr, out8, outsideMask);
+                        double ssim = ImageMetrics.Ssim(input.Bgr, out8, outsideMask);
+                        bool? verified = null;
                         if (verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove)
                         {
+                            // Removal only counts where the detector saw the object before the edit.
                             if (op == Programs.Operations.Remove)
-                            {
-                                // Removal only counts where the detector saw the object before the edit.
                                 detectedBefore ??= !verifier.Verify(input.Bgr, input.Bgr, r.Region, request, [target], mask, o.FeatherPx).Ok;
-                                if (detectedBefore != true) continue;
-                            }
-                            var step = verifier.Verify(input.Bgr, out8, r.Region, request, [target], mask, o.FeatherPx);
-                            s.Checked++;
-                            if (step.Ok == true) s.Passed++;
+                            if (op != Programs.Operations.Remove || detectedBefore == true)
+                                verified = verifier.Verify(input.Bgr, out8, r.Region, request, [target], mask, o.FeatherPx).Ok == true;
                         }
+                        edits.Add(new EditSample(op, sw.Elapsed.TotalMilliseconds, changed, psnrBand, psnr, ssim, verified));
                     }
                     log?.Report($"{Path.GetFileName(img.FileName)} #{ann.Id} {label}: done");
                 }
+                units.Add((unit, new EditUnit(img.FileName, edits)));
             }
         }
-        bool verifies(string op) => verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove;
+        return units;
+    }
+
+    /// <summary>Per-operation scores over a run's units in run order (all of them, from one process or merged from shards):
+    /// minima, means and medians over every edit, never of per-shard figures. <paramref name="verified"/>: a verifier ran.</summary>
+    public static IReadOnlyList<EditOperationScore> Summarize(IReadOnlyList<string> operations, bool verified, IEnumerable<EditUnit> units)
+    {
+        var edits = units.SelectMany(u => u.Edits).ToList();
+        bool verifies(string op) => verified && op is Programs.Operations.Recolor or Programs.Operations.Remove;
         return operations.Select(op =>
         {
-            var s = acc[op];
-            return new EditOperationScore(op, s.Ms.Count, s.Changed, s.PsnrBand.Count == 0 ? double.NaN : s.PsnrBand.Min(),
-                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), BenchStats.Mean(s.Ssim), BenchStats.Median(s.Ms),
-                verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
+            var s = edits.Where(e => e.Operation == op).ToList();
+            int checkedCount = s.Count(e => e.Verified is not null), passed = s.Count(e => e.Verified == true);
+            return new EditOperationScore(op, s.Count, s.Sum(e => e.ChangedOutsideBand), s.Count == 0 ? double.NaN : s.Min(e => e.PsnrOutsideBand),
+                s.Count == 0 ? double.NaN : s.Min(e => e.PsnrOutsideMask), BenchStats.Mean(s.Select(e => e.SsimOutsideMask).ToList()), BenchStats.Median(s.Select(e => e.Ms)),
+                verifies(op) ? checkedCount : null, verifies(op) ? passed : null);
         }).ToList();
     }
 
@@ -456,17 +335,6 @@ public static class EditBench
 
     /// <summary>A PSNR in dB, "∞" for identical.</summary>
     public static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
-
-    private sealed class Acc
-    {
-        public List<double> Ms { get; } = [];
-        public List<double> Psnr { get; } = [];
-        public List<double> PsnrBand { get; } = [];
-        public List<double> Ssim { get; } = [];
-        public long Changed { get; set; }
-        public int Checked { get; set; }
-        public int Passed { get; set; }
-    }
 }
 
 /// <summary>Mask quality of one data set: the segmenter run on each annotation's true box, compared with its true mask.

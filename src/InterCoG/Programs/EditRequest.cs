@@ -23,6 +23,48 @@ public static class Operations
     public const string Outline = "outline";
     /// <summary>A bare referring expression: find the object, edit nothing.</summary>
     public const string Ground = "ground";
+    /// <summary>Change what the object is made of (argument "material": "leather", "stone").</summary>
+    public const string Material = "material";
+    /// <summary>Change what the object shows or holds (argument "content": "flower pattern", "a cartoon", "juice").</summary>
+    public const string Content = "content";
+    /// <summary>Change the writing on the object (argument "text", as written: "SLOW", "No 7").</summary>
+    public const string Text = "text";
+    /// <summary>Restyle the whole picture (argument "style": "watercolor", "oil painting"); the target is the image.</summary>
+    public const string Style = "style";
+    /// <summary>Replace everything but the objects (argument "background": "a sunset beach"); the target is the image.</summary>
+    public const string Background = "background";
+    /// <summary>Change the object's posture (argument "pose": "sitting", "waving hand").</summary>
+    public const string Pose = "pose";
+
+    /// <summary>Operations that need a generative image model: the program is parsed and grounded, and without such a
+    /// backend the run ends unsupported (exit 7) naming <see cref="GenerativeBackend"/>.</summary>
+    public static IReadOnlySet<string> Generative { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { Replace, Add, Material, Content, Text, Style, Background, Pose };
+
+    /// <summary>What the generative operations need, in words for messages (a property, not a constant: the constants of
+    /// this class are the operation names, read by reflection for the language model's schema).</summary>
+    public static string GenerativeBackend { get; } = "a generative image-editing backend (--gen-backend)";
+}
+
+/// <summary>Argument names of the programs (all values are strings; numbers in invariant culture).</summary>
+public static class ArgumentNames
+{
+    /// <summary>recolor/outline: target colour (palette or CSS/X11 name, or "#rrggbb").</summary>
+    public const string Color = "color";
+    /// <summary>The part of the target the edit is limited to ("shirt", "hair", "face").</summary>
+    public const string Part = "part";
+    /// <summary>replace: the new object as written ("a white dog" → "white dog").</summary>
+    public const string With = "with";
+    /// <summary>add: the object to add as written ("blue towel").</summary>
+    public const string Object = "object";
+    /// <summary>replace/add: the new object's head noun ("dog"), its detector class when it has one ("dog"), its colour.</summary>
+    public const string ObjectNoun = "object_noun";
+    public const string ObjectCategory = "object_category";
+    public const string ObjectColor = "object_color";
+    /// <summary>add/move: where, relative to the target (a relation kind such as "on", "left_of").</summary>
+    public const string Relation = "relation";
+    /// <summary>material/content/text/style/background/pose: the new value as written.</summary>
+    public const string Material = "material", Content = "content", Text = "text", Style = "style", Background = "background", Pose = "pose";
 }
 
 /// <summary>The parsed instruction: what to do, with which arguments, to which object.</summary>
@@ -72,6 +114,15 @@ public sealed record ReferringExpression
     /// attributes to exclude; objects it picks out are dropped.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ReferringExpression? Negated { get; init; }
+    /// <summary>The part of the object meant ("the man's shirt" → person, part "shirt"; "the dog's collar"); null for the whole object.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Part { get; init; }
+    /// <summary>In a request of several steps: the 1-based step whose result this expression means ("it" after "make the
+    /// dog red", "the white dog" after "change the cat to a white dog"); null when it names an object of the input.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Step { get; init; }
+    /// <summary>Category of the whole picture: the target of style and background edits (and of an add with no anchor).</summary>
+    public const string Image = "image";
     /// <summary>Phrases the parser kept but cannot ground yet, e.g. "on the counter" (an anchor outside the
     /// detector's vocabulary, or a relation this version lacks); reported, never silently dropped.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -32,38 +32,10 @@ namespace InterCoG.Reasoning;
 public sealed partial class InstructionParser
 {
     private static readonly (string Op, string[] Words)[] VerbFirst =
-    [
-        (Operations.Blur, ["blur", "out"]), (Operations.Blur, ["blur"]), (Operations.Blur, ["obscure"]),
-        (Operations.Pixelate, ["pixelate"]), (Operations.Pixelate, ["pixelize"]), (Operations.Pixelate, ["pixellate"]), (Operations.Pixelate, ["censor"]),
-        (Operations.Brighten, ["brighten", "up"]), (Operations.Brighten, ["brighten"]), (Operations.Brighten, ["lighten"]),
-        (Operations.Darken, ["darken"]), (Operations.Darken, ["dim"]),
-        (Operations.Saturate, ["saturate"]),
-        (Operations.Desaturate, ["desaturate"]), (Operations.Desaturate, ["grayscale"]), (Operations.Desaturate, ["greyscale"]),
-        (Operations.Move, ["move"]), (Operations.Move, ["shift"]), (Operations.Move, ["drag"]), (Operations.Move, ["slide"]),
-        (Operations.Resize, ["resize"]), (Operations.Resize, ["rescale"]), (Operations.Resize, ["scale"]), (Operations.Resize, ["enlarge"]),
-        (Operations.Resize, ["grow"]), (Operations.Resize, ["magnify"]), (Operations.Resize, ["shrink"]),
-        (Operations.Flip, ["flip"]), (Operations.Flip, ["mirror"]),
-        (Operations.Duplicate, ["make", "a", "copy", "of"]), (Operations.Duplicate, ["duplicate"]), (Operations.Duplicate, ["copy"]), (Operations.Duplicate, ["clone"]),
-        (Operations.Cutout, ["cut", "out"]), (Operations.Cutout, ["cut"]), (Operations.Cutout, ["extract"]), (Operations.Cutout, ["isolate"]),
-        (Operations.Outline, ["draw", "a", "box", "around"]), (Operations.Outline, ["draw", "an", "outline", "around"]), (Operations.Outline, ["outline"]),
-        (Operations.Outline, ["highlight"]), (Operations.Outline, ["circle"]), (Operations.Outline, ["mark"]),
-        (Operations.Replace, ["replace"]), (Operations.Replace, ["swap"]), (Operations.Replace, ["substitute"]), (Operations.Replace, ["exchange"]),
-        (Operations.Add, ["add"]), (Operations.Add, ["insert"]), (Operations.Add, ["put"]), (Operations.Add, ["place"]),
-    ];
+        PhraseBook.Keyed("verb").Where(v => v.Key is not (Operations.Remove or Operations.Recolor)).ToArray();
 
     // "make X …" endings that name an operation rather than a colour.
-    private static readonly (string Op, string[] Words)[] MakeTails =
-    [
-        (Operations.Desaturate, ["black", "and", "white"]), (Operations.Desaturate, ["black", "white"]), (Operations.Desaturate, ["grayscale"]),
-        (Operations.Desaturate, ["greyscale"]), (Operations.Desaturate, ["gray", "scale"]), (Operations.Desaturate, ["grey", "scale"]),
-        (Operations.Desaturate, ["monochrome"]), (Operations.Desaturate, ["less", "saturated"]), (Operations.Desaturate, ["less", "colorful"]),
-        (Operations.Desaturate, ["less", "colourful"]), (Operations.Desaturate, ["desaturated"]), (Operations.Desaturate, ["colorless"]), (Operations.Desaturate, ["colourless"]),
-        (Operations.Saturate, ["more", "saturated"]), (Operations.Saturate, ["more", "colorful"]), (Operations.Saturate, ["more", "colourful"]),
-        (Operations.Saturate, ["more", "vivid"]), (Operations.Saturate, ["more", "vibrant"]), (Operations.Saturate, ["saturated"]), (Operations.Saturate, ["vivid"]),
-        (Operations.Brighten, ["brighter"]), (Operations.Brighten, ["lighter"]), (Operations.Brighten, ["more", "bright"]),
-        (Operations.Darken, ["darker"]), (Operations.Darken, ["dimmer"]), (Operations.Darken, ["more", "dark"]),
-        (Operations.Blur, ["blurry"]), (Operations.Blur, ["blurred"]), (Operations.Blur, ["blurrier"]), (Operations.Pixelate, ["pixelated"]),
-    ];
+    private static readonly (string Op, string[] Words)[] MakeTails = PhraseBook.Keyed("make_tail");
 
     private static readonly string[] MakeVerbs = ["make", "turn", "render", "get"];
     private static readonly HashSet<string> Softeners = ["a", "bit", "little", "slightly", "much", "lot", "more", "please", "somewhat"];
@@ -334,15 +306,49 @@ public sealed partial class InstructionParser
         return k;
     }
 
-    // "replace X with Y", "swap X for Y": the last with/for/by whose rest names an object.
+    // "replace X with Y", "swap X for Y": the first with/for/by before which one expression stands and after which a new
+    // object is named.
     private ParseResult ParseReplace(List<string> t, int pos, int end, List<string> notes)
     {
-        for (int k = end - 1; k > pos; k--)
+        // "replace the red bow tie with a blue one": the same thing in another colour is a recolour.
+        if (end - 3 >= pos && t[end - 1] is "one" or "ones")
+        {
+            int c = end - 2;
+            string? colour = ColorPalette.TryResolve(t[c], out string one, out _) ? one : null;
+            if (colour is null && c - 1 > pos && ColorPalette.TryResolve(t[c - 1] + " " + t[c], out string two, out _)) { colour = two; c--; }
+            int w = c > pos && t[c - 1] is "a" or "an" or "the" ? c - 1 : c;
+            if (colour is not null && w - 1 > pos && t[w - 1] is "with" or "for" or "by")
+            {
+                var scratch = new List<string>(notes);
+                var r = Finish(Operations.Recolor, t, pos, w - 1, new Dictionary<string, string> { [ArgumentNames.Color] = colour }, scratch);
+                if (r.Parsed) return r;
+            }
+        }
+        for (int k = pos + 1; k < end; k++)
         {
             if (t[k] is not ("with" or "for" or "by")) continue;
-            string? what = NounPhrase(t, k + 1, end);
-            if (what is null) continue;
-            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+            if (NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (r.Parsed) return r;
+        }
+        // "replace the sheep in the grass field with a goat": the object as far as it is one expression, the rest reported.
+        for (int k = pos + 1; k < end; k++)
+        {
+            if (t[k] is not ("with" or "for") || NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            int p = pos;
+            var scratch = new List<string>(notes);
+            var (target, _) = ParseExpression(t, ref p, k, 0, scratch);
+            if (target is null) continue;
+            if (p < k) scratch.Add($"'{string.Join(' ', t.Skip(p).Take(k - p))}' not used to find the object");
+            return new ParseResult(true, new EditRequest(Operations.Replace, args, target), null, scratch);
+        }
+        // "switch the orange to a lemon": the new object after "to"/"into".
+        for (int k = pos + 1; k < end; k++)
+        {
+            if (t[k] is not ("to" or "into") || NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var r = Finish(Operations.Replace, t, pos, k, args, new List<string>(notes));
+            if (r.Parsed) return r;
         }
         return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
     }
@@ -351,25 +357,134 @@ public sealed partial class InstructionParser
     private ParseResult? ParseInto(List<string> t, int pos, List<string> notes)
     {
         int end = t.Count;
-        for (int k = end - 1; k > pos; k--)
+        for (int k = pos + 1; k < end; k++)
         {
             if (t[k] is not ("into" or "to")) continue;
-            if (t[k] == "to" && t[0] is not ("change" or "convert" or "transform")) continue;
-            string? what = NounPhrase(t, k + 1, end);
-            if (what is null) continue;
-            return Finish(Operations.Replace, t, pos, k, new() { ["with"] = what }, notes);
+            if (t[k] == "to" && t[0] is not ("change" or "convert" or "transform" or "switch")) continue;
+            if (NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (!r.Parsed) continue;
+            // "change the dining table to a wooden table": the same thing made of something else is a material edit.
+            if (r.Request is { } req && MaterialOf(t, k + 1, end, req.Target) is string material)
+                return r with { Request = new EditRequest(Operations.Material, new() { [ArgumentNames.Material] = material }, req.Target) };
+            return r;
         }
         return null;
     }
 
-    // Words after an optional article that name a thing ("a sofa", "a red tiger"); null when empty or not words.
-    private static string? NounPhrase(List<string> t, int i, int end)
+    // "make the zebra on the right a horse", "make the cup look like a vase": a new object after "a"/"an" or "look like"
+    // is a replace.
+    private ParseResult? MakeA(List<string> t, int pos, List<string> notes)
+    {
+        for (int k = pos + 1; k < t.Count; k++)
+        {
+            // "make the umbrella look like a rainbow umbrella", "make the dog into a cat" (ParseInto), "make the zebra a horse"
+            int at = MatchAt(t, k, ["look", "like"]) || MatchAt(t, k, ["looks", "like"]) ? k + 2 : MatchAt(t, k, ["resemble"]) ? k + 1 : t[k] is "a" or "an" ? k : -1;
+            if (at < 0 || NewObject(t, at, t.Count) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (r.Parsed) return r;
+        }
+        return null;
+    }
+
+    private static readonly (string Key, string[] Words)[] MaterialWords = [.. PhraseBook.Keyed("material_word").OrderByDescending(m => m.Words.Length)];
+
+    // A material named at i ("wooden", "stainless steel"): (words, as written), or null.
+    private static (int, string)? Material(List<string> t, int i, int end)
+    {
+        foreach (var (_, words) in MaterialWords)
+            if (MatchAt(t, i, words, end)) return (words.Length, string.Join(' ', words));
+        return null;
+    }
+
+    // The new object's words when they name only a material ("wood", "a ceramic one"): the material words; null otherwise.
+    private static string? MaterialOf(List<string> t, int i, int end, ReferringExpression target)
     {
         i = Skip(t, i, Articles, end);
-        if (i >= end || end - i > 4) return null;
-        var words = t.Skip(i).Take(end - i).ToList();
-        if (words.Any(w => !IsWord(w) || IsFunctionWord(w) && w is not ("left" or "right" or "top" or "bottom"))) return null;
-        return string.Join(' ', words);
+        var said = new List<string>();
+        while (i < end && Material(t, i, end) is (int n, string m)) { said.Add(m); i += n; }
+        if (said.Count == 0) return null;
+        // Only the material ("to wood", "to a ceramic one"): a new object of that material ("wooden stool") is a replace.
+        return i == end || t[i] is "one" or "ones" or "material" && i + 1 == end ? string.Join(' ', said) : null;
+    }
+
+    // "make the table wooden", "turn the vase into glass", "make the chair out of wood": a material edit.
+    private ParseResult? ParseMaterial(List<string> t, int pos, int end, List<string> notes)
+    {
+        for (int k = pos + 1; k < end; k++)
+        {
+            int v = k;
+            if (t[v] is "into" or "to" or "in" or "of") v++;
+            else if (MatchAt(t, v, ["out", "of"], end)) v += 2;
+            else if (MatchAt(t, v, ["made", "of"], end)) v += 2;
+            if (v < end && Articles.Contains(t[v])) continue; // "turn the bottle into a glass": an object
+            if (v >= end || Material(t, v, end) is not (int n, string m) || v + n != end) continue;
+            if (ColorPalette.TryResolve(m, out _, out _) && v == k) continue; // "make the cup gold": a colour
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Material, t, pos, k, new Dictionary<string, string> { [ArgumentNames.Material] = m }, scratch);
+            if (r.Parsed) return r;
+        }
+        return null;
+    }
+
+    // "change the sign to STOP", "change the plate number to 001234": writing after "to" (capitals, digits, quotes).
+    private ParseResult? ParseWritten(List<string> t, int pos, string original, List<string> notes)
+    {
+        if (t[0] is not ("change" or "turn" or "switch" or "set")) return null;
+        for (int k = pos + 1; k < t.Count - 0; k++)
+        {
+            if (t[k] is not ("to" or "into" or "as") || k + 1 >= t.Count) continue;
+            string value = string.Join(' ', t.Skip(k + 1));
+            string written = OriginalCase(original, value);
+            string? text = WrittenPrefix(written) is int cut ? written[cut..].Trim(' ', '\'', '"') : LooksWritten(written, original) ? written : null;
+            if (text is null || ColorPalette.TryResolve(value, out _, out _)) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Text, t, pos, k, new Dictionary<string, string> { [ArgumentNames.Text] = text }, scratch);
+            if (r.Parsed) return r;
+        }
+        return null;
+    }
+
+    private static readonly HashSet<string> NewObjectBoundaries =
+        ["with", "that", "which", "who", "on", "in", "at", "of", "holding", "wearing", "carrying", "from", "near", "next", "beside",
+         "behind", "under", "above", "below", "inside", "for", "to", "into", "lying", "sitting", "standing", "having"];
+    private static readonly string[][] Quantities =
+        [["a", "pair", "of"], ["pair", "of"], ["a", "couple", "of"], ["a", "bunch", "of"], ["a", "set", "of"], ["a", "group", "of"],
+         ["some"], ["another"], ["new"], ["more"], ["one"]];
+
+    /// <summary>The new object of a replace or an add ("a red bow tie", "white dog with a collar"): the phrase as written
+    /// (articles dropped) under "with"/"object", its head noun, its detector class when it has one and its colour; null when
+    /// the words name no thing.</summary>
+    private static Dictionary<string, string>? NewObject(List<string> t, int i, int end)
+    {
+        i = Skip(t, i, Articles, end);
+        if (MatchAny(t, i, Quantities) is int q && i + q < end) i = Skip(t, i + q, Articles, end);
+        else if (i + 2 < end && QuantityWords.ContainsKey(t[i]) && t[i + 1] == "of") i = Skip(t, i + 2, Articles, end); // "a stack of books"
+        if (i >= end || end - i > 16 || !IsWord(t[i]) || IsFunctionWord(t[i]) && !NounLexicon.IsNoun(t[i])) return null;
+        // The head: the last noun of the first run of words (adjectives joined by "and" stay in it: "small and round cake").
+        int run = i;
+        while (run < end && !(NewObjectBoundaries.Contains(t[run]) && run > i
+                              && !(t[run] is "sitting" or "standing" or "lying" && run + 1 < end && !Particles.Contains(t[run + 1]) && !Articles.Contains(t[run + 1])))
+               && !(t[run] == "and" && run + 1 < end && NounLexicon.IsNoun(t[run - 1]) && ColorLexicon.Attribute(t[run - 1]) is null))
+            run++;
+        int head = -1;
+        for (int k = run - 1; k >= i; k--)
+            if (NounLexicon.IsNoun(t[k]) && ColorLexicon.Attribute(t[k]) is null && !IsFunctionWord(t[k]) && !IsParticiple(t[k])) { head = k; break; }
+        if (head < 0) head = run - 1;
+        if (head < i || !IsWord(t[head]) || ColorLexicon.Attribute(t[head]) is not null && head == i && run == i + 1 && !NounLexicon.IsNoun(t[head]))
+            return null;
+        string noun = head > i && NounLexicon.IsNoun(t[head - 1] + " " + t[head]) && ColorLexicon.Attribute(t[head - 1]) is null ? t[head - 1] + " " + t[head] : t[head];
+        var args = new Dictionary<string, string>
+        {
+            [ArgumentNames.With] = string.Join(' ', t.Skip(i).Take(end - i)),
+            [ArgumentNames.ObjectNoun] = noun,
+        };
+        if (NounLexicon.Lookup(noun) is string category) args[ArgumentNames.ObjectCategory] = category;
+        for (int k = i; k < head; k++)
+            if (ColorLexicon.Attribute(t[k]) is not null && ColorPalette.TryResolve(t[k], out string c, out _)) { args[ArgumentNames.ObjectColor] = c; break; }
+        return args;
     }
 
     // "add a bench to the right of the boy": the object to add, the relation and the anchor (the target).
@@ -393,34 +508,62 @@ public sealed partial class InstructionParser
         }
         for (int k = t.Count - 1; k > 1; k--)
         {
-            string? what = NounPhrase(t, k, t.Count);
-            if (what is null) continue;
+            if (k + 4 < t.Count || NewObject(t, k, t.Count) is not { } given) continue;
             var scratch = new List<string>();
             var (target, _) = ParseTarget(t, 1, k, scratch);
             if (target is null) continue;
             notes.AddRange(scratch);
-            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = SpatialRelations.On }, target), null, notes);
+            given[ArgumentNames.Object] = given[ArgumentNames.With];
+            given.Remove(ArgumentNames.With);
+            given[ArgumentNames.Relation] = SpatialRelations.On;
+            return new ParseResult(true, new EditRequest(Operations.Add, given, target), null, notes);
         }
         return null;
     }
 
     private ParseResult ParseAdd(List<string> t, int pos, int end, List<string> notes)
     {
+        ParseResult? loose = null;
         for (int j = pos + 1; j < end; j++)
         {
             string? kind = null;
             int len = 0;
             foreach (var (k, words) in RelationPhrases)
                 if (MatchAt(t, j, words, end) && k != SpatialRelations.Between) { kind = k; len = words.Length; break; }
-            if (kind is null && t[j] is "on" or "onto" or "in" or "to") { kind = t[j] == "in" ? "in" : "on"; len = 1; }
+            if (kind is null && t[j] is "on" or "onto" or "in" or "to" or "at" or "around") { kind = t[j] == "in" ? "in" : "on"; len = 1; }
             if (kind is null) continue;
-            string? what = NounPhrase(t, pos, j);
-            if (what is null) continue;
+            if (NewObject(t, pos, j) is not Dictionary<string, string> args) continue;
+            args[ArgumentNames.Object] = args[ArgumentNames.With];
+            args.Remove(ArgumentNames.With);
+            args[ArgumentNames.Relation] = kind;
             var scratch = new List<string>();
             var (anchor, _) = ParseTarget(t, j + len, end, scratch);
-            if (anchor is null) continue;
-            notes.AddRange(scratch);
-            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = kind }, anchor), null, notes);
+            if (anchor is not null)
+            {
+                notes.AddRange(scratch);
+                return new ParseResult(true, new EditRequest(Operations.Add, args, anchor), null, notes);
+            }
+            // "add a bird in the top left sky", "add a sedan on the road in the distance": the first anchor that is one
+            // expression of the words after the relation, the rest reported.
+            if (loose is null)
+            {
+                int p = j + len;
+                var looseNotes = new List<string>(notes);
+                var (prefix, _) = ParseExpression(t, ref p, end, 0, looseNotes);
+                if (prefix is not null)
+                {
+                    looseNotes.Add($"'{string.Join(' ', t.Skip(p).Take(end - p))}' not used to place the new object");
+                    loose = new ParseResult(true, new EditRequest(Operations.Add, args, prefix), null, looseNotes);
+                }
+            }
+        }
+        if (loose is not null) return loose;
+        // "add a hat", "add snow": no place named; the picture is the anchor.
+        if (NewObject(t, pos, end) is Dictionary<string, string> whole)
+        {
+            whole[ArgumentNames.Object] = whole[ArgumentNames.With];
+            whole.Remove(ArgumentNames.With);
+            return new ParseResult(true, new EditRequest(Operations.Add, whole, new ReferringExpression { Category = ReferringExpression.Image }), null, notes);
         }
         return ParseResult.Fail("add needs what and where (e.g. 'add a bench to the right of the boy')", notes);
     }

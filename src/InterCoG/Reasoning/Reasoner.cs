@@ -24,6 +24,10 @@ public sealed class Reasoner
     /// <summary>Parse an instruction ("make the horse on the left brown") or a bare description ("the horse on the left").</summary>
     public ParseResult Parse(string instruction) => _parser.Parse(instruction);
 
+    /// <summary>Parse a request of one or more steps ("remove the cup and make the plate blue", one step a line) into one
+    /// program per step, later steps linked to earlier results ("it", "the white dog").</summary>
+    public ProgramParse ParseProgram(string request) => StepSplitter.Parse(_parser, request);
+
     /// <summary>Ground an expression over a scene, appending one "reason" step per narrowing to <paramref name="trace"/>
     /// (and passing each to <paramref name="onStep"/> when given).</summary>
     public GroundingOutcome Ground(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null) =>

@@ -58,6 +58,11 @@ public sealed record TraceStep(string Stage, string Text)
     /// <summary>Something the user must see even when the run goes on, e.g. an edit that changed another object's pixels;
     /// the CLI, the report and the studio show it.</summary>
     public string? Warning { get; init; }
+    /// <summary>Where the step's model ran: "cpu" or "cuda:N" (ONNX Runtime's execution provider; OpenCV work is "cpu").
+    /// Set on the steps that run models (detect, mask, ground, edit, verify).</summary>
+    public string? Provider { get; init; }
+    /// <summary>In a request of several steps: the 1-based step of the request this chain step belongs to; null for one step.</summary>
+    public int? Step { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>
@@ -67,6 +72,11 @@ public sealed class ChainTrace
     public required TraceImage Image { get; init; }
     public required string Instruction { get; init; }
     public EditRequest? Request { get; set; }
+    /// <summary>A request of several steps: every step's program in order (<see cref="Request"/> is then the last one
+    /// run); null for a one-step request.</summary>
+    public List<EditRequest>? Requests { get; set; }
+    /// <summary>A request of several steps that stopped: the 1-based step that did (nothing was written); null otherwise.</summary>
+    public int? FailedStep { get; set; }
     public List<TraceStep> Steps { get; } = [];
     public ChainStatus Status { get; set; } = ChainStatus.Error;
     /// <summary>One line saying why the chain stopped where it did (ambiguity, not found, unsupported…).</summary>

