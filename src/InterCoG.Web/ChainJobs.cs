@@ -47,10 +47,10 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// illustration already stored. Edit and verify steps are illustrated on the output, so they are reported once the run
     /// has finished, still in order. The run owns every image it decodes or makes until it ends; once
     /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary. <paramref name="fill"/>:
-    /// how a removal fills its hole (null: the library's default).</summary>
+    /// how a removal fills its hole (null: the library's default); <paramref name="segmenter"/>: the request's segmenter (null: the server's).</summary>
     public Task<ChainJobResult> RunAsync(Admission admission, UploadedImage image, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null) =>
-        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, cancel), aborted);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null, Perception.Segmentation.SegmenterKind? segmenter = null) =>
+        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, cancel), aborted, segmenter);
 
     private ChainJobResult Run(InterCoGEngine engine, UploadedImage image, string instruction, int? choose, bool groundOnly,
         Action<JsonObject>? onStep, Editing.FillMethod? fill, CancellationToken cancel)

@@ -45,7 +45,10 @@ public sealed class Admission : IDisposable
 /// <see cref="EngineFactory.Shared"/>), up to <see cref="StudioOptions.MaxQueuedJobs"/> waiting per server.
 /// A request is admitted (<see cref="Admit"/>) before its body is read, so refused requests cost no memory; a run owns
 /// everything it works on until it ends, and stops at its next stage boundary once its request is gone or timed out.</summary>
-public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource)
+/// <remarks>Requests may name another segmenter than the server's (<paramref name="engineFor"/> supplies its engine);
+/// every engine keeps its segmenter's image-embedding cache across requests, so a re-run on the same photo (ground then
+/// edit, click-to-choose) does not encode it again.</remarks>
+public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engineSource, Func<Perception.Segmentation.SegmenterKind, InterCoGEngine>? engineFor = null)
 {
     private static readonly SemaphoreSlim EngineGate = new(1, 1);
     private readonly Lock _engineLock = new();
@@ -92,11 +95,11 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
 
     internal void Leave() => Interlocked.Decrement(ref _admitted);
 
-    /// <summary>Admits and runs in one call (see <see cref="RunAsync{T}(Admission, Func{InterCoGEngine, CancellationToken, T}, CancellationToken)"/>).</summary>
-    public async Task<T> RunAsync<T>(Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted)
+    /// <summary>Admits and runs in one call (see <see cref="RunAsync{T}(Admission, Func{InterCoGEngine, CancellationToken, T}, CancellationToken, Perception.Segmentation.SegmenterKind?)"/>).</summary>
+    public async Task<T> RunAsync<T>(Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted, Perception.Segmentation.SegmenterKind? segmenter = null)
     {
         using var admission = Admit();
-        return await RunAsync(admission, work, aborted).ConfigureAwait(false);
+        return await RunAsync(admission, work, aborted, segmenter).ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="work"/> with the engine once it is free; the run takes <paramref name="admission"/>'s
@@ -104,7 +107,8 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
     /// together pass <see cref="StudioOptions.JobTimeoutSeconds"/>, and OperationCanceledException when
     /// <paramref name="aborted"/> fires first. Either way the run's token (the work's second argument) is cancelled and the
     /// run stops at its next check, in the background; its place and the engine are freed only then.</summary>
-    public async Task<T> RunAsync<T>(Admission admission, Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted)
+    public async Task<T> RunAsync<T>(Admission admission, Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted,
+        Perception.Segmentation.SegmenterKind? segmenter = null)
     {
         var timeout = TimeSpan.FromSeconds(options.JobTimeoutSeconds);
         var deadline = DateTime.UtcNow + timeout; // queue wait and run together
@@ -129,7 +133,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
             try
             {
                 cancel.Token.ThrowIfCancellationRequested();
-                return work(Engine, cancel.Token);
+                return work(segmenter is { } kind && engineFor is not null ? engineFor(kind) : Engine, cancel.Token);
             }
             finally
             {

@@ -74,6 +74,10 @@ public sealed record StudioOptions
     /// <summary>Load the models at start-up instead of on the first request.</summary>
     public bool Preload { get; init; } = true;
 
+    /// <summary>The segmenter of requests that name none (their <c>segmenter</c> field); null: the library's default
+    /// (<see cref="Perception.Segmentation.SegmenterKinds.Default"/>).</summary>
+    public Perception.Segmentation.SegmenterKind? Segmenter { get; init; }
+
     /// <summary>Detector profile of the studio's engine (fast: YOLOX-nano; accurate: YOLOX-s, installed separately).</summary>
     public Perception.DetectorProfile Profile { get; init; } = Perception.DetectorProfile.Fast;
 

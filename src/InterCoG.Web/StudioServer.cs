@@ -22,8 +22,10 @@ namespace InterCoG.Web;
 public static partial class StudioServer
 {
     /// <summary>Builds the server (not started). <paramref name="engine"/> supplies the shared engine on first use
-    /// (default <see cref="EngineFactory.Shared"/>).</summary>
-    public static WebApplication Build(StudioOptions options, Func<InterCoGEngine>? engine = null)
+    /// (default <see cref="EngineFactory.Shared"/> with <see cref="StudioOptions.Segmenter"/>); <paramref name="engineFor"/>
+    /// the engine of a request that names a segmenter (default <see cref="EngineFactory.Shared(IReadOnlyList{string}, Perception.Segmentation.SegmenterKind?)"/>).</summary>
+    public static WebApplication Build(StudioOptions options, Func<InterCoGEngine>? engine = null,
+        Func<Perception.Segmentation.SegmenterKind, InterCoGEngine>? engineFor = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "InterCoG.Web", Args = [] });
@@ -56,7 +58,8 @@ public static partial class StudioServer
         });
         builder.Services.AddProblemDetails();
 
-        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Profile, options.Sessions)));
+        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Profile, options.Sessions, options.Segmenter)),
+            engineFor ?? (kind => EngineFactory.Shared(null, options.Profile, options.Sessions, kind)));
         var store = new JobStore(options);
         var jobs = new ChainJobs(options, runner, store);
         builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
@@ -129,9 +132,9 @@ public static partial class StudioServer
     /// <summary>Builds and runs the server until <paramref name="stop"/> is cancelled; <paramref name="started"/> hears
     /// the addresses actually bound (port 0 resolved); <paramref name="engine"/> as in <see cref="Build"/>.</summary>
     public static async Task RunAsync(StudioOptions options, Action<IReadOnlyList<string>>? started = null, CancellationToken stop = default,
-        Func<InterCoGEngine>? engine = null)
+        Func<InterCoGEngine>? engine = null, Func<Perception.Segmentation.SegmenterKind, InterCoGEngine>? engineFor = null)
     {
-        await using var app = Build(options, engine);
+        await using var app = Build(options, engine, engineFor);
         await app.StartAsync(stop);
         started?.Invoke([.. app.Urls]);
         try { await Task.Delay(Timeout.Infinite, stop); }
@@ -195,6 +198,12 @@ public static partial class StudioServer
         if (form.Field("choose") is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        Perception.Segmentation.SegmenterKind? segmenter = null;
+        if (form.Field("segmenter") is { Length: > 0 } segName)
+        {
+            try { segmenter = Perception.Segmentation.SegmenterKinds.Parse(segName); }
+            catch (InputException) { throw Bad($"unknown segmenter '{Truncate(segName)}'; known: {string.Join(", ", Perception.Segmentation.SegmenterKinds.Names)}"); }
+        }
         Editing.FillMethod? fill = null;
         if (form.Field("fill") is { Length: > 0 } f)
             fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
@@ -207,7 +216,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill);
+            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill, segmenter);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -215,7 +224,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill);
+        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill, segmenter);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (bad image, timeout): a plain problem

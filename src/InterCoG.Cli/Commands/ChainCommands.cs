@@ -27,12 +27,13 @@ public static class ChainCommands
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var segmenter = SegmenterOption.AddTo(cmd);
         var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Fill = FillOption.Read(pr, fill) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Fill = FillOption.Read(pr, fill), Segmenter = SegmenterOption.Read(pr, segmenter) }));
         return cmd;
     }
 
@@ -51,12 +52,13 @@ public static class ChainCommands
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var segmenter = SegmenterOption.AddTo(cmd);
         var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
             Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Segmenter = SegmenterOption.Read(pr, segmenter) }));
         return cmd;
     }
 
@@ -68,6 +70,9 @@ public static class ChainCommands
 
         /// <summary>User detector models (--detector-model); null: INTERCOG_DETECTORS.</summary>
         public IReadOnlyList<string>? DetectorModels { get; init; }
+
+        /// <summary>The segmenter (--segmenter); null: the library's default.</summary>
+        public Perception.Segmentation.SegmenterKind? Segmenter { get; init; }
 
         /// <summary>Detector profile (--profile).</summary>
         public Perception.DetectorProfile Profile { get; init; }
@@ -150,7 +155,7 @@ public static class ChainCommands
                 if (OutputFiles.SameFile(outputs[i].path, outputs[j].path))
                     throw new InputException($"{outputs[j].path}: the {outputs[i].kind} and the {outputs[j].kind} would be written to the same path");
 
-        var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions);
+        var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions, r.Segmenter);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
         using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions
@@ -195,6 +200,8 @@ public static class ChainCommands
 
         if (r.Json) ctx.Out.WriteLine(trace.ToJson());
         else PrintSummary(ctx, trace);
+        // warnings (an edit that changed another object's pixels) reach the user whatever stdout carries
+        foreach (var w in trace.Steps.Where(s => s.Warning is not null)) ctx.Err.WriteLine($"intercog: warning: {w.Warning}");
         return code;
     }
 

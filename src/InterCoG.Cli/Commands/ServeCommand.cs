@@ -24,6 +24,7 @@ public static class ServeCommand
             urls, maxQueue, maxUpload, timeout, maxStored, noPreload, maxMegapixels, bodyTimeout, allowedHosts,
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var segmenter = SegmenterOption.AddTo(cmd, "Segmenter of requests that name none (the API's 'segmenter' field): " + string.Join(", ", Perception.Segmentation.SegmenterKinds.Names) + ".");
         var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
@@ -50,6 +51,7 @@ public static class ServeCommand
                 o = bt > 0 ? o with { BodyTimeoutSeconds = bt } : throw new InputException($"--body-timeout-s must be positive, got {bt}");
             if (pr.GetValue(allowedHosts) is { } hosts)
                 o = o with { AllowedHosts = hosts.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+            if (SegmenterOption.Read(pr, segmenter) is { } kind) o = o with { Segmenter = kind };
             // refuse a missing user detector file before listening; the engine itself loads on the first request or at preload
             var detectors = Chain.EngineFactory.UserDetectorModels(DetectorModelOption.Read(pr, detectorModels));
             try
@@ -59,7 +61,7 @@ public static class ServeCommand
                     foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
                     ctx.Out.WriteLine("Press Ctrl+C to stop.");
                     ctx.Out.Flush();
-                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions));
+                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions, o.Segmenter), k => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions, k));
             }
             catch (IOException e) // Kestrel reports a taken port as an IOException
             {

@@ -70,6 +70,12 @@
       v.textContent = s.ok ? "verified" : "not verified";
       body.append(v);
     }
+    if (s.warning) {
+      const w = document.createElement("p");
+      w.className = "bad warning";
+      w.textContent = "Warning: " + s.warning;
+      body.append(w);
+    }
     li.append(img, body);
     li.addEventListener("click", () => show(ev.image_url, li));
     steps.append(li);
@@ -121,7 +127,8 @@
     downloads.hidden = false;
     const done = trace.status === "edited" ? "Edited" : trace.status === "grounded" ? "Grounded" : trace.status;
     const target = trace.target ? " #" + trace.target.id + " " + trace.target.label : "";
-    setStatus(done + target + ". " + (trace.timings_ms && trace.timings_ms.total ? Math.round(trace.timings_ms.total) + " ms." : ""));
+    const warnings = trace.steps.filter((s) => s.warning).map((s) => " Warning: " + s.warning);
+    setStatus(done + target + ". " + (trace.timings_ms && trace.timings_ms.total ? Math.round(trace.timings_ms.total) + " ms." : "") + warnings.join(""), warnings.length > 0);
   }
 
   function problem(p) {
@@ -142,6 +149,7 @@
     data.append("image", file, file.name);
     data.append("instruction", instruction.value.trim());
     if (choose != null) data.append("choose", String(choose));
+    if ($("segmenter").value) data.append("segmenter", $("segmenter").value);
     if ($("fill").value) data.append("fill", $("fill").value);
     runButton.disabled = true;
     reset();

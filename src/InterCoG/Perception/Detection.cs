@@ -37,4 +37,16 @@ public interface ISegmenter
 
     /// <summary>Mask (CV_8UC1, 255 inside, the full image's size) of the main object inside <paramref name="box"/>.</summary>
     MaskResult Segment(Mat bgr, Box box);
+
+    /// <summary>Per-image work that does not need a box (a promptable segmenter's image embedding), done ahead so it
+    /// can overlap detection; safe to call from another thread. Null (nothing done) for segmenters without such work.</summary>
+    Segmentation.SegmenterPreparation? Prepare(Mat bgr) => null;
+
+    /// <summary>The object in <paramref name="box"/> as per-pixel scores (&gt; 0 inside) that compete with other boxes'
+    /// scores of the same image; by default the signed distance to the edge of <see cref="Segment"/>'s mask.</summary>
+    Segmentation.MaskScores Score(Mat bgr, Box box)
+    {
+        using var mask = Segment(bgr, box);
+        return Segmentation.MaskScores.FromMask(mask);
+    }
 }

@@ -9,7 +9,16 @@ namespace InterCoG.Perception;
 /// <param name="DepthProxy">0 (near the camera) .. 1 (far): from the bottom edge's height in the image.</param>
 public sealed record SceneEntity(int Id, string Label, float Score, Box Box, float[] ClassProbs, string ColorName, double DepthProxy)
 {
-    public double Area => Box.Area;
+    /// <summary>Apparent size in pixels: the instance mask's area when it was measured (<see cref="MaskArea"/>), else the box's.</summary>
+    public double Area => MaskArea ?? Box.Area;
+
+    /// <summary>Pixels of the instance's mask when its attributes were measured on it (then <see cref="ColorName"/> is
+    /// the mask's colour too); null while only the box is known.</summary>
+    public double? MaskArea { get; init; }
+
+    /// <summary>Too small to edit visibly (see <see cref="SceneBuilderOptions.MinEditableSidePx"/>): listed, but never
+    /// a candidate of an edit and never the cause of an ambiguity.</summary>
+    public bool TooSmall { get; init; }
 
     /// <summary>Probability that this entity is the COCO class <paramref name="label"/>.</summary>
     public float ProbOf(string label)

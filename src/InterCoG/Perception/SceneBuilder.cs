@@ -11,10 +11,21 @@ public sealed record SceneBuilderOptions
 
     /// <summary>Colour-naming thresholds.</summary>
     public ColorNamerOptions Color { get; init; } = new();
+
+    /// <summary>A detection whose box is narrower or lower than this many pixels is too small to edit visibly.</summary>
+    public float MinEditableSidePx { get; init; } = 12;
+
+    /// <summary>A detection whose box side (√area) is below this fraction of the largest confident detection of its
+    /// class (score ≥ <see cref="SizePeerMinScore"/>) is too small to edit beside it.</summary>
+    public float MinSizeRatioToPeers { get; init; } = 0.1f;
+
+    /// <summary>Detections at least this sure (0..1) set the size their class's smaller detections are compared with.</summary>
+    public float SizePeerMinScore { get; init; } = 0.25f;
 }
 
 /// <summary>Turns detections into a <see cref="Scene"/>: ids 1..n ordered by X1, then Y1, then label, then score
-/// (descending); colour name from the box centre (or the mask); DepthProxy = 1 − Y2 / image height.</summary>
+/// (descending); colour name from the box centre (or the mask); DepthProxy = 1 − Y2 / image height; TooSmall for
+/// boxes too small to edit visibly.</summary>
 public sealed class SceneBuilder(SceneBuilderOptions? options = null)
 {
     /// <summary>Settings in use.</summary>
@@ -53,8 +64,20 @@ public sealed class SceneBuilder(SceneBuilderOptions? options = null)
                 color = rect.Width > 0 && rect.Height > 0 ? ColorNamer.Name(bgr, rect, null, Options.Color) : "gray";
             }
             double depth = h > 0 ? Math.Clamp(1 - box.Y2 / h, 0, 1) : 0;
-            entities.Add(new SceneEntity(entities.Count + 1, d.Label, d.Score, box, d.ClassProbs, color, depth));
+            entities.Add(new SceneEntity(entities.Count + 1, d.Label, d.Score, box, d.ClassProbs, color, depth) { TooSmall = TooSmall(box, d.Label, detections, w, h) });
         }
         return new Scene(w, h, entities);
+    }
+
+    /// <summary>Whether <paramref name="box"/> (already clamped) is too small to edit: a side under
+    /// <see cref="SceneBuilderOptions.MinEditableSidePx"/>, or √area under <see cref="SceneBuilderOptions.MinSizeRatioToPeers"/>
+    /// of the largest confident detection labelled <paramref name="label"/>.</summary>
+    public bool TooSmall(Box box, string label, IReadOnlyList<Detection> detections, int width, int height)
+    {
+        var o = Options;
+        if (box.Width < o.MinEditableSidePx || box.Height < o.MinEditableSidePx) return true;
+        double largest = detections.Where(p => p.Label == label && p.Score >= o.SizePeerMinScore)
+            .Select(p => (double)p.Box.Clamp(width, height).Area).DefaultIfEmpty(0).Max();
+        return largest > 0 && Math.Sqrt(box.Area) < o.MinSizeRatioToPeers * Math.Sqrt(largest);
     }
 }

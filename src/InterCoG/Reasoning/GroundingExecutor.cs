@@ -195,16 +195,22 @@ public sealed class GroundingExecutor
         float Prob(SceneEntity e) => any ? (e.ClassProbs.Length > 0 ? e.ClassProbs.Max() : e.Score) : e.ProbOf(category);
         var kept = members.Where(e => Prob(e) >= min).ToList();
         var weak = members.Except(kept).ToList();
-        var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Select(e => Box(e, "dropped"))).ToList();
+        // too small to edit visibly (SceneEntity.TooSmall): listed, never a candidate, never a cause of ambiguity
+        var tiny = ctx.Depth == 0 ? kept.Where(e => e.TooSmall).ToList() : [];
+        kept = kept.Except(tiny).ToList();
+        var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Concat(tiny).Select(e => Box(e, "dropped"))).ToList();
         string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(Prob(e))}"));
-        if (kept.Count == 0 && weak.Count > 0)
+        string small = string.Join(", ", tiny.Select(e => $"#{e.Id} {e.Box}"));
+        if (kept.Count == 0 && (weak.Count > 0 || tiny.Count > 0))
         {
-            string msg = $"No confident {category}; only unsure detections (p < {F(min)}): {unsure}.";
-            return new NodeResult([], msg, boxes, new GroundingOutcome(GroundingKind.NotFound, null, weak, msg));
+            string msg = weak.Count > 0 ? $"No confident {category}; only unsure detections (p < {F(min)}): {unsure}." : "";
+            if (tiny.Count > 0) msg = (msg + $" No {category} large enough to edit; too small: {small}.").Trim();
+            return new NodeResult([], msg, boxes, new GroundingOutcome(GroundingKind.NotFound, null, weak.Concat(tiny).ToList(), msg));
         }
         string text = any ? $"Any object ('it' with no antecedent): {kept.Count} confident object(s): {Ids(kept)}."
             : DescribeCategory(ctx, input, kept, category);
         if (weak.Count > 0) text += $" Ignored as unsure (p < {F(min)}): {unsure}.";
+        if (tiny.Count > 0) text += $" Ignored as too small to edit: {small}.";
         return new NodeResult(kept, text, boxes);
     }
 
@@ -296,8 +302,8 @@ public sealed class GroundingExecutor
             case "bottom": return (e => SpatialRelations.Support(e.Box), fraction * meanH, null, 0);
             case "near": return (e => SpatialRelations.Support(e.Box), o.DepthTieFraction * meanH, same ? e => SpatialRelations.SizeNearness(e.Box) : null, o.DepthTieLogRatio);
             case "far": return (e => -SpatialRelations.Support(e.Box), o.DepthTieFraction * meanH, same ? e => -SpatialRelations.SizeNearness(e.Box) : null, o.DepthTieLogRatio);
-            case "large": return (e => Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null, 0);
-            case "small": return (e => -Math.Log(Math.Max(e.Box.Area, 1)), o.SizeTieLogRatio, null, 0);
+            case "large": return (e => Math.Log(Math.Max(e.Area, 1)), o.SizeTieLogRatio, null, 0); // mask area once measured
+            case "small": return (e => -Math.Log(Math.Max(e.Area, 1)), o.SizeTieLogRatio, null, 0);
             case "tall": return (e => Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null, 0);
             case "short": return (e => -Math.Log(Math.Max(e.Box.Height, 1)), o.SizeTieLogRatio, null, 0);
             case "middle":

@@ -50,7 +50,16 @@ public sealed record VerifyOptions
     public float UntouchedMaxOverlap { get; init; } = 0.05f;
     /// <summary>A detection after the edit matches an untouched one before when their IoU reaches this.</summary>
     public float UntouchedMinIou { get; init; } = 0.7f;
+    /// <summary>Leaks: changed pixels within this many pixels of the target mask are its feathered edge, not a leak.</summary>
+    public int LeakFeatherPx { get; init; } = 2;
+    /// <summary>Leaks: an in-place edit fails when it changed more pixels of other instances than this fraction (0..1)
+    /// of the target mask's area.</summary>
+    public double MaxLeakFraction { get; init; } = 0.02;
 }
+
+/// <summary>Another detected instance next to the target, as the mask stage resolved it: id, label and its mask
+/// (CV_8UC1, image size, non-zero on its pixels).</summary>
+public sealed record NeighbourMask(int Id, string Label, Mat Mask);
 
 /// <summary>What the verifier may use besides the images: the edit's numbers (geometric edits' old_/new_ boxes), the
 /// cut-out (CV_8UC4, input size) and the scene detected before the edit.</summary>
@@ -62,6 +71,9 @@ public sealed record VerifyExtras
     public Mat? OutputBgra { get; init; }
     /// <summary>Every detection of the input (targets included), for "nothing else's detections changed".</summary>
     public IReadOnlyList<SceneEntity>? Scene { get; init; }
+    /// <summary>The instances overlapping the target with their masks, for the leak check of in-place edits (null: no
+    /// leak check; empty: nothing can leak onto another instance).</summary>
+    public IReadOnlyList<NeighbourMask>? Neighbours { get; init; }
 }
 
 /// <summary>The paper's grounding reconstruction at inference: after the edit, look again and check the outcome the
@@ -103,11 +115,72 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         };
         if (extras.Scene is { Count: > 0 } scene && op.Name != Operations.Cutout)
         {
-            var (sameOk, sameText) = VerifyOthersUnchanged(outputBgr, region, targets, scene, data);
+            var (sameOk, sameText) = VerifyOthersUnchanged(inputBgr, outputBgr, region, targets, scene, data);
             ok &= sameOk;
             text += " " + sameText;
         }
-        return new TraceStep(Stages.Verify, $"{text} {char.ToUpperInvariant(rest[0])}{rest[1..]}.") { Ok = ok && untouched, Data = data };
+        string? warning = null;
+        if (extras.Neighbours is { } neighbours && ProtectedPixels.Applies(op.Name))
+        {
+            var (leakOk, leakText) = VerifyNoLeak(inputBgr, outputBgr, targetMask, neighbours, data);
+            ok &= leakOk;
+            text += " " + leakText;
+            if (!leakOk) warning = leakText;
+        }
+        return new TraceStep(Stages.Verify, $"{text} {char.ToUpperInvariant(rest[0])}{rest[1..]}.") { Ok = ok && untouched, Data = data, Warning = warning };
+    }
+
+    /// <summary>Changed pixels (any channel) between two same-size 8-bit BGR images: CV_8UC1, 255 where they differ.</summary>
+    public static Mat ChangedPixels(Mat a, Mat b)
+    {
+        using var diff = new Mat();
+        Cv2.Absdiff(a, b, diff);
+        using var sum = new Mat();
+        using (var ones = Mat.FromPixelData(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 }))
+            Cv2.Transform(diff, sum, ones); // saturates at 255, never wraps to 0
+        var changed = new Mat();
+        Cv2.Compare(sum, 0, changed, CmpTypes.GT);
+        return changed;
+    }
+
+    /// <summary>Leaks: pixels the edit changed farther than <see cref="VerifyOptions.LeakFeatherPx"/> from the target mask
+    /// that lie on another instance's mask. Reports leak_px, leak_fraction (of the target's area) and leak_px_ID per
+    /// instance; fails above <see cref="VerifyOptions.MaxLeakFraction"/>.</summary>
+    private (bool, string) VerifyNoLeak(Mat input, Mat output, Mat targetMask, IReadOnlyList<NeighbourMask> neighbours, Dictionary<string, double> data)
+    {
+        int targetPx = Cv2.CountNonZero(targetMask);
+        using var changed = ChangedPixels(input, output);
+        using (var near = new Mat())
+        {
+            int k = 2 * Math.Max(0, _o.LeakFeatherPx) + 1;
+            using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(k, k));
+            Cv2.Dilate(targetMask, near, kernel);
+            changed.SetTo(Scalar.All(0), near);
+        }
+        using var onOthers = new Mat(changed.Size(), MatType.CV_8UC1, Scalar.All(0));
+        var per = new List<(NeighbourMask N, int Px)>();
+        foreach (var n in neighbours)
+        {
+            using var hit = new Mat();
+            Cv2.BitwiseAnd(changed, n.Mask, hit);
+            int px = Cv2.CountNonZero(hit);
+            if (px == 0) continue;
+            per.Add((n, px));
+            data[$"leak_px_{n.Id}"] = px;
+            Cv2.BitwiseOr(onOthers, hit, onOthers);
+        }
+        int leak = Cv2.CountNonZero(onOthers);
+        double fraction = (double)leak / Math.Max(1, targetPx);
+        data["leak_px"] = leak;
+        data["leak_fraction"] = Math.Round(fraction, 4);
+        data["neighbours_checked"] = neighbours.Count;
+        bool ok = fraction <= _o.MaxLeakFraction;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (leak == 0)
+            return (true, neighbours.Count == 0 ? "No other instance overlaps the target."
+                : $"No pixel of the {neighbours.Count} overlapping instance(s) changed beyond the target's {_o.LeakFeatherPx} px edge.");
+        string which = string.Join(", ", per.OrderByDescending(p => p.Px).Select(p => $"#{p.N.Id} {p.N.Label} {p.Px} px"));
+        return (ok, string.Create(inv, $"The edit changed {leak} px of other instances ({which}): {fraction:P1} of the target's area ({(ok ? "within" : "above")} {_o.MaxLeakFraction:P0})."));
     }
 
     /// <summary>Number of pixels that differ between the images farther than <paramref name="featherPx"/> from <paramref name="region"/>.</summary>
@@ -395,8 +468,10 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     }
 
     /// <summary>Detections of the input away from the region (score ≥ UntouchedMinScore, ≤ UntouchedMaxOverlap of their box
-    /// under the region's box, not a target) must be detected again on the output with IoU ≥ UntouchedMinIou.</summary>
-    private (bool, string) VerifyOthersUnchanged(Mat output, Mat region, IReadOnlyList<SceneEntity> targets, IReadOnlyList<SceneEntity> scene, Dictionary<string, double> data)
+    /// under the region's box, not a target) must be found again on the output with IoU ≥ UntouchedMinIou. One whose box
+    /// holds no changed pixel is found again by construction (same pixels); the others are detected again on a crop
+    /// around them.</summary>
+    private (bool, string) VerifyOthersUnchanged(Mat input, Mat output, Mat region, IReadOnlyList<SceneEntity> targets, IReadOnlyList<SceneEntity> scene, Dictionary<string, double> data)
     {
         var r = Cv2.BoundingRect(region);
         var regionBox = new Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
@@ -404,11 +479,21 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
                                     && e.Box.Intersect(regionBox).Area <= _o.UntouchedMaxOverlap * Math.Max(1, e.Box.Area)).ToList();
         data["others_checked"] = away.Count;
         if (away.Count == 0) return (true, "No other confident detection lies away from the edit.");
-        var after = detector.Detect(output);
-        var lost = away.Where(e => !after.Any(d => d.Box.Iou(e.Box) >= _o.UntouchedMinIou && (d.Label == e.Label || d.ProbOf(CocoClasses.IndexOf(e.Label)) >= _o.CategoryMinProb))).ToList();
+        using var changed = ChangedPixels(input, output);
+        var touched = away.Where(e =>
+        {
+            var rect = e.Box.ToRect(output.Cols, output.Rows);
+            if (rect.Width == 0 || rect.Height == 0) return false;
+            using var view = new Mat(changed, rect);
+            return Cv2.CountNonZero(view) > 0;
+        }).ToList();
+        data["others_redetected"] = touched.Count;
+        var lost = touched.Where(e => !DetectAround(output, e.Box)
+            .Any(d => d.Box.Iou(e.Box) >= _o.UntouchedMinIou && (d.Label == e.Label || d.ProbOf(CocoClasses.IndexOf(e.Label)) >= _o.CategoryMinProb))).ToList();
         data["others_lost"] = lost.Count;
+        string how = touched.Count == 0 ? "none of their pixels changed" : $"{away.Count - touched.Count} with unchanged pixels, {touched.Count} detected again";
         return lost.Count == 0
-            ? (true, $"The {away.Count} other detection(s) away from the edit are all found again.")
+            ? (true, $"The {away.Count} other detection(s) away from the edit are all found again ({how}).")
             : (false, $"Detections away from the edit changed: {string.Join(", ", lost.Select(e => $"#{e.Id} {e.Label} {e.Box}"))} not found again.");
     }
 }

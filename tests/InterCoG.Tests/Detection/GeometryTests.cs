@@ -167,12 +167,29 @@ public class DetectionMergerTests
     }
 
     [Fact]
-    public void A_piece_of_one_object_from_another_pass_is_merged_but_not_from_the_same_pass()
+    public void A_piece_of_one_object_is_merged_from_any_pass_keeping_the_best_score()
     {
         var whole = D(100, 100, 200, 200, 45, 0.8f);
-        var piece = D(100, 100, 150, 190, 45, 0.4f); // IoS 1, IoU 0.45, area ratio 0.45
-        Assert.Single(DetectionMerger.Merge([new(whole, 0), new(piece, 1)], O));
-        Assert.Equal(2, DetectionMerger.Merge([new(whole, 0), new(piece, 0)], O).Count);
+        var piece = D(100, 100, 150, 190, 45, 0.9f); // IoS 1, IoU 0.45, area ratio 0.45
+        Assert.Equal(0.9f, Assert.Single(DetectionMerger.Merge([new(whole, 0), new(piece, 1)], O)).Score);
+        Assert.Single(DetectionMerger.Merge([new(whole, 0), new(piece, 0)], O));
+        var other = D(100, 100, 200, 200, 41, 0.8f); // another class is another object
+        Assert.Equal(2, DetectionMerger.Merge([new(other, 0), new(piece, 1)], O).Count);
+    }
+
+    [Fact]
+    public void A_kept_box_cut_by_its_tile_grows_to_the_union_with_the_other_pass()
+    {
+        var tile = new Rect(0, 0, 320, 240);
+        var cut = D(200, 100, 320, 200, 16, 0.9f); // a dog cut by the tile's right edge
+        Assert.True(DetectionMerger.IsCutByTile(cut.Box, tile, 640, 480, 3));
+        var wider = D(210, 100, 380, 200, 16, 0.5f); // another tile saw its whole length (IoS 0.92, IoU 0.61)
+        var merged = Assert.Single(DetectionMerger.Merge([new(cut, 1, Cut: true), new(wider, 2)], O));
+        Assert.Equal(new Box(200, 100, 380, 200), merged.Box);
+        Assert.Equal(0.9f, merged.Score);
+        // an uncut kept box keeps its own extent
+        var whole = Assert.Single(DetectionMerger.Merge([new(cut, 1), new(wider, 2)], O));
+        Assert.Equal(cut.Box, whole.Box);
     }
 
     [Fact]

@@ -11,6 +11,8 @@ public readonly record struct SourcedDetection(Detection Detection, int Source, 
 /// <summary>Merges detections of several passes into one list (pure, deterministic).</summary>
 public static class DetectionMerger
 {
+    private static Box Union(Box a, Box b) => new(MathF.Min(a.X1, b.X1), MathF.Min(a.Y1, b.Y1), MathF.Max(a.X2, b.X2), MathF.Max(a.Y2, b.Y2));
+
     /// <summary>True when <paramref name="box"/> lies within <paramref name="edgePx"/> of an edge of <paramref name="tile"/>
     /// that is not an edge of the <paramref name="width"/>×<paramref name="height"/> image.</summary>
     public static bool IsCutByTile(Box box, Rect tile, int width, int height, float edgePx) =>
@@ -20,8 +22,9 @@ public static class DetectionMerger
         (tile.Bottom < height && box.Y2 >= tile.Bottom - edgePx);
 
     /// <summary>Merge: drop cut boxes explained by a source-0 box of their class (IoS ≥ CutBoxIos), then greedy
-    /// per-class suppression by score (IoU ≥ NmsIou, or IoS ≥ MergeIos between different sources when the smaller
-    /// box has ≥ MergeMinAreaRatio of the larger's area). Returns at most MaxDetections, highest score first.</summary>
+    /// per-class merging by score after SAHI's greedy NMM (IoU ≥ NmsIou, or IoS ≥ MergeIos when the smaller box has
+    /// ≥ MergeMinAreaRatio of the larger's area): the best score is kept, and a kept box that its tile cut grows to the
+    /// union with the boxes of other passes it absorbs. Returns at most MaxDetections, highest score first.</summary>
     public static List<Detection> Merge(IReadOnlyList<SourcedDetection> items, DetectorOptions o)
     {
         var live = new List<SourcedDetection>(items.Count);
@@ -36,6 +39,7 @@ public static class DetectionMerger
         var order = Nms.SortedByScore(dets);
         var kept = new List<int>();
         var probs = new List<float[]>();
+        var boxes = new List<Box>();
         foreach (int i in order)
         {
             var d = dets[i];
@@ -45,16 +49,20 @@ public static class DetectionMerger
                 var kd = dets[kept[k]];
                 if (kd.ClassId != d.ClassId) continue;
                 if (kd.Box.Iou(d.Box) >= o.NmsIou) by = k;
-                else if (live[kept[k]].Source != live[i].Source && Nms.Ios(kd.Box, d.Box) >= o.MergeIos &&
+                else if (Nms.Ios(kd.Box, d.Box) >= o.MergeIos &&
                          MathF.Min(kd.Box.Area, d.Box.Area) >= o.MergeMinAreaRatio * MathF.Max(kd.Box.Area, d.Box.Area))
                     by = k;
             }
             if (by < 0)
             {
                 kept.Add(i);
+                boxes.Add(d.Box);
                 probs.Add(o.MaxMergeClassProbs ? (float[])d.ClassProbs.Clone() : d.ClassProbs);
+                continue;
             }
-            else if (o.MaxMergeClassProbs)
+            // the kept box was cut by its tile: another pass saw more of the object
+            if (live[kept[by]].Cut && live[kept[by]].Source != live[i].Source) boxes[by] = Union(boxes[by], d.Box);
+            if (o.MaxMergeClassProbs)
             {
                 var p = probs[by];
                 for (int c = 0; c < p.Length && c < d.ClassProbs.Length; c++) p[c] = MathF.Max(p[c], d.ClassProbs[c]);
@@ -62,7 +70,7 @@ public static class DetectionMerger
         }
         var result = new List<Detection>(Math.Min(kept.Count, o.MaxDetections));
         for (int k = 0; k < kept.Count && k < o.MaxDetections; k++)
-            result.Add(dets[kept[k]] with { ClassProbs = probs[k] });
+            result.Add(dets[kept[k]] with { Box = boxes[k], ClassProbs = probs[k] });
         return result;
     }
 }

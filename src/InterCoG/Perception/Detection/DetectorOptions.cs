@@ -27,13 +27,16 @@ public sealed record DetectorOptions
     /// <summary>Per-class non-maximum suppression: a box overlapping a higher-scoring box of its class by at least this IoU is dropped.</summary>
     public float NmsIou { get; init; } = 0.5f;
 
-    /// <summary>Across passes (full image, tiles, detectors) a box covered by a higher-scoring box of its class by
-    /// at least this intersection-over-smaller-area is treated as the same object.</summary>
-    public float MergeIos { get; init; } = 0.8f;
+    /// <summary>A box covered by a higher-scoring box of its class by at least this intersection-over-smaller-area is the
+    /// same object (a tile's piece of it, or a part the detector boxed besides the whole), from any pass or detector.
+    /// Calibrated on coco128 (112 photos, YOLOX-nano with 2×2+3×3 tiles): requests for the only object of a class that
+    /// ended ambiguous because two confident boxes lay on it fell from 14 to 7 (0.8 and different passes only: 14),
+    /// for 0.9 points of recall at IoU 0.5.</summary>
+    public float MergeIos { get; init; } = 0.85f;
 
     /// <summary>The IoS rule applies only when the smaller box has at least this fraction of the larger box's area
     /// (a piece of one object, not a small object lying on a large one).</summary>
-    public float MergeMinAreaRatio { get; init; } = 0.25f;
+    public float MergeMinAreaRatio { get; init; } = 0.1f;
 
     /// <summary>Run overlapping tiles as well as the full image (SAHI-style slicing).</summary>
     public bool Tiling { get; init; } = true;
