@@ -41,4 +41,10 @@ public sealed record StudioOptions
 
     /// <summary>Load the models at start-up instead of on the first request.</summary>
     public bool Preload { get; init; } = true;
+
+    /// <summary>Detector profile of the studio's engine (fast: YOLOX-nano; accurate: YOLOX-s, installed separately).</summary>
+    public Perception.DetectorProfile Profile { get; init; } = Perception.DetectorProfile.Fast;
+
+    /// <summary>Device and optimisation of the engine's ONNX sessions (default: INTERCOG_DEVICE, else auto).</summary>
+    public Models.Onnx.OnnxSessionOptions Sessions { get; init; } = new();
 }

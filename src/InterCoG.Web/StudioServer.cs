@@ -44,7 +44,7 @@ public static partial class StudioServer
         });
         builder.Services.AddProblemDetails();
 
-        var runner = new ChainRunner(options, engine ?? EngineFactory.Shared);
+        var runner = new ChainRunner(options, engine ?? (() => EngineFactory.Shared(null, options.Profile, options.Sessions)));
         var store = new JobStore(options);
         var jobs = new ChainJobs(options, runner, store);
         builder.Services.AddSingleton(options).AddSingleton(runner).AddSingleton(store).AddSingleton(jobs);
@@ -75,7 +75,7 @@ public static partial class StudioServer
         // as `intercog models list --json`, less the server's file paths
         app.MapGet("/api/models", () => Results.Json(ModelStore.Default.List().Select(m => new
         {
-            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present,
+            m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));

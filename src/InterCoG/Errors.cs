@@ -28,3 +28,7 @@ public sealed class ModelMissingException(string message, Exception? inner = nul
 
 /// <summary>A model loaded but its shapes or outputs are not what the wrapper supports (exit 1).</summary>
 public sealed class ModelFormatException(string message, Exception? inner = null) : InterCoGException(message, ExitCodes.Other, inner);
+
+/// <summary>The execution device asked for (<c>--device cuda</c>) cannot be used: this build has no CUDA provider, or
+/// no GPU or CUDA library was found (exit 1). The message is one line saying which and what to do.</summary>
+public sealed class DeviceUnavailableException(string message, Exception? inner = null) : InterCoGException(message, ExitCodes.Other, inner);

@@ -5,6 +5,7 @@ using InterCoG.Chain;
 using InterCoG.Data;
 using InterCoG.Imaging;
 using InterCoG.Tracing;
+using InterCoG.Sharding;
 
 namespace InterCoG.Cli.Commands;
 
@@ -19,6 +20,7 @@ public static class BenchCommand
         bench.Subcommands.Add(BenchGroundingCommand.Build(ctx));
         bench.Subcommands.Add(BenchEditCommand.Build(ctx));
         bench.Subcommands.Add(BenchParseCommand.Build(ctx));
+        bench.Subcommands.Add(BenchMergeCommand.Build(ctx));
         return bench;
     }
 
@@ -29,6 +31,7 @@ public static class BenchCommand
         var runs = new Option<int>("--runs") { Description = "Timed runs after one warm-up.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "Print the medians as JSON." };
         var cmd = new Command("chain", "Run the whole chain repeatedly in one process and print per-stage median times.") { image, instruction, runs, json };
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             var spec = DemoCommand.Spec();
@@ -37,23 +40,26 @@ public static class BenchCommand
             int n = pr.GetValue(runs);
             if (n < 1) throw new InputException("--runs must be at least 1");
             using var input = ImageCodec.Load(path);
-            var engine = EngineFactory.Shared();
+            var engine = EngineFactory.Shared(null, engineOptions.Profile(pr), engineOptions.Sessions(pr));
             using (engine.Run(input, text)) { } // warm-up: first ONNX runs allocate
             var samples = new Dictionary<string, List<double>>();
             ChainStatus status = ChainStatus.Error;
+            IReadOnlyList<TraceStep> lastSteps = [];
             for (int i = 0; i < n; i++)
             {
                 using var run = engine.Run(input, text);
                 status = run.Trace.Status;
+                lastSteps = run.Trace.Steps;
                 foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
                 ctx.Err.WriteLine($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
             }
             var medians = samples.ToDictionary(kv => kv.Key, kv => BenchStats.Median(kv.Value));
+            string providers = string.Join(", ", lastSteps.Where(st => st.Provider is not null).Select(st => $"{st.Stage} {st.Provider}").Distinct());
             if (pr.GetValue(json))
-                ctx.Out.WriteLine(JsonSerializer.Serialize(new { image = path, instruction = text, width = input.Width, height = input.Height, runs = n, status, median_ms = medians }, ChainTrace.JsonOptions));
+                ctx.Out.WriteLine(JsonSerializer.Serialize(new { image = path, instruction = text, width = input.Width, height = input.Height, runs = n, status, providers, median_ms = medians }, ChainTrace.JsonOptions));
             else
             {
-                ctx.Out.WriteLine($"{path} ({input.Width}x{input.Height}), \"{text}\", {n} runs, status {status}");
+                ctx.Out.WriteLine($"{path} ({input.Width}x{input.Height}), \"{text}\", {n} runs, status {status}, providers: {providers}");
                 foreach (var (k, v) in medians) ctx.Out.WriteLine($"  {k,-8} median {v,8:0.0} ms");
             }
             return 0;
@@ -69,18 +75,45 @@ public static class BenchCommand
         var noTiles = new Option<bool>("--no-tiles") { Description = "Single full-image pass only." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var cmd = new Command("detect", "Detection recall of the referred objects (IoU ≥ 0.5, right class).") { instances, refs, images, noTiles, json };
+        var sharding = BenchShardOptions.AddTo(cmd);
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr =>
         {
-            var detector = EngineFactory.CreateDetector(Models.ModelStore.Default, new Perception.DetectorOptions { Tiling = !pr.GetValue(noTiles) });
+            var shard = sharding.Read(pr);
+            var detector = EngineFactory.CreateDetector(Models.ModelStore.Default, engineOptions.Detector(pr) with { Tiling = !pr.GetValue(noTiles) }, engineOptions.Sessions(pr));
             var coco = CocoDataset.Load(pr.GetValue(instances)!);
             var referred = RefCocoRefs.Load(pr.GetValue(refs)!);
-            var r = DetectionRecall.Measure(detector, coco, referred, ImageCodec.LoadBgr, pr.GetValue(images));
-            var result = new { detector = r.Detector, images = r.Images, targets = r.Targets, recall_class = r.RecallClass, recall_top3 = r.RecallTop3, recall_agnostic = r.RecallAgnostic, ms_per_image = r.MsPerImage };
-            if (pr.GetValue(json)) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ChainTrace.JsonOptions));
-            else ctx.Out.WriteLine($"{r.Detector}: {r.Targets} referred objects in {r.Images} images; found with the right class {r.RecallClass:P1}, class in top-3 {r.RecallTop3:P1}, any class {r.RecallAgnostic:P1}; {r.MsPerImage:0} ms/image");
+            var units = DetectionRecall.MeasureUnits(detector, coco, referred, ImageCodec.LoadBgr, shard?.Shard ?? ShardSpec.Whole, pr.GetValue(images));
+            if (shard is { } sh)
+                sh.Write(ctx, "detect", new DetectSettings(detector.Name), [pr.GetValue(instances)!, pr.GetValue(refs)!], DetectionRecall.UnitImages(coco, referred).Count, units);
+            ReportDetect(ctx, DetectionRecall.Summarize(detector.Name, units.Select(u => u.Unit)), pr.GetValue(json));
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>What a detection recall run was run with.</summary>
+    internal sealed record DetectSettings(string Detector);
+
+    /// <summary>Print a recall result (as JSON with <paramref name="json"/>): the same for one process and for <c>bench merge</c>.</summary>
+    internal static void ReportDetect(CliContext ctx, RecallResult r, bool json)
+    {
+        var result = new { detector = r.Detector, images = r.Images, targets = r.Targets, recall_class = r.RecallClass, recall_top3 = r.RecallTop3, recall_agnostic = r.RecallAgnostic, ms_per_image = r.MsPerImage };
+        if (json) ctx.Out.WriteLine(JsonSerializer.Serialize(result, ChainTrace.JsonOptions));
+        else ctx.Out.WriteLine($"{r.Detector}: {r.Targets} referred objects in {r.Images} images; found with the right class {r.RecallClass:P1}, class in top-3 {r.RecallTop3:P1}, any class {r.RecallAgnostic:P1}; {r.MsPerImage:0} ms/image");
+    }
+
+    /// <summary><c>bench merge</c> of a detection recall run's shards.</summary>
+    internal static void MergeDetect(CliContext ctx, BenchShardSet set, string? jsonPath)
+    {
+        var r = DetectionRecall.Summarize(set.SettingsAs<DetectSettings>().Detector, set.Data<RecallUnit>());
+        if (jsonPath is not null and not "-")
+        {
+            var file = new StringWriter();
+            ReportDetect(new CliContext(file, ctx.Err), r, json: true);
+            File.WriteAllText(jsonPath, file.ToString());
+        }
+        ReportDetect(ctx, r, jsonPath == "-");
     }
 
 

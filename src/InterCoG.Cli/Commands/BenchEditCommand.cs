@@ -7,6 +7,7 @@ using InterCoG.Data;
 using InterCoG.Editing;
 using OpenCvSharp;
 using InterCoG.Tracing;
+using InterCoG.Sharding;
 
 namespace InterCoG.Cli.Commands;
 
@@ -29,8 +30,13 @@ public static class BenchEditCommand
         var maskIou = new Option<bool>("--mask-iou") { Description = "Instead: the segmenter's mask IoU against the annotated masks (run from each true box)." };
         var cmd = new Command("edit", "Apply operations to annotated objects with their true masks: changes outside the band, PSNR/SSIM outside the mask, verify rate, time.")
             { instances, images, operations, json, html, limit, compare, photos, samples, width, maskIou };
+        var sharding = BenchShardOptions.AddTo(cmd);
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr =>
         {
+            var shard = sharding.Read(pr);
+            if (shard is not null && (pr.GetValue(compare) || pr.GetValue(maskIou)))
+                throw new InputException("--shard applies to the edit bench itself, not to --compare-inpaint or --mask-iou");
             var inst = pr.GetValue(instances)!;
             var dirs = pr.GetValue(images)!;
             if (inst.Length != dirs.Length) throw new InputException($"--instances given {inst.Length} times but --images {dirs.Length} times");
@@ -39,7 +45,7 @@ public static class BenchEditCommand
                 return CompareInpaint(ctx, inst, dirs, pr.GetValue(photos) ?? [], lim, pr.GetValue(samples), pr.GetValue(json), pr.GetValue(operations));
             if (pr.GetValue(maskIou))
             {
-                var seg = EngineFactory.Create(Models.ModelStore.Default).Segmenter;
+                var seg = EngineFactory.Create(Models.ModelStore.Default, detector: engineOptions.Detector(pr), sessions: engineOptions.Sessions(pr)).Segmenter;
                 var mscores = MaskBench.Run(inst.Zip(dirs).ToList(), seg, lim, log: new Progress<string>(ctx.Err.WriteLine));
                 ctx.Out.WriteLine($"| set | objects | mean IoU | median IoU | IoU ≥ 0.5 | IoU ≥ 0.75 | median ms | ({seg.Name})");
                 ctx.Out.WriteLine("|---|---|---|---|---|---|---|");
@@ -52,20 +58,42 @@ public static class BenchEditCommand
             var ops = pr.GetValue(operations) is { } list
                 ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [.. ClassicEditBackend.All];
-            var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default));
+            var verifier = new Verify.Verifier(EngineFactory.CreateDetector(Models.ModelStore.Default, engineOptions.Detector(pr), engineOptions.Sessions(pr)));
             var sets = inst.Zip(dirs).ToList();
-            var scores = EditBench.Run(sets, ops, backend, verifier, new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, new Progress<string>(ctx.Err.WriteLine));
-            ctx.Out.WriteLine("| operation | edits | changed outside band | worst PSNR outside band | worst PSNR outside mask | mean SSIM outside mask | median ms | verify |");
-            ctx.Out.WriteLine("|---|---|---|---|---|---|---|---|");
-            foreach (var s in scores)
-                ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {s.Operation} | {s.Edits} | {s.ChangedOutsideBand} | {EditBench.Db(s.PsnrOutsideBand)} | {EditBench.Db(s.PsnrOutsideMask)} | {s.SsimOutsideMask:0.0000} | {s.MedianMs:0.0} | {EditBench.VerifyText(s)} |"));
-            if (pr.GetValue(json) is { } j)
-                File.WriteAllText(j, JsonSerializer.Serialize(new { sets = sets.Select(t => new { instances = t.First, images = t.Second }), operations = scores }, JsonNumbers));
-            if (pr.GetValue(html) is { } h) File.WriteAllText(h, EditBench.Html(scores, "intercog bench edit"));
+            var units = EditBench.RunUnits(sets, ops, backend, verifier, shard?.Shard ?? ShardSpec.Whole,
+                new EditBenchOptions { Limit = lim, SamplesDir = pr.GetValue(samples), ResizeWidth = pr.GetValue(width) }, new Progress<string>(ctx.Err.WriteLine));
+            var settings = new EditSettings(sets.Select(t => new EditSet(t.First, t.Second)).ToList(), ops, Verified: true, lim, pr.GetValue(width));
+            if (shard is { } sh) sh.Write(ctx, "edit", settings, inst, EditBench.UnitCount(sets), units);
+            Report(ctx, EditBench.Summarize(ops, verified: true, units.Select(u => u.Unit)), settings, pr.GetValue(json), pr.GetValue(html));
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>What an edit bench run was run with (echoed in the JSON and kept in shard results for the merge).</summary>
+    internal sealed record EditSettings(List<EditSet> Sets, IReadOnlyList<string> Operations, bool Verified, int Limit, int ResizeWidth);
+
+    /// <summary>One data set of the run: instances file and images folder.</summary>
+    internal sealed record EditSet(string Instances, string Images);
+
+    /// <summary>Print the table and write the JSON and HTML: the same for one process and for <c>bench merge</c>.</summary>
+    internal static void Report(CliContext ctx, IReadOnlyList<EditOperationScore> scores, EditSettings settings, string? jsonPath, string? htmlPath)
+    {
+        ctx.Out.WriteLine("| operation | edits | changed outside band | worst PSNR outside band | worst PSNR outside mask | mean SSIM outside mask | median ms | verify |");
+        ctx.Out.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var s in scores)
+            ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {s.Operation} | {s.Edits} | {s.ChangedOutsideBand} | {EditBench.Db(s.PsnrOutsideBand)} | {EditBench.Db(s.PsnrOutsideMask)} | {s.SsimOutsideMask:0.0000} | {s.MedianMs:0.0} | {EditBench.VerifyText(s)} |"));
+        if (jsonPath is not null)
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(new { sets = settings.Sets.Select(t => new { instances = t.Instances, images = t.Images }), operations = scores }, JsonNumbers));
+        if (htmlPath is not null) File.WriteAllText(htmlPath, EditBench.Html(scores, "intercog bench edit"));
+    }
+
+    /// <summary><c>bench merge</c> of an edit bench run's shards.</summary>
+    internal static void Merge(CliContext ctx, BenchShardSet set, string? jsonPath, string? htmlPath)
+    {
+        var settings = set.SettingsAs<EditSettings>();
+        Report(ctx, EditBench.Summarize(settings.Operations, settings.Verified, set.Data<EditUnit>()), settings, jsonPath, htmlPath);
     }
 
     /// <summary>The trace's JSON options, writing ∞ and NaN as strings.</summary>

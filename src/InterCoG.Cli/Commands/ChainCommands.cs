@@ -26,11 +26,12 @@ public static class ChainCommands
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr) }));
         return cmd;
     }
 
@@ -49,11 +50,12 @@ public static class ChainCommands
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var engine = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(expression)!, GroundOnly: true,
             Output: null, Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: false)
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels) }));
+        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr) }));
         return cmd;
     }
 
@@ -65,6 +67,12 @@ public static class ChainCommands
 
         /// <summary>User detector models (--detector-model); null: INTERCOG_DETECTORS.</summary>
         public IReadOnlyList<string>? DetectorModels { get; init; }
+
+        /// <summary>Detector profile (--profile).</summary>
+        public Perception.DetectorProfile Profile { get; init; }
+
+        /// <summary>Device of the model sessions (--device; else INTERCOG_DEVICE or auto).</summary>
+        public Models.Onnx.OnnxSessionOptions? Sessions { get; init; }
     }
 
     /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
@@ -131,7 +139,7 @@ public static class ChainCommands
             else ImageCodec.EnsureWritableOutput(path, r.Image);
         if (r.Report is not null) OutputFiles.EnsureWritableFolder(r.Report, r.Image, "report");
 
-        var engine = EngineFactory.Shared(r.DetectorModels);
+        var engine = EngineFactory.Shared(r.DetectorModels, r.Profile, r.Sessions);
         var languageModel = r.Llm.Settings is { } settings ? LanguageReasoners.Create(settings) : null;
         var progress = r.Json ? null : new Action<TraceStep>(s => ctx.Err.WriteLine($"  [{s.Stage}] {s.Text}"));
         using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions

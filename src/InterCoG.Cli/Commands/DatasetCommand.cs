@@ -4,6 +4,7 @@ using InterCoG.Data;
 using InterCoG.Dataset;
 using Spectre.Console;
 using InterCoG.Programs;
+using InterCoG.Sharding;
 
 namespace InterCoG.Cli.Commands;
 
@@ -25,10 +26,10 @@ public static class DatasetCommand
     {
         var instances = new Option<string>("--instances") { Description = "COCO instances JSON (polygons or RLE).", Required = true };
         var images = new Option<string?>("--images") { Description = "Folder the image file names are relative to (default: the instances file's folder)." };
-        var output = new Option<string>("--out") { Description = "Output folder (new or empty; the same arguments resume an interrupted build).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (new or empty; the same arguments resume an interrupted build). With --shard the shard builds into OUT/shard-IIII-of-NNNN.", Required = true };
         var samples = new Option<int?>("--samples") { Description = "Most samples this shard writes (default: all the images give)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of every random choice (default 0)." };
-        var shard = new Option<string?>("--shard") { Description = "I/N: build shard I (0-based) of N; image i goes to shard i mod N." };
+        var shard = new Option<string?>("--shard") { Description = "I/N: build shard I (0-based) of N; image i goes to shard i mod N. auto: I and N from a Slurm array (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX + INTERCOG_SHARD_COUNT)." };
         var operations = new Option<string?>("--operations") { Description = "Comma-separated operations (default: " + string.Join(",", DatasetOptions.DefaultOperations) + ")." };
         var noEdits = new Option<bool>("--no-edits") { Description = "Skip the edited images (expressions, masks and chains only)." };
         var chunk = new Option<int?>("--chunk") { Description = "Images per committed chunk (default 8)." };
@@ -40,7 +41,8 @@ public static class DatasetCommand
             var o = new DatasetOptions();
             if (pr.GetValue(samples) is int n) o = o with { MaxSamples = n };
             if (pr.GetValue(seed) is int s) o = o with { Seed = s };
-            if (pr.GetValue(shard) is string sh) { var (i, count) = ParseShard(sh); o = o with { ShardIndex = i, ShardCount = count }; }
+            var spec = pr.GetValue(shard) is string sh ? ShardSpec.Parse(sh) : null;
+            if (spec is not null) o = o with { ShardIndex = spec.Index, ShardCount = spec.Count };
             if (pr.GetValue(operations) is string ops)
                 o = o with { Operations = ops.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => x.ToLowerInvariant()).ToArray() };
             if (pr.GetValue(noEdits)) o = o with { Edits = false };
@@ -48,7 +50,7 @@ public static class DatasetCommand
             if (pr.GetValue(threads) is int t) o = o with { Threads = t };
             o.Validate();
             var coco = CocoDataset.Load(pr.GetValue(instances)!);
-            string imagesDir = pr.GetValue(images) ?? coco.Root, outDir = pr.GetValue(output)!;
+            string imagesDir = pr.GetValue(images) ?? coco.Root, outDir = spec?.FolderUnder(pr.GetValue(output)!) ?? pr.GetValue(output)!;
             var result = RunWithProgress(ctx, (progress, cancel) => DatasetBuilder.Build(coco, imagesDir, outDir, o, progress, cancel));
             ctx.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "{0} samples from {1} images in {2} chunks ({3} resumed) in {4:0.0} s ({5:0.0} samples/s) -> {6}",
@@ -78,25 +80,17 @@ public static class DatasetCommand
 
     private static Command Merge(CliContext ctx)
     {
-        var output = new Argument<string>("OUT") { Description = "New folder for the merged dataset." };
-        var shards = new Argument<string[]>("SHARD_DIR") { Description = "Finished shard folders.", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("merge", "Join finished shard builds into one dataset (samples in id order).") { output, shards };
+        var output = new Argument<string>("OUT") { Description = "Alone: the --out folder of a sharded build (its shard-IIII-of-NNNN folders are checked complete and merged into it). With SHARD_DIRs: a new folder for the merged dataset." };
+        var shards = new Argument<string[]>("SHARD_DIR") { Description = "Finished shard folders (optional).", Arity = ArgumentArity.ZeroOrMore };
+        var cmd = new Command("merge", "Join finished shard builds into one dataset (samples in id order; the manifest equals the unsharded build's).") { output, shards };
         cmd.SetAction(pr =>
         {
-            int n = DatasetMerger.Merge(pr.GetValue(output)!, pr.GetValue(shards)!);
+            var dirs = pr.GetValue(shards) ?? [];
+            int n = dirs.Length == 0 ? DatasetMerger.MergeShards(pr.GetValue(output)!) : DatasetMerger.Merge(pr.GetValue(output)!, dirs);
             ctx.Out.WriteLine($"{n} samples -> {Path.Combine(pr.GetValue(output)!, DatasetBuilder.ManifestFile)}");
             return 0;
         });
         return cmd;
-    }
-
-    private static (int Index, int Count) ParseShard(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i) &&
-            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
-            return (i, n);
-        throw new InputException($"--shard must be I/N with 0 <= I < N, got '{text}'");
     }
 
     // A Spectre.Console bar (rate, ETA) when stderr is a terminal; one plain line per chunk otherwise.

@@ -17,13 +17,14 @@ public static class DetectCommand
         var overlay = new Option<string?>("--overlay") { Description = "Write the image with every box drawn." };
         var cmd = new Command("detect", "Detect every object (COCO vocabulary) with class probabilities.") { image, json, overlay };
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(image)!;
             string? overlayPath = pr.GetValue(overlay);
             using var input = ImageCodec.Load(path);
             if (overlayPath is not null) ImageCodec.EnsureWritableOutput(overlayPath, path);
-            var engine = EngineFactory.Shared(DetectorModelOption.Read(pr, detectorModels));
+            var engine = EngineFactory.Shared(DetectorModelOption.Read(pr, detectorModels), engineOptions.Profile(pr), engineOptions.Sessions(pr));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var scene = engine.Perceive(input.Bgr);
             double ms = Math.Round(sw.Elapsed.TotalMilliseconds, 1);

@@ -20,9 +20,10 @@ public static class ServeCommand
             urls, maxQueue, maxUpload, timeout, maxStored, noPreload,
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
+        var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
-            var o = new StudioOptions();
+            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr) };
             if (pr.GetValue(urls) is { } u)
                 o = o with { Urls = u.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             if (pr.GetValue(maxQueue) is int q)
@@ -47,7 +48,7 @@ public static class ServeCommand
                     foreach (var a in bound) ctx.Out.WriteLine($"InterCoG studio listening on {a}");
                     ctx.Out.WriteLine("Press Ctrl+C to stop.");
                     ctx.Out.Flush();
-                }, stop, () => Chain.EngineFactory.Shared(detectors));
+                }, stop, () => Chain.EngineFactory.Shared(detectors, o.Profile, o.Sessions));
             }
             catch (IOException e) // Kestrel reports a taken port as an IOException
             {

@@ -3,6 +3,7 @@ using InterCoG.Data;
 using InterCoG.Imaging;
 using InterCoG.Perception;
 using OpenCvSharp;
+using InterCoG.Sharding;
 
 namespace InterCoG.Bench;
 
@@ -22,6 +23,9 @@ public sealed record RecallItem(RecallTarget Target, bool Class, bool Top3, bool
 /// and the mean number of detections per image.</summary>
 public sealed record RecallResult(string Detector, int Images, int Targets, double RecallClass, double RecallTop3,
                                   double RecallAgnostic, double MsPerImage, double DetectionsPerImage, IReadOnlyList<RecallItem> Items);
+
+/// <summary>One image of a recall run: its id, the detector's time on it (ms), how many boxes it returned, and its targets' judgements.</summary>
+public sealed record RecallUnit(int ImageId, double Ms, int Detections, List<RecallItem> Items);
 
 /// <summary>Measures how many referred objects a detector finds: the ceiling on grounding accuracy that perception sets.</summary>
 public static class DetectionRecall
@@ -67,26 +71,42 @@ public static class DetectionRecall
     /// <param name="loadBgr">Reads an image file as 8-bit BGR (the caller owns the decoder).</param>
     /// <param name="imagesDir">Folder of the image files (default: the instances file's folder + "/images").</param>
     public static RecallResult Measure(IDetector detector, CocoDataset coco, IReadOnlyList<RefCocoRef> refs,
-                                       Func<string, Mat> loadBgr, string? imagesDir = null, float minIou = 0.5f)
+                                       Func<string, Mat> loadBgr, string? imagesDir = null, float minIou = 0.5f) =>
+        Summarize(detector.Name, MeasureUnits(detector, coco, refs, loadBgr, ShardSpec.Whole, imagesDir, minIou).Select(u => u.Unit));
+
+    /// <summary>The run's work units: the images holding a target, in image id order (unit i is the i-th).</summary>
+    public static IReadOnlyList<int> UnitImages(CocoDataset coco, IReadOnlyList<RefCocoRef> refs) =>
+        ReferredTargets(coco, refs).Select(t => t.ImageId).Distinct().Order().ToList();
+
+    /// <summary>Detect and judge the images <paramref name="shard"/> owns (<see cref="UnitImages"/>), one unit per image
+    /// with its index in the whole run; <see cref="Summarize"/> turns a complete set of units into the result.</summary>
+    public static IReadOnlyList<(int Index, RecallUnit Unit)> MeasureUnits(IDetector detector, CocoDataset coco, IReadOnlyList<RefCocoRef> refs,
+        Func<string, Mat> loadBgr, ShardSpec shard, string? imagesDir = null, float minIou = 0.5f)
     {
-        var targets = ReferredTargets(coco, refs);
+        var byImage = ReferredTargets(coco, refs).GroupBy(t => t.ImageId).ToDictionary(g => g.Key, g => g.ToList());
         string dir = imagesDir ?? Path.Combine(coco.Root, "images");
-        var items = new List<RecallItem>(targets.Count);
-        double ms = 0;
-        int images = 0, boxes = 0;
-        foreach (var group in targets.GroupBy(t => t.ImageId).OrderBy(g => g.Key))
+        var units = new List<(int, RecallUnit)>();
+        foreach (var (index, imageId) in shard.Mine(UnitImages(coco, refs)))
         {
-            using var bgr = loadBgr(Path.Combine(dir, coco.Image(group.Key).FileName));
+            using var bgr = loadBgr(Path.Combine(dir, coco.Image(imageId).FileName));
             var sw = Stopwatch.StartNew();
             var dets = detector.Detect(bgr);
-            ms += sw.Elapsed.TotalMilliseconds;
-            images++;
-            boxes += dets.Count;
-            items.AddRange(group.Select(t => Judge(t, dets, minIou)));
+            double ms = sw.Elapsed.TotalMilliseconds;
+            units.Add((index, new RecallUnit(imageId, ms, dets.Count, byImage[imageId].Select(t => Judge(t, dets, minIou)).ToList())));
         }
+        return units;
+    }
+
+    /// <summary>Recall over a run's units in run order (all of them, from one process or merged from shards): counts
+    /// over every target, mean time and detections over every image.</summary>
+    public static RecallResult Summarize(string detectorName, IEnumerable<RecallUnit> units)
+    {
+        var list = units.ToList();
+        var items = list.SelectMany(u => u.Items).ToList();
+        int images = list.Count;
         double n = Math.Max(1, items.Count);
-        return new RecallResult(detector.Name, images, items.Count, items.Count(i => i.Class) / n, items.Count(i => i.Top3) / n,
-                                items.Count(i => i.Agnostic) / n, images == 0 ? 0 : ms / images,
-                                images == 0 ? 0 : (double)boxes / images, items);
+        return new RecallResult(detectorName, images, items.Count, items.Count(i => i.Class) / n, items.Count(i => i.Top3) / n,
+                                items.Count(i => i.Agnostic) / n, images == 0 ? 0 : list.Sum(u => u.Ms) / images,
+                                images == 0 ? 0 : (double)list.Sum(u => u.Detections) / images, items);
     }
 }

@@ -3,6 +3,7 @@ using InterCoG.Data;
 using InterCoG.Editing;
 using InterCoG.Imaging;
 using OpenCvSharp;
+using InterCoG.Sharding;
 
 namespace InterCoG.Bench;
 
@@ -297,6 +298,15 @@ public sealed record EditBenchOptions
 public sealed record EditOperationScore(string Operation, int Edits, long ChangedOutsideBand, double PsnrOutsideBand,
     double PsnrOutsideMask, double SsimOutsideMask, double MedianMs, int? VerifyChecked, int? VerifyPassed);
 
+/// <summary>One edit of <see cref="EditBench"/>: the operation, backend + compositing time (ms), pixels changed outside
+/// the band, PSNR (dB, ∞ when identical) outside the band and outside the mask, SSIM outside the mask, and the verify
+/// verdict (null when not checked).</summary>
+public sealed record EditSample(string Operation, double Ms, long ChangedOutsideBand, double PsnrOutsideBand, double PsnrOutsideMask,
+    double SsimOutsideMask, bool? Verified);
+
+/// <summary>One image of an edit bench run: its file name and every edit made on it, in object then operation order.</summary>
+public sealed record EditUnit(string FileName, List<EditSample> Edits);
+
 /// <summary>Applies each operation to each annotated object with its ground-truth mask, composites like the engine,
 /// and measures what changed outside the object, the verify pass rate and the time per edit.</summary>
 public static class EditBench
@@ -304,19 +314,35 @@ public static class EditBench
     /// <summary>Runs <paramref name="operations"/> over every annotation of the sets (instances JSON, images folder);
     /// <paramref name="verifier"/> may be null (verify then not run).</summary>
     public static IReadOnlyList<EditOperationScore> Run(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
-        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null)
+        Editing.IEditBackend backend, Verify.Verifier? verifier, EditBenchOptions? options = null, IProgress<string>? log = null) =>
+        Summarize(operations, verifier is not null, RunUnits(sets, operations, backend, verifier, ShardSpec.Whole, options, log).Select(u => u.Unit));
+
+    /// <summary>Number of work units of a run: every image of every set, in order (unit i is the i-th).</summary>
+    public static int UnitCount(IReadOnlyList<(string Instances, string Images)> sets) => sets.Sum(s => CocoDataset.Load(s.Instances).Images.Count);
+
+    /// <summary>Edit the images <paramref name="shard"/> owns, one unit per image (its index over all sets' images) with
+    /// every edit's raw measurements; <see cref="Summarize"/> turns a complete set of units into the scores.
+    /// <see cref="EditBenchOptions.Limit"/> counts objects in image order across a set, so it needs the whole run
+    /// (<see cref="InputException"/> with a shard).</summary>
+    public static IReadOnlyList<(int Index, EditUnit Unit)> RunUnits(IReadOnlyList<(string Instances, string Images)> sets, IReadOnlyList<string> operations,
+        Editing.IEditBackend backend, Verify.Verifier? verifier, ShardSpec shard, EditBenchOptions? options = null, IProgress<string>? log = null)
     {
         var o = options ?? new EditBenchOptions();
+        if (o.Limit > 0 && shard.Count > 1) throw new InputException("bench edit: --limit counts objects across each whole set, so it cannot be combined with --shard");
         foreach (var op in operations)
             if (!backend.Supports(op)) throw new InputException($"bench edit: the {backend.Name} backend cannot '{op}'");
-        var acc = operations.ToDictionary(op => op, _ => new Acc());
+        var units = new List<(int, EditUnit)>();
+        int unit = -1;
         foreach (var (instances, imagesDir) in sets)
         {
             var coco = CocoDataset.Load(instances);
             int done = 0;
             foreach (var img in coco.Images)
             {
-                if (o.Limit > 0 && done >= o.Limit) break;
+                unit++;
+                if (o.Limit > 0 && done >= o.Limit) continue;
+                if (!shard.Owns(unit)) continue;
+                var edits = new List<EditSample>();
                 using var input = Resized(Imaging.ImageCodec.Load(coco.ImagePath(img, imagesDir)), o.ResizeWidth);
                 foreach (var ann0 in coco.AnnotationsOf(img.Id))
                 {
@@ -343,39 +369,44 @@ public static class EditBench
                         sw.Stop();
                         using var out8 = Imaging.ImageCodec.ToBgr8(composite);
                         if (o.SamplesDir is not null && done <= o.SampleObjects) WriteSample(o.SamplesDir, input.Bgr, r.Bgra ?? out8, mask, $"{op}_{ann.Id}");
-                        var s = acc[op];
-                        s.Ms.Add(sw.Elapsed.TotalMilliseconds);
-                        s.Changed += Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
+                        long changed = Verify.Verifier.ChangedOutsideBand(input.Bgr, out8, r.Region, o.FeatherPx);
                         using var outsideMask = new Mat();
                         Cv2.Compare(mask, 0, outsideMask, CmpTypes.EQ);
                         using var band = OutsideBand(r.Region, o.FeatherPx);
-                        s.PsnrBand.Add(ImageMetrics.Psnr(input.Bgr, out8, band));
-                        s.Psnr.Add(ImageMetrics.Psnr(input.Bgr, out8, outsideMask));
-                        s.Ssim.Add(ImageMetrics.Ssim(input.Bgr, out8, outsideMask));
+                        double psnrBand = ImageMetrics.Psnr(input.Bgr, out8, band), psnr = ImageMetrics.Psnr(input.Bgr, out8, outsideMask);
+                        double ssim = ImageMetrics.Ssim(input.Bgr, out8, outsideMask);
+                        bool? verified = null;
                         if (verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove)
                         {
+                            // Removal only counts where the detector saw the object before the edit.
                             if (op == Programs.Operations.Remove)
-                            {
-                                // Removal only counts where the detector saw the object before the edit.
                                 detectedBefore ??= !verifier.Verify(input.Bgr, input.Bgr, r.Region, request, [target], mask, o.FeatherPx).Ok;
-                                if (detectedBefore != true) continue;
-                            }
-                            var step = verifier.Verify(input.Bgr, out8, r.Region, request, [target], mask, o.FeatherPx);
-                            s.Checked++;
-                            if (step.Ok == true) s.Passed++;
+                            if (op != Programs.Operations.Remove || detectedBefore == true)
+                                verified = verifier.Verify(input.Bgr, out8, r.Region, request, [target], mask, o.FeatherPx).Ok == true;
                         }
+                        edits.Add(new EditSample(op, sw.Elapsed.TotalMilliseconds, changed, psnrBand, psnr, ssim, verified));
                     }
                     log?.Report($"{Path.GetFileName(img.FileName)} #{ann.Id} {label}: done");
                 }
+                units.Add((unit, new EditUnit(img.FileName, edits)));
             }
         }
-        bool verifies(string op) => verifier is not null && op is Programs.Operations.Recolor or Programs.Operations.Remove;
+        return units;
+    }
+
+    /// <summary>Per-operation scores over a run's units in run order (all of them, from one process or merged from shards):
+    /// minima, means and medians over every edit, never of per-shard figures. <paramref name="verified"/>: a verifier ran.</summary>
+    public static IReadOnlyList<EditOperationScore> Summarize(IReadOnlyList<string> operations, bool verified, IEnumerable<EditUnit> units)
+    {
+        var edits = units.SelectMany(u => u.Edits).ToList();
+        bool verifies(string op) => verified && op is Programs.Operations.Recolor or Programs.Operations.Remove;
         return operations.Select(op =>
         {
-            var s = acc[op];
-            return new EditOperationScore(op, s.Ms.Count, s.Changed, s.PsnrBand.Count == 0 ? double.NaN : s.PsnrBand.Min(),
-                s.Psnr.Count == 0 ? double.NaN : s.Psnr.Min(), BenchStats.Mean(s.Ssim), BenchStats.Median(s.Ms),
-                verifies(op) ? s.Checked : null, verifies(op) ? s.Passed : null);
+            var s = edits.Where(e => e.Operation == op).ToList();
+            int checkedCount = s.Count(e => e.Verified is not null), passed = s.Count(e => e.Verified == true);
+            return new EditOperationScore(op, s.Count, s.Sum(e => e.ChangedOutsideBand), s.Count == 0 ? double.NaN : s.Min(e => e.PsnrOutsideBand),
+                s.Count == 0 ? double.NaN : s.Min(e => e.PsnrOutsideMask), BenchStats.Mean(s.Select(e => e.SsimOutsideMask).ToList()), BenchStats.Median(s.Select(e => e.Ms)),
+                verifies(op) ? checkedCount : null, verifies(op) ? passed : null);
         }).ToList();
     }
 
@@ -456,17 +487,6 @@ public static class EditBench
 
     /// <summary>A PSNR in dB, "∞" for identical.</summary>
     public static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
-
-    private sealed class Acc
-    {
-        public List<double> Ms { get; } = [];
-        public List<double> Psnr { get; } = [];
-        public List<double> PsnrBand { get; } = [];
-        public List<double> Ssim { get; } = [];
-        public long Changed { get; set; }
-        public int Checked { get; set; }
-        public int Passed { get; set; }
-    }
 }
 
 /// <summary>Mask quality of one data set: the segmenter run on each annotation's true box, compared with its true mask.

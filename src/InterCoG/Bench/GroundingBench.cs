@@ -9,6 +9,7 @@ using InterCoG.Reasoning;
 using OpenCvSharp;
 using InterCoG.Tracing;
 using InterCoG.Programs;
+using InterCoG.Sharding;
 
 namespace InterCoG.Bench;
 
@@ -51,6 +52,10 @@ public sealed record GroundingItem(int SentId, int RefId, int AnnId, int ImageId
 /// <param name="Acc50GivenComplete">Acc@0.5 over the sentences with a complete scene for their category.</param>
 public sealed record PerceptionSplit(int N, int Detected, int Complete, double TargetDetected, double SceneComplete,
     double Acc50GivenDetected, double Acc50GivenComplete);
+
+/// <summary>One image of a grounding run: its id, the time to build its scene (detection + colour naming, ms) and its
+/// sentences' items in ref id order.</summary>
+public sealed record GroundingUnit(int ImageId, double SceneMs, List<GroundingItem> Items);
 
 /// <summary>Accuracy of one group of sentences: count, hits, Acc@0.5 (0..1), mean IoU (0..1).</summary>
 public sealed record GroundingBucket(int N, int Hits, double Acc50, double MIoU);
@@ -147,78 +152,103 @@ public static class GroundingBench
     /// <paramref name="loadBgr"/> (8-bit BGR) from <paramref name="imagesDir"/>.</summary>
     public static GroundingBenchResult Run(CocoDataset coco, IReadOnlyList<RefCocoRef> refs, string imagesDir, Func<string, Mat> loadBgr,
         IDetector? detector, ReasoningOptions? options = null, float minIou = 0.5f, IProgress<string>? progress = null,
-        Action<int, int, double>? onSentence = null)
+        Action<int, int, double>? onSentence = null) =>
+        Summarize(RunUnits(coco, refs, imagesDir, loadBgr, detector, ShardSpec.Whole, options, minIou, progress, onSentence).Select(u => u.Unit),
+            oracle: detector is null);
+
+    /// <summary>The run's work units: the images holding a referred object, in image id order (unit i is the i-th).</summary>
+    public static IReadOnlyList<int> UnitImages(IReadOnlyList<RefCocoRef> refs) => refs.Select(r => r.ImageId).Distinct().Order().ToList();
+
+    /// <summary>Ground the sentences of the images <paramref name="shard"/> owns (<see cref="UnitImages"/>), one unit per
+    /// image with its index in the whole run; <see cref="Summarize"/> turns any complete set of units into the result.</summary>
+    public static IReadOnlyList<(int Index, GroundingUnit Unit)> RunUnits(CocoDataset coco, IReadOnlyList<RefCocoRef> refs, string imagesDir,
+        Func<string, Mat> loadBgr, IDetector? detector, ShardSpec shard, ReasoningOptions? options = null, float minIou = 0.5f,
+        IProgress<string>? progress = null, Action<int, int, double>? onSentence = null)
     {
         var annMasks = new Dictionary<int, (Mat Mask, int Area)?>();
         var parser = new InstructionParser(options);
         var executor = new GroundingExecutor(options);
         var builder = new SceneBuilder();
-        var scenes = new Dictionary<int, Scene>();
-        var items = new List<GroundingItem>();
-        double sceneMs = 0, groundMs = 0;
-        int total = refs.Sum(r => r.Sentences.Count), done = 0;
-        foreach (var r in refs.OrderBy(r => r.ImageId).ThenBy(r => r.RefId))
+        var byImage = refs.GroupBy(r => r.ImageId).ToDictionary(g => g.Key, g => g.OrderBy(r => r.RefId).ToList());
+        var mine = shard.Mine(UnitImages(refs)).ToList();
+        var units = new List<(int, GroundingUnit)>();
+        int total = mine.Sum(m => byImage[m.Item].Sum(r => r.Sentences.Count)), done = 0, hits = 0;
+        foreach (var (index, imageId) in mine)
         {
-            var ann = coco.Annotation(r.AnnId);
-            if (!scenes.TryGetValue(r.ImageId, out var scene))
+            var image = coco.Image(imageId);
+            Scene scene;
+            double sceneMs;
+            using (var bgr = loadBgr(Path.Combine(imagesDir, image.FileName)))
             {
-                var image = coco.Image(r.ImageId);
-                using var bgr = loadBgr(Path.Combine(imagesDir, image.FileName));
-                var sw = Stopwatch.StartNew();
-                var dets = detector is null ? OracleDetections(coco, coco.AnnotationsOf(r.ImageId)) : detector.Detect(bgr);
+                var sw0 = Stopwatch.StartNew();
+                var dets = detector is null ? OracleDetections(coco, coco.AnnotationsOf(imageId)) : detector.Detect(bgr);
                 scene = builder.Build(bgr, dets);
-                sceneMs += sw.Elapsed.TotalMilliseconds;
-                scenes[r.ImageId] = scene;
+                sceneMs = sw0.Elapsed.TotalMilliseconds;
             }
-            int distractors = coco.AnnotationsOf(r.ImageId).Count(a => a.Id != ann.Id && a.CategoryId == ann.CategoryId);
-            var (targetDetected, complete) = detector is null ? ((bool?)null, (bool?)null) : Coverage(coco, ann, scene, options ?? new ReasoningOptions(), minIou);
-            foreach (var s in r.Sentences)
+            var items = new List<GroundingItem>();
+            foreach (var r in byImage[imageId])
             {
-                string text = s.Sent.Length > 0 ? s.Sent : s.Raw;
-                var sw = Stopwatch.StartNew();
-                var parsed = parser.Parse(text);
-                GroundingOutcome? outcome = null;
-                if (parsed.Parsed)
+                var ann = coco.Annotation(r.AnnId);
+                int distractors = coco.AnnotationsOf(r.ImageId).Count(a => a.Id != ann.Id && a.CategoryId == ann.CategoryId);
+                var (targetDetected, complete) = detector is null ? ((bool?)null, (bool?)null) : Coverage(coco, ann, scene, options ?? new ReasoningOptions(), minIou);
+                foreach (var s in r.Sentences)
                 {
-                    var trace = new ChainTrace { Image = new TraceImage(r.FileName, scene.Width, scene.Height, ""), Instruction = text };
-                    outcome = executor.Execute(parsed.Request!.Target, scene, trace);
+                    string text = s.Sent.Length > 0 ? s.Sent : s.Raw;
+                    var sw = Stopwatch.StartNew();
+                    var parsed = parser.Parse(text);
+                    GroundingOutcome? outcome = null;
+                    if (parsed.Parsed)
+                    {
+                        var trace = new ChainTrace { Image = new TraceImage(r.FileName, scene.Width, scene.Height, ""), Instruction = text };
+                        outcome = executor.Execute(parsed.Request!.Target, scene, trace);
+                    }
+                    double ms = sw.Elapsed.TotalMilliseconds;
+                    string kind = outcome?.Kind switch
+                    {
+                        GroundingKind.Unique => "unique", GroundingKind.Ambiguous => "ambiguous", GroundingKind.NotFound => "not_found", _ => "not_parsed",
+                    };
+                    float iou = outcome is { Kind: GroundingKind.Unique, Target: { } t } ? t.Box.Iou(ann.Box) : 0f;
+                    float? maskIou = AnnotationMask(coco, ann, annMasks) is (Mat am, int aArea)
+                        ? outcome is { Kind: GroundingKind.Unique, Target: { } mt } ? BoxMaskIou(mt.Box, am, aArea) : 0f
+                        : null;
+                    bool hit = iou >= minIou;
+                    string reason = hit ? "" : outcome is null ? parsed.Reason ?? "not parsed"
+                        : outcome.Kind == GroundingKind.Unique ? $"wrong object: {outcome.Message} (IoU {iou:0.00})" : outcome.Message;
+                    items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason)
+                        { MaskIou = maskIou, Ms = ms, TargetDetected = targetDetected, SceneComplete = complete,
+                          PickedLabel = outcome is { Kind: GroundingKind.Unique, Target: { } pt } ? pt.Label : null });
+                    ++done;
+                    if (hit) hits++;
+                    onSentence?.Invoke(done, total, hits / (double)done);
+                    if (done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {hits / (double)done:P1}");
                 }
-                groundMs += sw.Elapsed.TotalMilliseconds;
-                string kind = outcome?.Kind switch
-                {
-                    GroundingKind.Unique => "unique", GroundingKind.Ambiguous => "ambiguous", GroundingKind.NotFound => "not_found", _ => "not_parsed",
-                };
-                double ms = sw.Elapsed.TotalMilliseconds;
-                float iou = outcome is { Kind: GroundingKind.Unique, Target: { } t } ? t.Box.Iou(ann.Box) : 0f;
-                float? maskIou = AnnotationMask(coco, ann, annMasks) is (Mat am, int aArea)
-                    ? outcome is { Kind: GroundingKind.Unique, Target: { } mt } ? BoxMaskIou(mt.Box, am, aArea) : 0f
-                    : null;
-                bool hit = iou >= minIou;
-                string reason = hit ? "" : outcome is null ? parsed.Reason ?? "not parsed"
-                    : outcome.Kind == GroundingKind.Unique ? $"wrong object: {outcome.Message} (IoU {iou:0.00})" : outcome.Message;
-                items.Add(new GroundingItem(s.SentId, r.RefId, r.AnnId, r.ImageId, text, Classify(text), distractors, SizeClass(ann.Box), kind, iou, hit, reason)
-                    { MaskIou = maskIou, Ms = ms, TargetDetected = targetDetected, SceneComplete = complete,
-                      PickedLabel = outcome is { Kind: GroundingKind.Unique, Target: { } pt } ? pt.Label : null });
-                ++done;
-                onSentence?.Invoke(done, total, items.Count(i => i.Hit) / (double)items.Count);
-                if (done % 50 == 0 || done == total) progress?.Report($"grounding: {done}/{total} sentences, Acc@{minIou:0.0} so far {items.Count(i => i.Hit) / (double)items.Count:P1}");
             }
+            units.Add((index, new GroundingUnit(imageId, sceneMs, items)));
         }
         foreach (var m in annMasks.Values) m?.Mask.Dispose();
+        return units;
+    }
+
+    /// <summary>The figures of a run from its units in run order (all of them, from one process or merged from shards):
+    /// counts and sums over every sentence, never averages of averages. <paramref name="oracle"/>: scenes were the annotations.</summary>
+    public static GroundingBenchResult Summarize(IEnumerable<GroundingUnit> units, bool oracle)
+    {
+        var list = units.ToList();
+        var items = list.SelectMany(u => u.Items).ToList();
         int n = items.Count;
         var withMask = items.Where(i => i.MaskIou is not null).ToList();
         var outcomes = RelationTypes.Where(k => items.Any(i => i.Relation == k)).ToDictionary(k => k, k =>
             (IReadOnlyDictionary<string, int>)items.Where(i => i.Relation == k).GroupBy(i => i.Hit ? "hit" : i.Outcome)
                 .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()));
-        return new GroundingBenchResult(n, Acc(items), MeanIou(items), detector is null,
+        return new GroundingBenchResult(n, Acc(items), MeanIou(items), oracle,
             items.Count(i => i.Outcome != "not_parsed"), items.Count(i => i.Outcome == "ambiguous"), items.Count(i => i.Outcome == "not_found"),
             Group(items, i => i.Relation, RelationTypes), Group(items, i => DistractorClass(i.Distractors), ["0", "1", "2", "3+"]),
             Group(items, i => i.Size, ["small", "medium", "large"]),
-            n == 0 ? 0 : groundMs / n, scenes.Count == 0 ? 0 : sceneMs / scenes.Count, items)
+            n == 0 ? 0 : items.Sum(i => i.Ms) / n, list.Count == 0 ? 0 : list.Sum(u => u.SceneMs) / list.Count, items)
         {
             MaskIoU = withMask.Count == 0 ? null : withMask.Average(i => (double)i.MaskIou!.Value),
             OutcomesByRelation = outcomes,
-            Perception = detector is null ? null : Split(items),
+            Perception = oracle ? null : Split(items),
         };
     }
 

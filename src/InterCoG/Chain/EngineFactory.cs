@@ -1,11 +1,12 @@
 using InterCoG.Editing;
 using InterCoG.Models;
+using InterCoG.Models.Onnx;
 using InterCoG.Perception;
 using InterCoG.Perception.Segmentation;
 
 namespace InterCoG.Chain;
 
-/// <summary>Builds the default engine from installed models: YOLOX-nano with multi-scale tiles, IS-Net (rewritten
+/// <summary>Builds the default engine from installed models: YOLOX-nano (or YOLOX-s with <see cref="DetectorProfile.Accurate"/>) with multi-scale tiles, IS-Net (rewritten
 /// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend. Model sessions are created
 /// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
 public static class EngineFactory
@@ -25,27 +26,47 @@ public static class EngineFactory
     /// <summary>The engine for the default models folder with the user detectors <paramref name="detectorModels"/>
     /// (null: INTERCOG_DETECTORS; empty: YOLOX-nano alone), created on first use and cached per folder and detector
     /// list. Throws <see cref="InputException"/> (exit 2) naming a user detector file that does not exist.</summary>
-    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels)
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels) => Shared(detectorModels, DetectorProfile.Fast, null);
+
+    /// <summary>As <see cref="Shared(IReadOnlyList{string})"/>, with the detector <paramref name="profile"/> and the
+    /// session options (device; null: INTERCOG_DEVICE or auto); cached per folder, detector list, profile and device.</summary>
+    public static InterCoGEngine Shared(IReadOnlyList<string>? detectorModels, DetectorProfile profile, OnnxSessionOptions? sessions)
     {
         var store = ModelStore.Default;
         var extras = UserDetectorModels(detectorModels);
-        string key = string.Join('\n', [store.Folder, .. extras]);
+        sessions ??= new OnnxSessionOptions();
+        string key = string.Join('\n', [store.Folder, profile.ToString(), sessions.Device.ToString(), .. extras]);
         lock (Gate)
         {
             if (!Engines.TryGetValue(key, out var engine))
-                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras });
+                Engines[key] = engine = Create(store, detector: new DetectorOptions { ExtraModels = extras, Profile = profile }, sessions: sessions);
             return engine;
         }
     }
 
-    /// <summary>A new engine over the models in <paramref name="store"/>.</summary>
-    public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null)
+    /// <summary>A new engine over the models in <paramref name="store"/>; every ONNX session on <paramref name="sessions"/>'
+    /// device (null: INTERCOG_DEVICE or auto).</summary>
+    public static InterCoGEngine Create(ModelStore store, EngineOptions? options = null, DetectorOptions? detector = null, SegmenterOptions? segmenter = null,
+        OnnxSessionOptions? sessions = null)
     {
         segmenter ??= new SegmenterOptions();
-        var det = CreateDetector(store, detector);
+        var det = CreateDetector(store, detector, sessions);
         string isnetPath = store.RequirePath(ModelCatalog.IsNetAt(segmenter.Resolution));
-        var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter), new GrabCutSegmenter(segmenter));
+        var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter, sessions), new GrabCutSegmenter(segmenter));
         return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+    }
+
+    /// <summary>The file and name of the profile's detector in <paramref name="store"/>: fast = YOLOX-nano; accurate =
+    /// YOLOX-s (the float file, else the int8 one). Throws <see cref="ModelMissingException"/> (exit 5, one line saying
+    /// how to install it) when the profile's model is not installed.</summary>
+    public static (string Path, string Model) DetectorModel(ModelStore store, DetectorProfile profile)
+    {
+        if (profile == DetectorProfile.Fast) return (store.RequirePath(ModelCatalog.YoloxNano), "yolox-nano");
+        foreach (var (file, model) in new[] { (ModelCatalog.YoloxS, "yolox-s"), (ModelCatalog.YoloxSInt8, "yolox-s-int8") })
+            if (store.Catalogue.FirstOrDefault(m => m.Name == file) is { } spec && store.Check(spec) == ModelState.Ok)
+                return (store.PathOf(file), model);
+        throw new ModelMissingException(
+            $"--profile accurate needs YOLOX-s ({ModelCatalog.YoloxS}, optional, not installed in {store.Folder}); run `{ModelStore.InstallCommand} yolox-s` (offline: `{ModelStore.InstallCommand} yolox-s --from DIR` with the file)");
     }
 
     /// <summary>The default detector: YOLOX-nano, with SAHI-style tiles unless <see cref="DetectorOptions.Tiling"/> is off;
@@ -53,28 +74,29 @@ public static class EngineFactory
     /// <see cref="UnionDetector"/> of YOLOX-nano and each of them, tiled alike. Throws <see cref="InputException"/>
     /// (exit 2) for a user model file that does not exist and <see cref="ModelFormatException"/> for one that is not an
     /// Ultralytics detection export; either before any session is kept.</summary>
-    public static IDetector CreateDetector(ModelStore store, DetectorOptions? options = null)
+    public static IDetector CreateDetector(ModelStore store, DetectorOptions? options = null, OnnxSessionOptions? sessions = null)
     {
         options ??= new DetectorOptions();
         var extras = UserDetectorModels(options.ExtraModels);
-        var yolox = new YoloxDetector(store.RequirePath(ModelCatalog.YoloxNano), options);
+        var (path, model) = DetectorModel(store, options.Profile);
+        var yolox = new YoloxDetector(path, options, sessions, model);
         IDetector primary = options.Tiling ? new TiledDetector(yolox, options) : yolox;
         if (extras.Count == 0) return primary;
 
         var detectors = new List<IDetector> { primary };
-        var sessions = new List<IDisposable> { yolox };
+        var owned = new List<IDisposable> { yolox };
         try
         {
-            foreach (string path in extras)
+            foreach (string userPath in extras)
             {
-                var user = LoadUserDetector(path, options);
-                sessions.Add(user);
+                var user = LoadUserDetector(userPath, options, sessions);
+                owned.Add(user);
                 detectors.Add(options.Tiling ? new TiledDetector(user, options) : user);
             }
         }
         catch
         {
-            foreach (var s in sessions) s.Dispose();
+            foreach (var s in owned) s.Dispose();
             throw;
         }
         return new UnionDetector(detectors, options);
@@ -125,11 +147,11 @@ public static class EngineFactory
     /// <summary>Load one user-supplied Ultralytics YOLOv8/YOLO11 ONNX export (single pass, input size read from the
     /// model: <see cref="DetectorOptions.InputSize"/> applies to YOLOX-nano only). Throws <see cref="ModelFormatException"/>
     /// naming the file when it is not an ONNX model or not that export layout.</summary>
-    public static UltralyticsDetector LoadUserDetector(string path, DetectorOptions? options = null)
+    public static UltralyticsDetector LoadUserDetector(string path, DetectorOptions? options = null, OnnxSessionOptions? sessions = null)
     {
         options = (options ?? new DetectorOptions()) with { InputSize = 0 };
         if (!File.Exists(path)) throw new InputException($"user detector model {path} does not exist");
-        try { return new UltralyticsDetector(path, options); }
+        try { return new UltralyticsDetector(path, options, sessions); }
         catch (ModelMissingException e) // the file exists, so ONNX Runtime could not read it
         {
             throw new ModelFormatException($"user detector {path} is not a readable ONNX model: {(e.InnerException ?? e).Message}", e);

@@ -149,6 +149,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box, e.Score >= sure ? null : "unsure")).ToList(),
             Ms = detectMs,
             Model = detector.Name,
+            Provider = ProviderOf(detector),
         });
 
         // 3. Narrow step by step to one target.
@@ -197,6 +198,8 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             Boxes = targetBoxes,
             Mask = CocoRle.Encode(mask),
             Ms = maskMs,
+            Model = segmenter.Name,
+            Provider = ProviderOf(segmenter),
         });
         // 4b. "his shirt", "her hair", "the face of the man": only that part of each person is edited.
         if (request.Arguments.TryGetValue("part", out var part) && !string.IsNullOrEmpty(part))
@@ -293,7 +296,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             run.Region = edit.Region.Clone();
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;
-            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data });
+            Add(new TraceStep(Stages.Edit, edit.Text) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Provider = ProviderOf(backend) });
         }
 
         // 7. Verify by grounding again on the output.
@@ -302,7 +305,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             new VerifyExtras { EditData = editData, OutputBgra = request.Operation == Operations.Cutout ? run.Output : null, Scene = scene.Entities });
         double verifyMs = Ms(sw);
         trace.TimingsMs["verify"] = verifyMs;
-        Add(verify with { Ms = verifyMs });
+        Add(verify with { Ms = verifyMs, Provider = ProviderOf(detector) });
         trace.Status = ChainStatus.Edited;
         trace.TimingsMs["total"] = Ms(total);
         return run;
@@ -339,6 +342,9 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         return $"{scene.Entities.Count} detections, {confident.Count} confident (score ≥ {sure:0.##}){(counts.Length > 0 ? $": {counts}" : "")}{ids}. " +
                "The unsure ones stay in the scene: their class probabilities can still count for a category.";
     }
+
+    // "cpu" or "cuda:N" for a model on ONNX Runtime; everything else here (OpenCV, C#) runs on the CPU.
+    private static string ProviderOf(object stage) => (stage as Models.Onnx.IRunsOnProvider)?.Provider ?? "cpu";
 
     private static double Ms(Stopwatch sw) => Math.Round(sw.Elapsed.TotalMilliseconds, 1);
 }

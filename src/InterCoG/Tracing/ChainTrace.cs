@@ -57,6 +57,9 @@ public sealed record TraceStep(string Stage, string Text)
     public string? Model { get; init; }
     /// <summary>In a request of several steps: the 1-based step of the request this chain step belongs to; null for one step.</summary>
     public int? Step { get; init; }
+    /// <summary>Where the step's model ran: "cpu" or "cuda:N" (ONNX Runtime's execution provider; OpenCV work is "cpu").
+    /// Set on the steps that run models (detect, ground, edit, verify).</summary>
+    public string? Provider { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>

@@ -4,7 +4,9 @@ namespace InterCoG.Models.Onnx;
 
 /// <summary>Rewrites a fully convolutional ONNX model exported at a fixed square input size (e.g. IS-Net at
 /// 1×3×1024×1024) to another fixed size S×S: the graph input's H and W, every constant spatial size that feeds a
-/// Resize (directly, or as the constant tail of a Concat) or a Reshape, and the graph outputs' H and W. Stale
+/// Resize (directly, or as the constant tail of a Concat) or a Reshape (where flattened sizes H·W, or sums of several
+/// levels' H·W, are mapped too, as a detection head flattens its levels), and the graph outputs' H and W (or flattened
+/// anchor counts, e.g. YOLOX's 1×N×85). Stale
 /// value_info entries are dropped (ONNX Runtime infers them again). Every other byte is copied through unchanged,
 /// so the same input gives the same output bytes.</summary>
 public static class OnnxResolutionRewriter
@@ -96,12 +98,12 @@ public static class OnnxResolutionRewriter
                 if (op == "Resize" && inputs.Count >= 4 && inputs[3].Length > 0)
                     constants += RewriteSpatialTail(inputs[3], 2);
                 else if (op == "Reshape" && inputs.Count >= 2)
-                    constants += RewriteSpatialTail(inputs[1], 2);
+                    constants += RewriteSpatialTail(inputs[1], 2, flat: true);
             }
 
             int outputs = 0;
             for (int i = 0; i < graph.Fields.Count; i++)
-                if (graph.Fields[i].Number == GraphOutput && RewriteValueInfoDims(i, null)) outputs++;
+                if (graph.Fields[i].Number == GraphOutput && (RewriteValueInfoDims(i, null) || RewriteFlatOutputDims(i))) outputs++;
             graph.Fields.RemoveAll(f => f.Number == GraphValueInfo);
             foreach (var (index, node) in _nodes) graph.ReplaceMessage(index, node);
             return new Result((int)_originalSize, newSize, constants, outputs);
@@ -142,24 +144,86 @@ public static class OnnxResolutionRewriter
         }
 
         /// <summary>Map one spatial size of the original graph to the new one.</summary>
-        private long MapSize(long v)
+        private long MapSize(long v) =>
+            TryMapSize(v) ?? throw new ModelFormatException($"ONNX rewrite: spatial constant {v} is not {_originalSize} divided by a power of two");
+
+        /// <summary>The new size of a spatial size (the input divided by a power of two), v itself for v ≤ 0, else null.</summary>
+        private long? TryMapSize(long v)
         {
             if (v <= 0) return v;
             for (int level = 0; (_originalSize >> level) >= 1; level++)
                 if (_originalSize >> level == v && (_originalSize >> level) << level == _originalSize)
                     return Downscale(newSize, level, _ceil);
-            throw new ModelFormatException($"ONNX rewrite: spatial constant {v} is not {_originalSize} divided by a power of two");
+            return null;
+        }
+
+        /// <summary>Map a size of a flattened feature map: the area of one pyramid level (H·W with H = W = the input
+        /// divided by a power of two) or the sum of several distinct levels' areas (the anchors of a detection head that
+        /// concatenates its levels, e.g. YOLOX-nano's 3549 = 52² + 26² + 13² at 416); null when it is neither.</summary>
+        private long? MapFlat(long v)
+        {
+            if (v <= 1) return null;
+            var levels = new List<(long Area, long Mapped)>();
+            for (int level = 0; _originalSize >> level >= 2 && levels.Count < 12; level++)
+                if ((_originalSize >> level) << level == _originalSize)
+                {
+                    long side = _originalSize >> level, mapped = Downscale(newSize, level, _ceil);
+                    levels.Add((side * side, mapped * mapped));
+                }
+            for (int mask = 1; mask < 1 << levels.Count; mask++)
+            {
+                long sum = 0, mappedSum = 0;
+                for (int k = 0; k < levels.Count; k++)
+                    if ((mask & (1 << k)) != 0) { sum += levels[k].Area; mappedSum += levels[k].Mapped; }
+                if (sum == v) return mappedSum;
+            }
+            return null;
+        }
+
+        /// <summary>A graph output that is not N×C×H×W (a detection head's 1×anchors×85): dims after the first that are
+        /// flattened feature-map sizes (<see cref="MapFlat"/>) are mapped, the rest kept. Returns whether any changed.</summary>
+        private bool RewriteFlatOutputDims(int fieldIndex)
+        {
+            var vi = graph.Fields[fieldIndex].AsMessage();
+            int typeIdx = vi.Fields.FindLastIndex(f => f.Number == ValueInfoType);
+            if (typeIdx < 0) return false;
+            var type = vi.Fields[typeIdx].AsMessage();
+            int ttIdx = type.Fields.FindLastIndex(f => f.Number == TypeTensor);
+            if (ttIdx < 0) return false;
+            var tt = type.Fields[ttIdx].AsMessage();
+            int shapeIdx = tt.Fields.FindLastIndex(f => f.Number == TypeTensorShape);
+            if (shapeIdx < 0) return false;
+            var shape = tt.Fields[shapeIdx].AsMessage();
+            var dimIdx = Enumerable.Range(0, shape.Fields.Count).Where(k => shape.Fields[k].Number == ShapeDim).ToList();
+            bool changed = false;
+            for (int d = 1; d < dimIdx.Count; d++)
+            {
+                var dim = shape.Fields[dimIdx[d]].AsMessage();
+                int vIdx = dim.Fields.FindLastIndex(f => f.Number == DimValue);
+                if (vIdx < 0 || MapFlat((long)dim.Fields[vIdx].Value) is not long mapped) continue;
+                dim.Fields[vIdx] = ProtoField.OfVarint(DimValue, (ulong)mapped);
+                shape.ReplaceMessage(dimIdx[d], dim);
+                changed = true;
+            }
+            if (!changed) return false;
+            tt.ReplaceMessage(shapeIdx, shape);
+            type.ReplaceMessage(ttIdx, tt);
+            vi.ReplaceMessage(typeIdx, type);
+            graph.ReplaceMessage(fieldIndex, vi);
+            return true;
         }
 
         /// <summary>Rewrite the last <paramref name="count"/> elements of the int64 vector named <paramref name="name"/>
-        /// when it is constant; follows Concat into its constant tail. Returns how many tensors changed.</summary>
-        private int RewriteSpatialTail(string name, int count)
+        /// when it is constant; follows Concat into its constant tail. Returns how many tensors changed. With
+        /// <paramref name="flat"/> (a Reshape's target shape) an element may also be a flattened feature-map size
+        /// (<see cref="MapFlat"/>), and an element that is neither (a channel count) is kept.</summary>
+        private int RewriteSpatialTail(string name, int count, bool flat = false)
         {
             if (count <= 0 || _rewritten.Contains(name)) return 0;
             if (_initializerIndex.TryGetValue(name, out int initIndex))
             {
                 var tensor = graph.Fields[initIndex].AsMessage();
-                if (!RewriteTensorTail(tensor, count)) return 0;
+                if (!RewriteTensorTail(tensor, count, flat)) return 0;
                 graph.ReplaceMessage(initIndex, tensor);
                 _rewritten.Add(name);
                 return 1;
@@ -176,7 +240,7 @@ public static class OnnxResolutionRewriter
                     int tIndex = attr.Fields.FindLastIndex(f => f.Number == AttrT);
                     if (attr.GetString(AttrName) != "value" || tIndex < 0) continue;
                     var tensor = attr.Fields[tIndex].AsMessage();
-                    if (!RewriteTensorTail(tensor, count)) return 0;
+                    if (!RewriteTensorTail(tensor, count, flat)) return 0;
                     attr.ReplaceMessage(tIndex, tensor);
                     node.ReplaceMessage(i, attr);
                     _rewritten.Add(name);
@@ -192,7 +256,7 @@ public static class OnnxResolutionRewriter
                 {
                     long length = ConstantLength(input);
                     if (length < 0) break; // a computed part (e.g. Slice of Shape) adapts by itself
-                    changed += RewriteSpatialTail(input, (int)Math.Min(remaining, length));
+                    changed += RewriteSpatialTail(input, (int)Math.Min(remaining, length), flat);
                     remaining -= (int)length;
                     if (remaining <= 0) break;
                 }
@@ -214,8 +278,9 @@ public static class OnnxResolutionRewriter
             return dims.Count == 1 ? dims[0] : -1;
         }
 
-        private bool RewriteTensorTail(ProtoMessage tensor, int count)
+        private bool RewriteTensorTail(ProtoMessage tensor, int count, bool flat)
         {
+            long Map(long v) => !flat ? MapSize(v) : TryMapSize(v) ?? MapFlat(v) ?? v;
             if (tensor.GetInt64(TensorDataType) != DataTypeInt64) return false;
             var dims = tensor.GetRepeatedInt64(TensorDims);
             if (dims.Count != 1) return false;
@@ -227,7 +292,7 @@ public static class OnnxResolutionRewriter
                 for (int k = Math.Max(0, n - count); k < n; k++)
                 {
                     long v = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(k * 8));
-                    long mapped = MapSize(v);
+                    long mapped = Map(v);
                     changed |= mapped != v;
                     BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(k * 8), mapped);
                 }
@@ -241,7 +306,7 @@ public static class OnnxResolutionRewriter
                 bool changed = false;
                 for (int k = Math.Max(0, values.Count - count); k < values.Count; k++)
                 {
-                    long mapped = MapSize(values[k]);
+                    long mapped = Map(values[k]);
                     changed |= mapped != values[k];
                     values[k] = mapped;
                 }

@@ -1,8 +1,21 @@
 namespace InterCoG.Perception;
 
+/// <summary>Which detector model the engine runs: <see cref="Fast"/> YOLOX-nano at 416 (bundled), <see cref="Accurate"/>
+/// YOLOX-s at 640 from OpenCV's model zoo (optional: <c>intercog models install yolox-s</c>).</summary>
+public enum DetectorProfile
+{
+    /// <summary>YOLOX-nano, 416×416 (the default).</summary>
+    Fast,
+    /// <summary>YOLOX-s, 640×640.</summary>
+    Accurate,
+}
+
 /// <summary>Settings shared by the single-pass detectors and the tiling wrapper.</summary>
 public sealed record DetectorOptions
 {
+    /// <summary>Fast (YOLOX-nano) or accurate (YOLOX-s at 640); user detectors run beside either.</summary>
+    public DetectorProfile Profile { get; init; } = DetectorProfile.Fast;
+
     /// <summary>Model input side in pixels; 0 = read it from the model (416 for YOLOX-nano, 640 for YOLOv8 exports).</summary>
     public int InputSize { get; init; }
 

@@ -1,4 +1,5 @@
 using InterCoG.Imaging;
+using InterCoG.Models.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
@@ -6,8 +7,9 @@ namespace InterCoG.Perception;
 
 /// <summary>Shared ONNX plumbing of the YOLO-family detectors: one session, one reused input buffer, letterboxing
 /// through <see cref="LetterboxTransform"/>, decoding by the subclass, per-class NMS. Calls are serialised by a lock.</summary>
-public abstract class OnnxYoloDetector : ISinglePassDetector, IDisposable
+public abstract class OnnxYoloDetector : ISinglePassDetector, IRunsOnProvider, IDisposable
 {
+    private readonly OnnxSession _onnx;
     private readonly InferenceSession _session;
     private readonly string _inputName;
     private readonly float[] _input;
@@ -26,6 +28,9 @@ public abstract class OnnxYoloDetector : ISinglePassDetector, IDisposable
     /// <inheritdoc />
     public abstract string Name { get; }
 
+    /// <inheritdoc />
+    public string Provider => _onnx.Provider;
+
     /// <summary>Shape of the model's first output as the model declares it.</summary>
     protected int[] OutputDims { get; }
 
@@ -35,22 +40,17 @@ public abstract class OnnxYoloDetector : ISinglePassDetector, IDisposable
     /// <param name="pixelScale">Factor applied to 0..255 pixel values (1 or 1/255).</param>
     /// <param name="centered">Letterbox padding split evenly (true) or the image placed top-left (false).</param>
     /// <param name="defaultInputSize">Input side used when the model's spatial dimensions are dynamic.</param>
-    protected OnnxYoloDetector(string modelPath, DetectorOptions? options, bool rgb, float pixelScale, bool centered, int defaultInputSize)
+    /// <param name="session">Device and optimisation of the session (<see cref="OnnxSessionFactory"/>; threads from <paramref name="options"/>).</param>
+    protected OnnxYoloDetector(string modelPath, DetectorOptions? options, bool rgb, float pixelScale, bool centered, int defaultInputSize,
+        OnnxSessionOptions? session = null)
     {
         Options = options ?? new DetectorOptions();
         _rgb = rgb; _pixelScale = pixelScale; _centered = centered;
         if (!File.Exists(modelPath))
             throw new ModelMissingException($"detector model not found: {modelPath} (run `intercog models install`)");
-        var so = new SessionOptions
-        {
-            IntraOpNumThreads = Math.Max(1, Options.Threads),
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        try { _session = new InferenceSession(modelPath, so); }
+        try { _onnx = OnnxSessionFactory.Create(modelPath, session, Options.Threads); }
         catch (OnnxRuntimeException e) { throw new ModelMissingException($"detector model is corrupt: {modelPath}: {e.Message}", e); }
-        finally { so.Dispose(); }
+        _session = _onnx.Session;
 
         var (inName, inMeta) = _session.InputMetadata.First();
         _inputName = inName;
@@ -135,7 +135,7 @@ public abstract class OnnxYoloDetector : ISinglePassDetector, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _session.Dispose();
+        _onnx.Dispose();
         _runOptions.Dispose();
         _resized.Dispose();
         GC.SuppressFinalize(this);

@@ -5,13 +5,16 @@ namespace InterCoG.Perception;
 /// <summary>Slicing-aided detection (after Akyon et al., "Slicing Aided Hyper Inference", 2022): a full-image pass plus
 /// overlapping n×n tile grids, each tile letterboxed to the network input, merged by <see cref="DetectionMerger"/>.
 /// With Tiling off it is the inner detector's single pass.</summary>
-public sealed class TiledDetector(ISinglePassDetector inner, DetectorOptions? options = null) : IDetector
+public sealed class TiledDetector(ISinglePassDetector inner, DetectorOptions? options = null) : IDetector, Models.Onnx.IRunsOnProvider
 {
     /// <summary>Settings (tile grids, overlap, merge thresholds).</summary>
     public DetectorOptions Options { get; } = options ?? new DetectorOptions();
 
     /// <summary>The wrapped single-pass detector.</summary>
     public ISinglePassDetector Inner { get; } = inner;
+
+    /// <inheritdoc />
+    public string Provider => (Inner as Models.Onnx.IRunsOnProvider)?.Provider ?? "cpu";
 
     /// <inheritdoc />
     public string Name => Options.Tiling && Options.TileGrids.Length > 0

@@ -11,8 +11,8 @@ public sealed class UltralyticsDetector : OnnxYoloDetector
     private readonly string _file;
 
     /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match the export layout.</summary>
-    public UltralyticsDetector(string modelPath, DetectorOptions? options = null)
-        : base(modelPath, options, rgb: true, pixelScale: 1f / 255f, centered: true, defaultInputSize: 640)
+    public UltralyticsDetector(string modelPath, DetectorOptions? options = null, Models.Onnx.OnnxSessionOptions? session = null)
+        : base(modelPath, options, rgb: true, pixelScale: 1f / 255f, centered: true, defaultInputSize: 640, session)
     {
         int[] d = OutputDims;
         if (d.Length != 3 || d[1] != 4 + CocoClasses.Names.Length)

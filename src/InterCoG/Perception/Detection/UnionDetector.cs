@@ -4,7 +4,7 @@ namespace InterCoG.Perception;
 
 /// <summary>Runs several detectors on the same image and merges their boxes with <see cref="DetectionMerger"/>
 /// (per-class NMS across detectors; the IoS rule joins one object's boxes from different detectors).</summary>
-public sealed class UnionDetector(IReadOnlyList<IDetector> detectors, DetectorOptions? options = null) : IDetector
+public sealed class UnionDetector(IReadOnlyList<IDetector> detectors, DetectorOptions? options = null) : IDetector, Models.Onnx.IRunsOnProvider
 {
     /// <summary>Merge thresholds.</summary>
     public DetectorOptions Options { get; } = options ?? new DetectorOptions();
@@ -14,6 +14,9 @@ public sealed class UnionDetector(IReadOnlyList<IDetector> detectors, DetectorOp
 
     /// <inheritdoc />
     public string Name => "union(" + string.Join(" + ", Detectors.Select(d => d.Name)) + ")";
+
+    /// <inheritdoc />
+    public string Provider => string.Join("+", Detectors.Select(d => (d as Models.Onnx.IRunsOnProvider)?.Provider ?? "cpu").Distinct());
 
     /// <inheritdoc />
     public IReadOnlyList<Detection> Detect(Mat bgr)

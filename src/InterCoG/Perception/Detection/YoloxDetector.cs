@@ -11,10 +11,15 @@ public sealed class YoloxDetector : OnnxYoloDetector
     private readonly float[] _gridX, _gridY, _stride;
     private readonly int _classes;
 
-    /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match YOLOX.</summary>
-    public YoloxDetector(string modelPath, DetectorOptions? options = null)
-        : base(modelPath, options, rgb: false, pixelScale: 1f, centered: false, defaultInputSize: 416)
+    private readonly string _model;
+
+    /// <summary>Load the model once; throws <see cref="ModelFormatException"/> when its shapes do not match YOLOX.
+    /// <paramref name="model"/> names the variant in <see cref="Name"/> ("yolox-nano", "yolox-s"); the input side is read
+    /// from the file (416 for the nano release, 640 for OpenCV's YOLOX-s).</summary>
+    public YoloxDetector(string modelPath, DetectorOptions? options = null, Models.Onnx.OnnxSessionOptions? session = null, string model = "yolox-nano")
+        : base(modelPath, options, rgb: false, pixelScale: 1f, centered: false, defaultInputSize: 416, session)
     {
+        _model = model;
         var grid = new List<(float, float, float)>();
         foreach (int s in Strides)
         {
@@ -33,7 +38,7 @@ public sealed class YoloxDetector : OnnxYoloDetector
     }
 
     /// <inheritdoc />
-    public override string Name => $"yolox-nano ({InputSize})";
+    public override string Name => $"{_model} ({InputSize})";
 
     /// <inheritdoc />
     protected override void Decode(ReadOnlySpan<float> output, int[] shape, List<(Box, int, float, float[])> into)

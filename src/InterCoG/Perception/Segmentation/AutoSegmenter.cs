@@ -7,10 +7,13 @@ namespace InterCoG.Perception.Segmentation;
 /// border, fragmentation, contrast of the probability map; thresholds in <see cref="SegmenterOptions"/>); otherwise
 /// falls back to GrabCut. The result's Method is "isnet-S" or "grabcut (isnet-S rejected: …)"; the full reports
 /// come from <see cref="SegmentWithReport"/>. Holds no per-call state, so it is safe to share between threads.</summary>
-public sealed class AutoSegmenter(IsNetSegmenter isNet, GrabCutSegmenter grabCut) : ISegmenter
+public sealed class AutoSegmenter(IsNetSegmenter isNet, GrabCutSegmenter grabCut) : ISegmenter, Models.Onnx.IRunsOnProvider
 {
     /// <inheritdoc />
     public string Name => $"auto ({isNet.Name}, grabcut fallback)";
+
+    /// <inheritdoc />
+    public string Provider => isNet.Provider;
 
     /// <inheritdoc />
     public MaskResult Segment(Mat bgr, Box box) => SegmentWithReport(bgr, box).Result;

@@ -1,5 +1,6 @@
 using InterCoG.Imaging;
 using InterCoG.Models;
+using InterCoG.Models.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
@@ -17,28 +18,23 @@ public sealed record IsNetPrediction(Mat Probability, SegmentationCrop Crop) : I
 /// ECCV 2022), a salient-object model: the padded crop around the box is resized to the model's S×S input
 /// (RGB, x/255 − 0.5, NCHW), the 1×1×S×S output is resized back to the crop, thresholded, reduced to the components
 /// that lie in the box and clipped to a slightly padded box. The ONNX session is created once; Run is thread-safe.</summary>
-public sealed class IsNetSegmenter : ISegmenter, IDisposable
+public sealed class IsNetSegmenter : ISegmenter, IRunsOnProvider, IDisposable
 {
+    private readonly OnnxSession _onnx;
     private readonly InferenceSession _session;
     private readonly string _inputName;
     private readonly string _outputName;
     private readonly SegmenterOptions _options;
 
     /// <summary>Load the IS-Net model at <paramref name="modelPath"/>; its input must be 1×3×S×S and its first
-    /// output 1×1×S×S (float32), else <see cref="ModelFormatException"/>.</summary>
-    public IsNetSegmenter(string modelPath, SegmenterOptions? options = null)
+    /// output 1×1×S×S (float32), else <see cref="ModelFormatException"/>. <paramref name="session"/>: device and
+    /// optimisation (<see cref="OnnxSessionFactory"/>; threads from <paramref name="options"/>).</summary>
+    public IsNetSegmenter(string modelPath, SegmenterOptions? options = null, OnnxSessionOptions? session = null)
     {
         _options = options ?? new SegmenterOptions();
-        var so = new SessionOptions
-        {
-            IntraOpNumThreads = _options.IntraOpThreads,
-            InterOpNumThreads = 1,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        try { _session = new InferenceSession(modelPath, so); }
+        try { _onnx = OnnxSessionFactory.Create(modelPath, session, _options.IntraOpThreads); }
         catch (OnnxRuntimeException e) { throw new ModelFormatException($"IS-Net model {modelPath} does not load in ONNX Runtime: {e.Message}", e); }
-        finally { so.Dispose(); }
+        _session = _onnx.Session;
 
         var (inName, inMeta) = _session.InputMetadata.Count == 1 ? _session.InputMetadata.First()
             : throw Fail($"expected 1 input, found {_session.InputMetadata.Count}");
@@ -55,17 +51,17 @@ public sealed class IsNetSegmenter : ISegmenter, IDisposable
 
         ModelFormatException Fail(string what)
         {
-            _session?.Dispose();
+            _onnx?.Dispose();
             return new ModelFormatException($"IS-Net model {modelPath}: {what}");
         }
     }
 
     /// <summary>The installed IS-Net variant for <see cref="SegmenterOptions.Resolution"/> from <paramref name="store"/>
     /// (throws <see cref="ModelMissingException"/> when it is not installed).</summary>
-    public static IsNetSegmenter FromStore(ModelStore store, SegmenterOptions? options = null)
+    public static IsNetSegmenter FromStore(ModelStore store, SegmenterOptions? options = null, OnnxSessionOptions? session = null)
     {
         options ??= new SegmenterOptions();
-        return new IsNetSegmenter(store.RequirePath(ModelCatalog.IsNetAt(options.Resolution)), options);
+        return new IsNetSegmenter(store.RequirePath(ModelCatalog.IsNetAt(options.Resolution)), options, session);
     }
 
     /// <summary>Model input side S in pixels.</summary>
@@ -73,6 +69,9 @@ public sealed class IsNetSegmenter : ISegmenter, IDisposable
 
     /// <inheritdoc />
     public string Name => $"isnet-{Size}";
+
+    /// <inheritdoc />
+    public string Provider => _onnx.Provider;
 
     /// <summary>Options in use.</summary>
     public SegmenterOptions Options => _options;
@@ -136,7 +135,7 @@ public sealed class IsNetSegmenter : ISegmenter, IDisposable
         return new SegmentationOutcome(new MaskResult(full, Name, report.Score), report);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _onnx.Dispose();
 }
 
 /// <summary>A mask and the quality report behind it (for the trace).</summary>
