@@ -27,11 +27,15 @@ public static class ChainCommands
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var engine = EngineOptionsCli.AddTo(cmd);
+        var generative = GenerativeOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr) }));
+        {
+            Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr),
+            Generative = generative.Read(pr),
+        }));
         return cmd;
     }
 
@@ -73,6 +77,9 @@ public static class ChainCommands
 
         /// <summary>Device of the model sessions (--device; else INTERCOG_DEVICE or auto).</summary>
         public Models.Onnx.OnnxSessionOptions? Sessions { get; init; }
+
+        /// <summary>The generative server (--gen-*, INTERCOG_GEN_*); null: none, generative operations end unsupported.</summary>
+        public Editing.Generative.GenerativeSettings? Generative { get; init; }
     }
 
     /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
@@ -145,6 +152,7 @@ public static class ChainCommands
         using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions
         {
             Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
+            Generative = r.Generative is { } gen ? Editing.Generative.GenerativeBackends.Shared(gen) : null,
         });
         var trace = run.Trace;
         int code = ChainOutcome.ExitCode(trace, r.Strict);

@@ -60,6 +60,9 @@ public sealed record TraceStep(string Stage, string Text)
     /// <summary>Where the step's model ran: "cpu" or "cuda:N" (ONNX Runtime's execution provider; OpenCV work is "cpu").
     /// Set on the steps that run models (detect, ground, edit, verify).</summary>
     public string? Provider { get; init; }
+    /// <summary>On an edit step painted by a generative server: the exchange — server, endpoint, the request exactly as
+    /// sent with each image described instead of its bytes (never a key), and the response time in ms.</summary>
+    public System.Text.Json.Nodes.JsonObject? Backend { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>
