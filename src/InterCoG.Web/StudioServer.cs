@@ -77,6 +77,7 @@ public static partial class StudioServer
         {
             m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
+        app.MapGet("/api/generative", () => Results.Json(GenerativeDocument(options.Generative), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: false));
         app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, jobs, options, groundOnly: true));
@@ -149,6 +150,14 @@ public static partial class StudioServer
         if (form["choose"].FirstOrDefault() is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        // the run's generative server: the studio's own, or one a request names (on loopback only; see GenerativeSettings.ForRequest)
+        Editing.Generative.GenerativeSettings? generative;
+        try
+        {
+            generative = Editing.Generative.GenerativeSettings.ForRequest(options.Generative,
+                form["gen_backend"].FirstOrDefault(), form["gen_url"].FirstOrDefault(), form["gen_model"].FirstOrDefault());
+        }
+        catch (InputException e) { throw Bad(e.Message); }
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
         if (file.Length > options.MaxUploadBytes)
             throw Bad($"the uploaded image is {file.Length} bytes; the limit is {options.MaxUploadBytes} bytes", 413);
@@ -161,7 +170,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted);
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, generative);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -169,7 +178,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted);
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, generative);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem
@@ -199,6 +208,20 @@ public static partial class StudioServer
     }
 
     private static readonly JsonSerializerOptions Compact = new(ChainJobs.Json) { WriteIndented = false };
+
+    /// <summary>GET /api/generative: the studio's generative server (never the key: only its variable's name and whether it is set).</summary>
+    private static JsonObject GenerativeDocument(Editing.Generative.GenerativeSettings? g) => g is null
+        ? new JsonObject { ["configured"] = false }
+        : new JsonObject
+        {
+            ["configured"] = true,
+            ["backend"] = g.KindName,
+            ["url"] = g.Url.ToString(),
+            ["model"] = g.EffectiveModel,
+            ["key_variable"] = g.KeyVariable,
+            ["key_set"] = g.KeyVariable is { } v && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)),
+            ["timeout_s"] = g.TimeoutSeconds,
+        };
 
     /// <summary>POST /api/parse: form field or JSON member "instruction" → the parse document of <c>intercog parse --json</c>.</summary>
     private static async Task ParseAsync(HttpContext http, StudioOptions options)

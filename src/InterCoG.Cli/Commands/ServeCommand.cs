@@ -21,9 +21,10 @@ public static class ServeCommand
         };
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var engineOptions = EngineOptionsCli.AddTo(cmd);
+        var generative = GenerativeOptionsCli.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
-            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr) };
+            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr), Generative = generative.Read(pr) };
             if (pr.GetValue(urls) is { } u)
                 o = o with { Urls = u.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             if (pr.GetValue(maxQueue) is int q)

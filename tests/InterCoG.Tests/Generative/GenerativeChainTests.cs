@@ -146,4 +146,172 @@ public sealed class GenerativeChainTests : IAsyncLifetime
         }
         finally { Environment.SetEnvironmentVariable(variable, null); }
     }
+
+    private static readonly string Dog = TestPaths.Darknet("dog.jpg");
+
+    private static JsonElement Step(JsonElement trace, string stage) =>
+        trace.GetProperty("steps").EnumerateArray().Last(s => s.GetProperty("stage").GetString() == stage);
+
+    [Fact]
+    public void Verify_looks_again_in_the_painted_region_and_finds_the_new_bus_a_server_painted()
+    {
+        using var busPhoto = ImageCodec.LoadBgr(BusPhoto);
+        using var bus = new Mat(busPhoto, new Rect(121, 112, 460, 212)).Clone();
+        _server.Painter = FakeImageServer.PastePhoto(bus);
+        var r = CliRunner.Run(Edit(TrainPhoto, "replace the train with a red bus", "a1111", "--json", "--strict"));
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        var verify = Step(Json(r), "verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), verify.GetProperty("text").GetString());
+        Assert.Equal(1, verify.GetProperty("data").GetProperty("new_class_found").GetDouble());
+        Assert.Contains("a bus is detected", verify.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Verify_reports_when_the_new_class_is_not_found_and_strict_exits_6()
+    {
+        var r = CliRunner.Run(Edit(TrainPhoto, "replace the train with a red bus", "a1111", "--json", "--strict"));
+        Assert.Equal(ExitCodes.VerifyFailed, r.ExitCode);
+        var verify = Step(Json(r), "verify");
+        Assert.False(verify.GetProperty("ok").GetBoolean());
+        Assert.Equal(0, verify.GetProperty("data").GetProperty("new_class_found").GetDouble());
+        Assert.Equal(0, verify.GetProperty("data").GetProperty("changed_outside_band").GetDouble());
+    }
+
+    [Fact]
+    public void Add_places_the_new_object_beside_the_anchor_paints_only_there_and_shows_the_place()
+    {
+        var r = CliRunner.Run(Edit(Dog, "add a cat to the right of the dog", "a1111", "--json"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var t = Json(r);
+        var placed = Step(t, "edit").GetProperty("boxes")[0];
+        Assert.Equal("placed", placed.GetProperty("role").GetString());
+        Assert.Equal("cat", placed.GetProperty("label").GetString());
+        var p = Xyxy(placed);
+        var dog = Xyxy(t.GetProperty("target"));
+        Assert.True(p[0] >= dog[2], $"the cat {string.Join(",", p)} is not right of the dog {string.Join(",", dog)}");
+        Assert.InRange(p[3] - p[1], 0.3 * (dog[3] - dog[1]), 0.8 * (dog[3] - dog[1]));
+        Assert.Contains(t.GetProperty("steps").EnumerateArray(), s => s.GetProperty("text").GetString()!.StartsWith("Place the cat to the right of #", StringComparison.Ordinal));
+        Assert.Contains("a cat to the right of the dog", (string)_server.Generations.Single().Json!["prompt"]!);
+        using var input = ImageCodec.LoadBgr(Dog);
+        using var output = ImageCodec.LoadBgr(Path.Combine(_dir, "out.png"));
+        Assert.Equal(0, ChangedBeyond(input, output, p));
+    }
+
+    [Fact]
+    public void Add_with_no_room_on_the_asked_side_is_refused_clearly_with_nothing_sent_or_written()
+    {
+        var r = CliRunner.Run(Edit(Dog, "add a dog to the left of the bicycle", "a1111", "--json"));
+        Assert.Equal(ExitCodes.NotFound, r.ExitCode);
+        var t = Json(r);
+        Assert.Equal("not_found", t.GetProperty("status").GetString());
+        Assert.StartsWith("No room to add a dog to the left of #", t.GetProperty("message").GetString());
+        Assert.Empty(_server.Generations);
+        Assert.False(File.Exists(Path.Combine(_dir, "out.png")));
+    }
+
+    [Fact]
+    public void Style_repaints_the_whole_picture_without_a_mask_at_the_input_size()
+    {
+        var r = CliRunner.Run(Edit(TestPaths.Darknet("horses.jpg"), "change the style to watercolor", "a1111", "--json"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var body = _server.Generations.Single().Json!;
+        Assert.Null(body["mask"]);
+        Assert.StartsWith("watercolor style of a scene with", (string)body["prompt"]!);
+        Assert.Equal(0.55, (double)body["denoising_strength"]!);
+        using var output = ImageCodec.LoadBgr(Path.Combine(_dir, "out.png"));
+        Assert.Equal((773, 512), (output.Width, output.Height));
+        Assert.Equal("image", Json(r).GetProperty("target").GetProperty("label").GetString());
+    }
+
+    [Fact]
+    public void Background_keeps_the_objects_bit_exact_and_repaints_the_rest()
+    {
+        var r = CliRunner.Run(Edit(Dog, "change the background to a sunset beach", "openai", "--json"));
+        Assert.True(r.ExitCode == 0, r.Err);
+        var t = Json(r);
+        var ground = Step(t, "ground");
+        var kept = ground.GetProperty("boxes").EnumerateArray().Select(b => b.GetProperty("label").GetString()).ToList();
+        Assert.Contains("dog", kept);
+        Assert.Contains("bicycle", kept);
+        Assert.Contains("sunset beach in the background", _server.Generations.Single().Fields["prompt"]);
+        // the dog's centre is untouched, a corner of the sky is repainted
+        using var input = ImageCodec.LoadBgr(Dog);
+        using var output = ImageCodec.LoadBgr(Path.Combine(_dir, "out.png"));
+        var dog = Xyxy(ground.GetProperty("boxes").EnumerateArray().First(b => b.GetProperty("label").GetString() == "dog"));
+        Assert.Equal(input.At<Vec3b>((dog[1] + dog[3]) / 2, (dog[0] + dog[2]) / 2), output.At<Vec3b>((dog[1] + dog[3]) / 2, (dog[0] + dog[2]) / 2));
+        Assert.NotEqual(input.At<Vec3b>(5, 740), output.At<Vec3b>(5, 740));
+    }
+
+    [Fact]
+    public void One_request_mixes_a_classic_step_and_a_generative_step()
+    {
+        var r = CliRunner.Run(Edit(Dog, "make the dog red\nreplace the truck with a red bus", "a1111", "--json"));
+        Assert.True(r.ExitCode == 0, r.Err + r.Out);
+        var t = Json(r);
+        var edits = t.GetProperty("steps").EnumerateArray().Where(s => s.GetProperty("stage").GetString() == "edit").ToList();
+        Assert.Equal(2, edits.Count);
+        Assert.False(edits[0].TryGetProperty("backend", out _)); // the recolor stayed classic
+        Assert.Equal("a1111", edits[1].GetProperty("backend").GetProperty("name").GetString());
+        Assert.Single(_server.Generations);
+    }
+
+    [Fact]
+    public void Without_a_backend_a_generative_operation_is_unsupported_exit_7_and_half_settings_are_usage_errors()
+    {
+        var r = CliRunner.Run("edit", TrainPhoto, "replace the train with a red bus", "-o", Path.Combine(_dir, "out.png"));
+        Assert.Equal(ExitCodes.Unsupported, r.ExitCode);
+        Assert.Contains("--gen-backend", r.Out);
+        var half = CliRunner.Run("edit", TrainPhoto, "replace the train with a red bus", "--gen-backend", "a1111");
+        Assert.Equal(ExitCodes.BadInput, half.ExitCode);
+        Assert.Contains("--gen-url", half.Err);
+    }
+
+    [Theory]
+    [InlineData(FakeFault.WrongSize, "another shape")]
+    [InlineData(FakeFault.Status, "HTTP 500")]
+    [InlineData(FakeFault.NoImage, "no image")]
+    public void A_server_fault_is_one_line_exit_1_and_nothing_is_written(FakeFault fault, string expected)
+    {
+        _server.Fault = fault;
+        string output = Path.Combine(_dir, "out.png"), trace = Path.Combine(_dir, "trace.json"), mask = Path.Combine(_dir, "mask.png");
+        var r = CliRunner.Run(Edit(TrainPhoto, "replace the train with a red bus", "a1111", "--trace", trace, "--mask-out", mask));
+        Assert.Equal(ExitCodes.Other, r.ExitCode);
+        var line = Assert.Single(r.ErrLines, l => l.StartsWith("intercog:", StringComparison.Ordinal));
+        Assert.Contains(expected, line);
+        Assert.Contains("the a1111 server at", line);
+        Assert.False(File.Exists(output));
+        Assert.False(File.Exists(trace));
+        Assert.False(File.Exists(mask));
+    }
+
+    [Fact]
+    public void A_server_that_is_down_is_exit_1()
+    {
+        var r = CliRunner.Run("edit", TrainPhoto, "replace the train with a red bus", "--gen-backend", "openai",
+            "--gen-url", $"http://127.0.0.1:{InterCoG.Tests.Language.ChatServer.FreePort()}", "-o", Path.Combine(_dir, "out.png"));
+        Assert.Equal(ExitCodes.Other, r.ExitCode);
+        Assert.Contains("unreachable", r.ErrLines[^1]);
+        Assert.False(File.Exists(Path.Combine(_dir, "out.png")));
+    }
+
+    [Fact]
+    public void The_key_is_sent_but_never_written_to_the_trace_report_stdout_or_stderr()
+    {
+        const string secret = "sk-never-log-me-31337";
+        string variable = "INTERCOG_TEST_GEN_KEY_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(variable, secret);
+        try
+        {
+            string trace = Path.Combine(_dir, "trace.json"), report = Path.Combine(_dir, "report");
+            var r = CliRunner.Run(Edit(TrainPhoto, "replace the train with a red bus", "openai", "--gen-key-env", variable, "--trace", trace, "--report", report));
+            Assert.True(r.ExitCode == 0, r.Err);
+            Assert.Equal($"Bearer {secret}", _server.Generations.Single().Authorization);
+            Assert.DoesNotContain(secret, r.Out + r.Err);
+            Assert.DoesNotContain(secret, File.ReadAllText(trace));
+            foreach (var f in Directory.EnumerateFiles(report, "*", SearchOption.AllDirectories))
+                Assert.DoesNotContain(secret, File.ReadAllText(f));
+            Assert.Contains("/v1/images/edits", File.ReadAllText(Path.Combine(report, "index.html")));
+        }
+        finally { Environment.SetEnvironmentVariable(variable, null); }
+    }
 }
