@@ -26,6 +26,9 @@ public static class CliApp
         return root;
     }
 
+    /// <summary>Environment variable that lets an unexpected exception's stack trace through (value "1").</summary>
+    public const string DebugVariable = "INTERCOG_DEBUG";
+
     /// <summary>Run the tool; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -52,10 +55,22 @@ public static class CliApp
             stderr.WriteLine($"intercog: image processing failed: {e.Message}");
             return ExitCodes.Other;
         }
+        catch (Exception e) when (NativeDependencies.IsLoadFailure(e))
+        {
+            // a missing system library (e.g. libgtk-3-0 for OpenCV): one line naming the package, never a stack trace
+            stderr.WriteLine($"intercog: {NativeDependencies.Describe(e)}");
+            return ExitCodes.Other;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"intercog: {e.Message}");
             return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable(DebugVariable) != "1")
+        {
+            // a bug: one plain line (the full trace with INTERCOG_DEBUG=1)
+            stderr.WriteLine($"intercog: internal error ({e.GetType().Name}): {e.Message.Split('\n')[0].Trim()} (set {DebugVariable}=1 for the stack trace)");
+            return ExitCodes.Other;
         }
     }
 }

@@ -28,14 +28,16 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// <summary>Runs the chain for <paramref name="instruction"/> once the runner admits it (a job is created only
     /// then, so refused requests never displace stored results). <paramref name="onEvent"/> hears, from the engine's
     /// thread, an "accepted" event and then each step with its illustration already stored. Edit and verify steps are
-    /// illustrated on the output, so they are reported once the run has finished, still in order.</summary>
+    /// illustrated on the output, so they are reported once the run has finished, still in order. <paramref name="fill"/>:
+    /// how a removal fills its hole (null: the library's default).</summary>
     /// <param name="generative">The run's generative server (null: none).</param>
     public Task<ChainJobResult> RunAsync(LoadedImage input, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.Generative.GenerativeSettings? generative = null) =>
-        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent, generative), aborted);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null,
+        Editing.Generative.GenerativeSettings? generative = null) =>
+        runner.RunAsync(engine => Run(engine, input, instruction, choose, groundOnly, onEvent, fill, generative), aborted);
 
     private ChainJobResult Run(InterCoGEngine engine, LoadedImage input, string instruction, int? choose, bool groundOnly, Action<JsonObject>? onStep,
-        Editing.Generative.GenerativeSettings? generative)
+        Editing.FillMethod? fill, Editing.Generative.GenerativeSettings? generative)
     {
         var job = Open(input);
         onStep?.Invoke(new JsonObject
@@ -66,6 +68,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
             Choose = choose,
             GroundOnly = groundOnly,
             Generative = generative is null ? null : Editing.Generative.GenerativeBackends.Shared(generative),
+            Fill = fill,
             OnStep = step =>
             {
                 deferring |= step.Stage is Stages.Edit or Stages.Verify;

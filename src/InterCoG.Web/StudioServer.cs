@@ -133,7 +133,9 @@ public static partial class StudioServer
 
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
-    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose.
+    /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
+    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default) and
+    /// gen_backend, gen_url, gen_model (the generative server; absent, the studio's).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
     /// or problem.</summary>
     private static async Task ChainAsync(HttpContext http, ChainJobs jobs, StudioOptions options, bool groundOnly)
@@ -150,6 +152,10 @@ public static partial class StudioServer
         if (form["choose"].FirstOrDefault() is { Length: > 0 } c)
             choose = int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
                 ? id : throw Bad($"'choose' must be a candidate id (a non-negative integer), got '{Truncate(c)}'");
+        Editing.FillMethod? fill = null;
+        if (form["fill"].FirstOrDefault() is { Length: > 0 } f)
+            fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
+                : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
         // the run's generative server: the studio's own, or one a request names (on loopback only; see GenerativeSettings.ForRequest)
         Editing.Generative.GenerativeSettings? generative;
         try
@@ -170,7 +176,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, generative);
+            var r = await jobs.RunAsync(input, instruction, choose, groundOnly, null, http.RequestAborted, fill, generative);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -178,7 +184,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, generative);
+        var run = jobs.RunAsync(input, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill, generative);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (busy, timeout): a plain problem

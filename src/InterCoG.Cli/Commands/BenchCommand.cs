@@ -14,13 +14,14 @@ public static class BenchCommand
 {
     public static Command Build(CliContext ctx)
     {
-        var bench = new Command("bench", "Benchmarks: stage timings, detection recall, grounding accuracy, edits.");
+        var bench = new Command("bench", "Benchmarks: stage timings, detection recall, grounding accuracy, edits, fills.");
         bench.Subcommands.Add(Chain(ctx));
         bench.Subcommands.Add(Detect(ctx));
         bench.Subcommands.Add(BenchGroundingCommand.Build(ctx));
         bench.Subcommands.Add(BenchEditCommand.Build(ctx));
-        bench.Subcommands.Add(BenchParseCommand.Build(ctx));
         bench.Subcommands.Add(BenchMergeCommand.Build(ctx));
+        bench.Subcommands.Add(BenchFillCommand.Build(ctx));
+        bench.Subcommands.Add(BenchParseCommand.Build(ctx));
         return bench;
     }
 
@@ -35,7 +36,7 @@ public static class BenchCommand
         cmd.SetAction(pr =>
         {
             var spec = DemoCommand.Spec();
-            string path = pr.GetValue(image) ?? SamplePhotos.Ensure(spec.Photo, new Progress<string>(ctx.Err.WriteLine));
+            string path = pr.GetValue(image) ?? DemoCommand.ExtractPhoto(spec.Photo, Path.Combine(Path.GetTempPath(), "intercog-samples"));
             string text = pr.GetValue(instruction) ?? spec.Instruction;
             int n = pr.GetValue(runs);
             if (n < 1) throw new InputException("--runs must be at least 1");
@@ -43,16 +44,22 @@ public static class BenchCommand
             var engine = EngineFactory.Shared(null, engineOptions.Profile(pr), engineOptions.Sessions(pr));
             using (engine.Run(input, text)) { } // warm-up: first ONNX runs allocate
             var samples = new Dictionary<string, List<double>>();
-            ChainStatus status = ChainStatus.Error;
             IReadOnlyList<TraceStep> lastSteps = [];
-            for (int i = 0; i < n; i++)
+            ChainStatus status = TerminalProgress.Run(ctx, bar =>
             {
-                using var run = engine.Run(input, text);
-                status = run.Trace.Status;
-                lastSteps = run.Trace.Steps;
-                foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
-                ctx.Err.WriteLine($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
-            }
+                ChainStatus last = ChainStatus.Error;
+                for (int i = 0; i < n; i++)
+                {
+                    bar.Set("runs", i, n);
+                    using var run = engine.Run(input, text);
+                    last = run.Trace.Status;
+                    lastSteps = run.Trace.Steps;
+                    foreach (var (k, v) in run.Trace.TimingsMs) (samples.TryGetValue(k, out var l) ? l : samples[k] = []).Add(v);
+                    bar.Log($"run {i + 1}/{n}: total {run.Trace.TimingsMs.GetValueOrDefault("total"):0} ms");
+                }
+                bar.Set("runs", n, n);
+                return last;
+            });
             var medians = samples.ToDictionary(kv => kv.Key, kv => BenchStats.Median(kv.Value));
             string providers = string.Join(", ", lastSteps.Where(st => st.Provider is not null).Select(st => $"{st.Stage} {st.Provider}").Distinct());
             if (pr.GetValue(json))

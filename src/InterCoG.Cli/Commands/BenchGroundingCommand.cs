@@ -55,11 +55,13 @@ public static class BenchGroundingCommand
             }
             if (DetectorModelOption.Read(pr, detectorModels) is { } extra) detOptions = detOptions with { ExtraModels = EngineFactory.UserDetectorModels(extra) };
             var detector = pr.GetValue(oracle) ? null : EngineFactory.CreateDetector(Models.ModelStore.Default, detOptions, engine.Sessions(pr));
-            // A progress bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
-            bool bar = ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected;
-            var units = GroundingBench.RunUnits(coco, referred, imagesDir, ImageCodec.LoadBgr, detector, shard?.Shard ?? ShardSpec.Whole, reasoning,
-                progress: bar ? null : new Immediate(ctx.Err.WriteLine),
-                onSentence: bar ? (done, total, acc) => DrawBar(ctx.Err, done, total, acc) : null);
+            // A Spectre.Console bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
+            bool terminal = TerminalProgress.IsTerminal(ctx);
+            var units = TerminalProgress.Run(ctx, bar => GroundingBench.RunUnits(coco, referred, imagesDir, ImageCodec.LoadBgr, detector, shard?.Shard ?? ShardSpec.Whole, reasoning,
+                progress: terminal ? null : new Immediate(ctx.Err.WriteLine),
+                onSentence: terminal
+                    ? (done, total, acc) => bar.Set("sentences", done, total, string.Format(CultureInfo.InvariantCulture, "sentences, Acc@0.5 {0:P1}", acc))
+                    : null));
             var settings = new GroundingSettings(
                 $"Grounding: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(instancesPath)))}", detector is null,
                 reasoning.CandidateMinProb, detector is null ? null : detOptions.TileGrids, detector?.Name,
@@ -122,15 +124,6 @@ public static class BenchGroundingCommand
     }
 
     // "\r[#########...........] 250/501 Acc@0.5 93.2 %", redrawn in place; a newline when done.
-    private static void DrawBar(TextWriter err, int done, int total, double acc)
-    {
-        if (done % 5 != 0 && done != total) return;
-        const int width = 30;
-        int filled = total == 0 ? width : done * width / total;
-        err.Write(string.Format(CultureInfo.InvariantCulture, "\r[{0}{1}] {2}/{3} Acc@0.5 {4:P1}", new string('#', filled), new string('.', width - filled), done, total, acc));
-        if (done == total) err.WriteLine();
-    }
-
     private static Dictionary<string, object> Buckets(IReadOnlyDictionary<string, GroundingBucket> b) =>
         b.ToDictionary(kv => kv.Key, kv => (object)new Dictionary<string, object> { ["n"] = kv.Value.N, ["hits"] = kv.Value.Hits, ["acc50"] = kv.Value.Acc50, ["miou"] = kv.Value.MIoU });
 

@@ -20,9 +20,10 @@ public static class ChainCommands
         var choose = new Option<int?>("--choose") { Description = "Resolve an ambiguity: the id of one of the candidates." };
         var json = new Option<bool>("--json") { Description = "Print the trace JSON on stdout (and nothing else there)." };
         var strict = new Option<bool>("--strict") { Description = "Exit 6 when the verify stage fails." };
+        var fill = FillOption.Create("How a removal (and the hole of move, resize, flip) is filled");
         var cmd = new Command("edit", "Find the object the instruction means, edit only it, verify, and show the chain.")
         {
-            image, instruction, output, trace, report, maskOut, choose, json, strict,
+            image, instruction, output, trace, report, maskOut, choose, json, strict, fill,
         };
         var llm = LlmOptions.AddTo(cmd);
         var detectorModels = DetectorModelOption.AddTo(cmd);
@@ -34,7 +35,7 @@ public static class ChainCommands
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
         {
             Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr),
-            Generative = generative.Read(pr),
+            Generative = generative.Read(pr), Fill = FillOption.Read(pr, fill),
         }));
         return cmd;
     }
@@ -80,6 +81,9 @@ public static class ChainCommands
 
         /// <summary>The generative server (--gen-*, INTERCOG_GEN_*); null: none, generative operations end unsupported.</summary>
         public Editing.Generative.GenerativeSettings? Generative { get; init; }
+
+        /// <summary>How a removal fills its hole (--fill); null: the library's default.</summary>
+        public Editing.FillMethod? Fill { get; init; }
     }
 
     /// <summary>The parsed --reasoner / --llm-* options: the mode and, unless it is rules, where the model is.</summary>
@@ -153,6 +157,7 @@ public static class ChainCommands
         {
             Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
             Generative = r.Generative is { } gen ? Editing.Generative.GenerativeBackends.Shared(gen) : null,
+            Fill = r.Fill,
         });
         var trace = run.Trace;
         int code = ChainOutcome.ExitCode(trace, r.Strict);

@@ -14,14 +14,18 @@ public static class DetectCommand
     {
         var image = new Argument<string>("image") { Description = "Input photo (JPEG or PNG)." };
         var json = new Option<bool>("--json") { Description = "Print the scene as JSON on stdout." };
-        var overlay = new Option<string?>("--overlay") { Description = "Write the image with every box drawn." };
-        var cmd = new Command("detect", "Detect every object (COCO vocabulary) with class probabilities.") { image, json, overlay };
+        var overlay = new Option<string?>("--overlay") { Description = "Write the image with the confident boxes drawn and labelled." };
+        var minScore = new Option<float?>("--min-score") { Description = "Smallest score drawn on the overlay, 0..1 (default 0.3)." };
+        var cmd = new Command("detect", "Detect every object (COCO vocabulary) with class probabilities.") { image, json, overlay, minScore };
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var engineOptions = EngineOptionsCli.AddTo(cmd);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(image)!;
             string? overlayPath = pr.GetValue(overlay);
+            var overlayOptions = new OverlayOptions();
+            if (pr.GetValue(minScore) is float ms0)
+                overlayOptions = ms0 is >= 0 and <= 1 ? overlayOptions with { MinScore = ms0 } : throw new InputException($"--min-score must be in 0..1, got {ms0}");
             using var input = ImageCodec.Load(path);
             if (overlayPath is not null) ImageCodec.EnsureWritableOutput(overlayPath, path);
             var engine = EngineFactory.Shared(DetectorModelOption.Read(pr, detectorModels), engineOptions.Profile(pr), engineOptions.Sessions(pr));
@@ -31,7 +35,7 @@ public static class DetectCommand
             var boxes = scene.Entities.Select(e => TraceBox.From(e.Id, e.Label, e.Score, e.Box)).ToList();
             if (overlayPath is not null)
             {
-                using var drawn = TraceReport.RenderStep(input.Bgr, new TraceStep(Stages.Detect, "") { Boxes = boxes });
+                using var drawn = TraceReport.RenderDetections(input.Bgr, boxes, overlayOptions);
                 ImageCodec.Save(drawn, overlayPath);
             }
             if (pr.GetValue(json))

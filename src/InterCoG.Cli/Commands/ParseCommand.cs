@@ -51,6 +51,7 @@ public static class ParseCommand
         operation = r.Request?.Operation,
         arguments = r.Request?.Arguments,
         target = r.Request?.Target,
+        program = r.Request is { } req ? Programs.ProgramText.Format(req) : null,
         reason = r.Parsed ? null : r.Reason,
         ignored = r.Ignored.Count > 0 ? r.Ignored : null,
         notes = r.Notes.Count > 0 ? r.Notes : null,

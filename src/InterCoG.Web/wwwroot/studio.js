@@ -167,6 +167,7 @@
     data.append("image", file, file.name);
     data.append("instruction", instruction.value.trim());
     if (choose != null) data.append("choose", String(choose));
+    if ($("fill").value) data.append("fill", $("fill").value);
     const g = genFields();
     if (g.backend) data.append("gen_backend", g.backend);
     if (g.url && g.backend !== "none") data.append("gen_url", g.url);

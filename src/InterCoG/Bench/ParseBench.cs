@@ -19,8 +19,8 @@ public sealed record ParseBenchResult(int Instructions, int Steps, double Parsed
 
 /// <summary>The parser against ComplexBench-Edit (folder of its JSON files: {id: {new_ins, edit pair: [{edit_type, ori obj,
 /// new_obj}]}}, one instruction line per labelled step): parsed steps, edit type mapped to our operations, original and new
-/// object after synonym mapping, and parse time. "chain two" counts right when the step is an add whose anchor is the result
-/// of an earlier step.</summary>
+/// object after synonym mapping, and parse time. "chain two" counts right when the step is an add whose anchor (or an
+/// object its place is described by) is the result of an earlier step.</summary>
 public static class ParseBench
 {
     /// <summary>ComplexBench-Edit edit types → our operations.</summary>
@@ -81,19 +81,72 @@ public static class ParseBench
             BenchStats.Median(msInstruction), BenchStats.Median(msStep), byKind, steps.Where(s => s.Cause is not null).ToList());
     }
 
+    /// <summary>Parse rate over a file of sentences, one a line ('#' starts a comment): (sentences, parsed, the ones that
+    /// did not parse with the reason). A sentence of several steps counts as parsed when every step parsed.</summary>
+    public static (int Total, int Parsed, IReadOnlyList<(string Text, string Reason)> Failures) RunSentences(string file, Reasoner? reasoner = null)
+    {
+        reasoner ??= new Reasoner();
+        var failures = new List<(string, string)>();
+        int total = 0;
+        foreach (string text in Lines(file, "--sentences"))
+        {
+            total++;
+            var program = reasoner.ParseProgram(text);
+            if (!program.Parsed) failures.Add((text, program.Steps.FirstOrDefault(s => !s.Parsed)?.Reason ?? "no step"));
+        }
+        return (total, total - failures.Count, failures);
+    }
+
+    /// <summary>Program accuracy over a file of labelled pairs, one a line: instruction TAB program (<see cref="ProgramText"/>,
+    /// steps joined by " ; "): (pairs, right, the wrong ones with what the parser gave).</summary>
+    public static (int Total, int Right, IReadOnlyList<(string Text, string Want, string Got)> Wrong) RunPrograms(string file, Reasoner? reasoner = null)
+    {
+        reasoner ??= new Reasoner();
+        var wrong = new List<(string, string, string)>();
+        int total = 0;
+        foreach (string line in Lines(file, "--programs"))
+        {
+            var f = line.Split('\t');
+            if (f.Length != 2) throw new InputException($"--programs: '{line}' is not instruction<TAB>program");
+            total++;
+            string got = Describe(reasoner.ParseProgram(f[0]));
+            if (got != f[1].Trim()) wrong.Add((f[0], f[1].Trim(), got));
+        }
+        return (total, total - wrong.Count, wrong);
+    }
+
+    /// <summary>The program text of a parse (<see cref="ProgramText"/>), or "not parsed: reason".</summary>
+    public static string Describe(ProgramParse program) =>
+        program.Parsed ? ProgramText.Format(program.Steps.Select(s => s.Request!)) : $"not parsed: {program.Steps.FirstOrDefault(s => !s.Parsed)?.Reason}";
+
+    private static IEnumerable<string> Lines(string file, string option)
+    {
+        if (!File.Exists(file)) throw new InputException($"{option}: file {file} does not exist");
+        foreach (string raw in File.ReadLines(file))
+        {
+            string line = raw.Trim();
+            if (line.Length > 0 && line[0] != '#') yield return line;
+        }
+    }
+
     private static ParseBenchStep Score(string id, string text, string type, string ori, string neu, ParseResult? r)
     {
         if (r is not { Parsed: true, Request: { } req })
             return new ParseBenchStep(id, text, type, false, false, false, false, $"not parsed: {r?.Reason ?? "no step"}");
         string want = TypeToOperation.GetValueOrDefault(type, type);
-        bool typeRight = req.Operation == want && (type != "chain two" || req.Target.Step is not null);
+        bool typeRight = req.Operation == want && (type != "chain two" || RefersToStep(req.Target));
         bool oriRight = OriginalRight(ori, req);
         bool newRight = NewRight(neu, req);
-        string? cause = !typeRight ? $"operation: {req.Operation}{(req.Target.Step is null && type == "chain two" ? " without a reference to an earlier step" : "")}, labelled {type}"
+        string? cause = !typeRight ? $"operation: {req.Operation}{(!RefersToStep(req.Target) && type == "chain two" ? " without a reference to an earlier step" : "")}, labelled {type}"
             : !oriRight ? $"original object: {Describe(req.Target)}, labelled {ori}"
             : !newRight ? $"new object: {req.Arguments.GetValueOrDefault(ArgumentNames.ObjectNoun) ?? "none"}, labelled {neu}" : null;
         return new ParseBenchStep(id, text, type, true, typeRight, oriRight, newRight, cause);
     }
+
+    // Whether the expression or any anchor in it is an earlier step's result.
+    private static bool RefersToStep(ReferringExpression e) =>
+        e.Step is not null || e.Relation is { } r && (RefersToStep(r.Anchor) || r.SecondAnchor is { } b && RefersToStep(b))
+        || (e.MoreRelations ?? []).Any(m => RefersToStep(m.Anchor));
 
     private static string Describe(ReferringExpression e) => e.Part is null ? e.Noun ?? e.Category : $"{e.Noun ?? e.Category}'s {e.Part}";
 

@@ -7,7 +7,8 @@ using InterCoG.Perception.Segmentation;
 namespace InterCoG.Chain;
 
 /// <summary>Builds the default engine from installed models: YOLOX-nano (or YOLOX-s with <see cref="DetectorProfile.Accurate"/>) with multi-scale tiles, IS-Net (rewritten
-/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend. Model sessions are created
+/// for a smaller input) with the GrabCut fallback, and the classic OpenCV edit backend whose removals fill with MI-GAN
+/// when it is installed (its session created on the first removal), else Telea. Model sessions are created
 /// once per models folder (and user detector list) and shared (ONNX Runtime sessions are safe to run from several threads).</summary>
 public static class EngineFactory
 {
@@ -53,7 +54,7 @@ public static class EngineFactory
         var det = CreateDetector(store, detector, sessions);
         string isnetPath = store.RequirePath(ModelCatalog.IsNetAt(segmenter.Resolution));
         var seg = new AutoSegmenter(new IsNetSegmenter(isnetPath, segmenter, sessions), new GrabCutSegmenter(segmenter));
-        return new InterCoGEngine(det, seg, new ClassicEditBackend(), options);
+        return new InterCoGEngine(det, seg, new ClassicEditBackend(null, FillRegistry.FromStore(store, sessions: sessions)), options);
     }
 
     /// <summary>The file and name of the profile's detector in <paramref name="store"/>: fast = YOLOX-nano; accurate =

@@ -25,6 +25,8 @@ public sealed record ChainRunOptions
     public ReasonerMode? ReasonerMode { get; init; }
     /// <summary>The language model for the llm/auto modes (null: the engine's <see cref="EngineOptions.LanguageModel"/>).</summary>
     public ILanguageReasoner? LanguageModel { get; init; }
+    /// <summary>How a removal fills its hole (null: the backend's default, MI-GAN when installed, else Telea).</summary>
+    public FillMethod? Fill { get; init; }
     /// <summary>A program already parsed (a step of a request of several, see <see cref="StepRunner"/>): the rules parser is
     /// not run and the instruction is only recorded.</summary>
     public EditRequest? Request { get; init; }
@@ -311,7 +313,7 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
         sw.Restart();
         Dictionary<string, double>? editData;
         using (var edit = editor.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target)
-               { Others = others, Anchor = anchor, Targets = targets.Count > 1 ? targets : null, Place = place }))
+               { Others = others, Anchor = anchor, Targets = targets.Count > 1 ? targets : null, Place = place, Fill = runOptions.Fill }))
         {
             editData = edit.Data;
             // a cut-out is its own picture (the object on transparency), not a composite over the input
@@ -320,9 +322,11 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
             run.Region = edit.Region.Clone();
             double editMs = Ms(sw);
             trace.TimingsMs["edit"] = editMs;
+            if (edit.Data?.TryGetValue("fill_ms", out double fillMs) == true) trace.TimingsMs["fill"] = fillMs;
             Add(new TraceStep(Stages.Edit, edit.Text)
             {
-                Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Provider = edit.Backend is null ? ProviderOf(editor) : RemoteProvider,
+                Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = edit.Data, Model = edit.Model,
+                Provider = edit.Backend is null ? ProviderOf(backend) : RemoteProvider,
                 Backend = edit.Backend, Boxes = place is { } p ? [PlacedBox(request, p)] : null,
             });
         }

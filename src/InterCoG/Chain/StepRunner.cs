@@ -94,7 +94,12 @@ public sealed class StepRunner(InterCoGEngine engine)
 
     private static ReferringExpression Resolve(ReferringExpression e, IReadOnlyList<EditRequest> earlier)
     {
-        if (e.Relation is { } r) e = e with { Relation = r with { Anchor = Resolve(r.Anchor, earlier) } };
+        Relation Anchors(Relation r) => r with
+        {
+            Anchor = Resolve(r.Anchor, earlier), SecondAnchor = r.SecondAnchor is { } b ? Resolve(b, earlier) : null,
+        };
+        if (e.Relation is { } r) e = e with { Relation = Anchors(r) };
+        if (e.MoreRelations is { } more) e = e with { MoreRelations = [.. more.Select(Anchors)] };
         if (e.Step is not int k || k < 1 || k > earlier.Count) return e;
         var prev = earlier[k - 1];
         var a = prev.Arguments;

@@ -27,6 +27,37 @@ public static class TraceReport
         return board;
     }
 
+    /// <summary>Close-ups of the edited region (the edit step's mask) before and after: its box padded by half its size
+    /// (at least 24 px), the region outlined on the before crop, both enlarged up to 3× so the shorter side reaches
+    /// 360 px; null when there is no edit mask of the image's size.</summary>
+    private static (Mat Before, Mat After, Rect Box)? RegionCrops(ChainTrace trace, Mat input, Mat output)
+    {
+        var rle = trace.Steps.LastOrDefault(s => s.Stage == Stages.Edit)?.Mask;
+        if (rle is null || output.Size() != input.Size() || output.Type() != input.Type()) return null;
+        using var mask = rle.Decode();
+        if (mask.Size() != input.Size()) return null;
+        var bounds = Cv2.BoundingRect(mask);
+        if (bounds.Width == 0) return null;
+        var box = Editing.MaskOps.Pad(bounds, Math.Max(24, Math.Max(bounds.Width, bounds.Height) / 2), input.Size());
+        double zoom = Math.Clamp(360.0 / Math.Min(box.Width, box.Height), 1, 3);
+        Mat Crop(Mat image, bool outline)
+        {
+            var crop = new Mat(image, box).Clone();
+            if (outline)
+            {
+                using var m = new Mat(mask, box);
+                Cv2.FindContours(m, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+                Cv2.DrawContours(crop, contours, -1, new Scalar(255, 200, 0), 1);
+            }
+            if (zoom <= 1) return crop;
+            var big = new Mat();
+            Cv2.Resize(crop, big, new Size(0, 0), zoom, zoom, InterpolationFlags.Nearest);
+            crop.Dispose();
+            return big;
+        }
+        return (Crop(input, true), Crop(output, false), box);
+    }
+
     /// <summary>Write the report into <paramref name="dir"/> atomically (built in a sibling temp folder, then moved).</summary>
     /// <param name="input">The 8-bit BGR input image.</param>
     /// <param name="output">The 8-bit BGR edited image, or null when nothing was edited.</param>
@@ -77,6 +108,14 @@ public static class TraceReport
                 Cv2.ImWrite(Path.Combine(temp, "before.png"), input);
                 using (var after = CutoutPreview(trace, output)) Cv2.ImWrite(Path.Combine(temp, "after.png"), after ?? output);
                 html.Append("<h2>Before / after</h2><div class=\"pair\"><img src=\"before.png\" alt=\"before\"><img src=\"after.png\" alt=\"after\"></div>");
+                if (RegionCrops(trace, input, output) is var (regionBefore, regionAfter, box))
+                {
+                    using (regionBefore) Cv2.ImWrite(Path.Combine(temp, "region_before.png"), regionBefore);
+                    using (regionAfter) Cv2.ImWrite(Path.Combine(temp, "region_after.png"), regionAfter);
+                    string what = trace.Request?.Operation == Programs.Operations.Remove ? "The hole" : "The edited region";
+                    html.Append($"<h2>{what}, before / after</h2><p><small>[{box.X},{box.Y},{box.Right},{box.Bottom}] (outlined before; shown at up to 3× zoom)</small></p>")
+                        .Append("<div class=\"pair\"><img src=\"region_before.png\" alt=\"region before\"><img src=\"region_after.png\" alt=\"region after\"></div>");
+                }
             }
             if (trace.TimingsMs.Count > 0)
                 html.Append("<p><small>Timings: ").Append(string.Join(", ", trace.TimingsMs.Select(kv => $"{Enc(kv.Key)} {kv.Value:0} ms"))).Append("</small></p>");
@@ -109,9 +148,29 @@ public static class TraceReport
             Cv2.FindContours(mask, out var contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
             Cv2.DrawContours(img, contours, -1, new Scalar(255, 200, 0), 2);
         }
+        DrawBoxes(img, step.Boxes ?? [], withScores: false);
+        return img;
+    }
+
+    /// <summary>The detector's view of an image for `detect --overlay`: only the boxes with score ≥
+    /// <see cref="OverlayOptions.MinScore"/>, most confident first, each labelled "#id label score" where the label
+    /// does not cover an earlier one.</summary>
+    public static Mat RenderDetections(Mat bgr, IEnumerable<TraceBox> boxes, OverlayOptions? options = null)
+    {
+        var o = options ?? new OverlayOptions();
+        var img = bgr.Clone();
+        DrawBoxes(img, [.. boxes.Where(b => b.Score >= o.MinScore).OrderByDescending(b => b.Score)], withScores: true);
+        return img;
+    }
+
+    private static void DrawBoxes(Mat img, IReadOnlyList<TraceBox> boxes, bool withScores)
+    {
         double scale = Math.Max(0.4, Math.Min(img.Cols, img.Rows) / 900.0);
         int thick = Math.Max(1, (int)Math.Round(2 * scale));
-        foreach (var b in step.Boxes ?? [])
+        var frame = new Rect(0, 0, img.Cols, img.Rows);
+        var placed = new List<Rect>();
+        var labels = new List<(Rect Back, Point Text, string Label, Scalar Color)>();
+        foreach (var b in boxes)
         {
             var color = b.Role switch
             {
@@ -125,16 +184,49 @@ public static class TraceReport
             var r = new Rect(b.Xyxy[0], b.Xyxy[1], Math.Max(1, b.Xyxy[2] - b.Xyxy[0]), Math.Max(1, b.Xyxy[3] - b.Xyxy[1]));
             Cv2.Rectangle(img, r, color, b.Role == "target" ? thick * 2 : thick);
             if (b.Role == "unsure") continue; // outlined only: dozens of low-score boxes would hide the picture
-            string label = $"#{b.Id} {b.Label}";
+            string label = withScores ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{b.Id} {b.Label} {b.Score:0.00}") : $"#{b.Id} {b.Label}";
             var size = Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, 0.5 * scale, thick, out int baseline);
-            int ty = Math.Max(size.Height + 2, r.Y - 3);
-            Cv2.Rectangle(img, new Rect(r.X, ty - size.Height - 2, size.Width + 4, size.Height + baseline + 2), color, -1);
-            Cv2.PutText(img, label, new Point(r.X + 2, ty), HersheyFonts.HersheySimplex, 0.5 * scale, Scalar.Black, thick, LineTypes.AntiAlias);
+            var back = PlaceLabel(r, new Size(size.Width + 4, size.Height + baseline + 4), placed, frame);
+            placed.Add(back);
+            labels.Add((back, new Point(back.X + 2, back.Y + size.Height + 2), label, color));
         }
-        return img;
+        // labels last, so that no box line crosses a label
+        foreach (var (back, at, label, color) in labels)
+        {
+            Cv2.Rectangle(img, back, color, -1);
+            Cv2.PutText(img, label, at, HersheyFonts.HersheySimplex, 0.5 * scale, Scalar.Black, thick, LineTypes.AntiAlias);
+        }
+    }
+
+    /// <summary>Where a label of <paramref name="size"/> goes for <paramref name="box"/>: the first of above the box's
+    /// top-left corner, inside it, below it — each also slid down in label-height steps — that lies in
+    /// <paramref name="frame"/> and overlaps no label in <paramref name="placed"/>; the first candidate when none is free.</summary>
+    internal static Rect PlaceLabel(Rect box, Size size, IReadOnlyList<Rect> placed, Rect frame)
+    {
+        int x = Math.Clamp(box.X, frame.X, Math.Max(frame.X, frame.Right - size.Width));
+        var anchors = new[] { box.Y - size.Height, box.Y, box.Bottom };
+        Rect? first = null;
+        foreach (int y0 in anchors)
+            for (int step = 0; step < 6; step++)
+            {
+                int y = y0 + step * size.Height;
+                var c = new Rect(x, y, size.Width, size.Height);
+                if (c.Y < frame.Y || c.Bottom > frame.Bottom) continue;
+                first ??= c;
+                if (!placed.Any(p => p.IntersectsWith(c))) return c;
+            }
+        return first ?? new Rect(x, Math.Clamp(box.Y, frame.Y, Math.Max(frame.Y, frame.Bottom - size.Height)), size.Width, size.Height);
     }
 
     private static string StatusName(ChainStatus s) => System.Text.Json.JsonSerializer.Serialize(s).Trim('"');
 
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
+}
+
+/// <summary>What `detect --overlay` draws.</summary>
+public sealed record OverlayOptions
+{
+    /// <summary>Boxes below this detection score (0..1) are left out; the detector keeps candidates down to
+    /// <see cref="Perception.DetectorOptions.MinScore"/> for the reasoning stage, far too many to read in a picture.</summary>
+    public float MinScore { get; init; } = 0.3f;
 }

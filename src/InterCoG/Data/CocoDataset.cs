@@ -15,7 +15,9 @@ public sealed record CocoCategory(int Id, string Name, string? Supercategory)
 }
 
 /// <summary>A COCO instance annotation. <see cref="Box"/> is XYXY pixels (converted from COCO's xywh);
-/// <see cref="Polygons"/> are flat [x0, y0, x1, y1, …] lists in pixels; <see cref="Rle"/> is set for RLE segmentations.</summary>
+/// <see cref="Polygons"/> are flat [x0, y0, x1, y1, …] lists in pixels; <see cref="Rle"/> is set for RLE segmentations.
+/// <see cref="Id"/> is the file's id; one beyond 32 bits (COCO numbers crowd annotations from 900 100 000 000 up) is
+/// stored as −1 − (id mod 10⁹), negative so it never meets a real id.</summary>
 public sealed record CocoAnnotation(int Id, int ImageId, int CategoryId, Box Box, double Area, bool IsCrowd,
                                     IReadOnlyList<float[]> Polygons, CocoRle? Rle);
 
@@ -96,11 +98,13 @@ public sealed class CocoDataset
             else if (seg.ValueKind == JsonValueKind.Object)
                 rle = ReadRle(seg);
         }
-        return new CocoAnnotation(e.GetProperty("id").GetInt32(), e.GetProperty("image_id").GetInt32(),
+        return new CocoAnnotation(AnnotationId(e.GetProperty("id").GetInt64()), e.GetProperty("image_id").GetInt32(),
             e.GetProperty("category_id").GetInt32(), Box.FromXywh(bb[0], bb[1], bb[2], bb[3]),
             e.TryGetProperty("area", out var a) ? a.GetDouble() : bb[2] * bb[3],
             e.TryGetProperty("iscrowd", out var c) && c.GetInt32() != 0, polygons, rle);
     }
+
+    private static int AnnotationId(long id) => id is >= int.MinValue and <= int.MaxValue ? (int)id : -1 - (int)(Math.Abs(id) % 1_000_000_000);
 
     private static CocoRle ReadRle(JsonElement seg)
     {

@@ -20,7 +20,8 @@ public sealed record ClassicEditOptions
 /// <summary>Non-generative edits with OpenCV, all at full resolution inside the target mask. Deterministic.
 /// Operations and their <see cref="EditOperation.Arguments"/> (defaults in brackets):
 /// recolor: "color" (name or #rrggbb, required) — CIELAB hue/chroma swap keeping shading;
-/// remove: — dilated mask filled (<see cref="RemoveOptions.Method"/>);
+/// remove: — dilated mask filled (<see cref="EditContext.Fill"/>, else <see cref="RemoveOptions.Fill"/>, else MI-GAN when
+/// installed, else Telea), only the hole pasted back;
 /// blur: "strength" [1] multiplies σ = max(4 px, 0.06·√area); pixelate: "block" [max(6, 0.1·√area)] px;
 /// brighten / darken: "amount" [15] CIELAB L units up / down, a and b kept;
 /// saturate: "amount" [1.6] chroma factor; desaturate: "amount" [0] chroma kept (0 = grayscale);
@@ -31,7 +32,7 @@ public sealed record ClassicEditOptions
 /// or "relation" + a grounded <see cref="EditContext.Anchor"/> — the object pasted there, its old place filled as remove;
 /// resize: "scale" (required, e.g. 2 or 0.5) about the box's bottom centre; duplicate: a copy beside the object (or
 /// where "dx"/"dy", "direction" or "relation" + anchor say). Geometric edits report old_*/new_* box coordinates.</summary>
-public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEditBackend
+public sealed class ClassicEditBackend(ClassicEditOptions? options = null, FillRegistry? fills = null) : IEditBackend, Models.Onnx.IRunsOnProvider
 {
     private static readonly string[] SupportedOperations =
     [
@@ -41,12 +42,21 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     ];
 
     private readonly Recolorer _recolorer = new((options ?? new()).Recolor);
-    private readonly ObjectRemover _remover = new((options ?? new()).Remove);
+    private readonly ObjectRemover _remover = new((options ?? new()).Remove, fills ?? new FillRegistry((options ?? new()).Remove));
     private readonly EffectOptions _fx = (options ?? new()).Effects;
     private readonly GeometryOptions _geo = (options ?? new()).Geometry;
 
     /// <summary>"classic".</summary>
     public string Name => "classic";
+
+    /// <summary>The fill a removal uses when the context names none.</summary>
+    public FillMethod DefaultFill => _remover.DefaultFill;
+
+    /// <summary>The fills this backend's removals draw from.</summary>
+    public FillRegistry Fills => _remover.Fills;
+
+    /// <summary>Where the model this backend ran (MI-GAN) runs: "cpu" or "cuda:N"; "cpu" for the OpenCV work.</summary>
+    public string Provider => Fills.Provider;
 
     /// <summary>Operation names this backend applies, in documentation order.</summary>
     public static IReadOnlyList<string> All => SupportedOperations;
@@ -133,15 +143,15 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
             _ => throw new InputException($"flip: 'axis' must be horizontal or vertical, got '{axis}'"),
         };
         using var forbidden = Forbidden(c);
-        var removed = _remover.Remove(c.Bgr, c.Mask, forbidden);
+        var removed = _remover.Remove(c.Bgr, c.Mask, forbidden, c.Fill);
         using var background = removed.Edited;
         var (edited, flipped) = RegionEffects.Flip(c.Bgr, c.Mask, background, vertical);
         using (flipped)
         {
             var region = removed.Hole;
             Cv2.BitwiseOr(region, flipped, region);
-            return new EditResult(edited, region, $"Flipped the {c.Target.Label} {(vertical ? "upside down" : "left to right")} inside its box; the uncovered background was filled.")
-            { Data = new() { ["vertical"] = vertical ? 1 : 0, ["dilate_px"] = removed.DilateRadiusPx } };
+            return new EditResult(edited, region, $"Flipped the {c.Target.Label} {(vertical ? "upside down" : "left to right")} inside its box; the uncovered background was filled by {removed.FillName}.")
+            { Data = new() { ["vertical"] = vertical ? 1 : 0, ["dilate_px"] = removed.DilateRadiusPx, ["fill_ms"] = removed.FillMs }, Model = removed.FillName };
         }
     }
 
@@ -168,7 +178,7 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Geometry(EditContext c)
     {
         CheckMask(c);
-        var mover = new ObjectMover(_remover, _geo);
+        var mover = new ObjectMover(_remover, _geo, c.Fill);
         var r = Cv2.BoundingRect(c.Mask);
         var old = new Imaging.Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
         var size = c.Bgr.Size();
@@ -221,8 +231,9 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
         };
         string verb = op switch { Operations.Move => "Moved", Operations.Resize => "Resized", _ => "Duplicated" };
         string clip = to.Intersect(new Imaging.Box(0, 0, size.Width, size.Height)).Area < to.Area - 0.5f ? " (clipped at the image border)" : "";
-        string fill = op == Operations.Duplicate ? "" : "; its old place was filled";
-        return new EditResult(p.Edited.Clone(), p.Region.Clone(), $"{verb} the {c.Target.Label} {old} → {to}: {how}{clip}{fill}.") { Data = data };
+        string fill = op == Operations.Duplicate ? "" : $"; its old place was filled by {p.FillName}";
+        return new EditResult(p.Edited.Clone(), p.Region.Clone(), $"{verb} the {c.Target.Label} {old} → {to}: {how}{clip}{fill}.")
+        { Data = data, Model = op == Operations.Duplicate ? null : p.FillName };
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
@@ -263,16 +274,17 @@ public sealed class ClassicEditBackend(ClassicEditOptions? options = null) : IEd
     private EditResult Remove(EditContext c)
     {
         using var forbidden = Forbidden(c);
-        var r = _remover.Remove(c.Bgr, c.Mask, forbidden);
+        var r = _remover.Remove(c.Bgr, c.Mask, forbidden, c.Fill);
         int holePx = MaskOps.Count(r.Hole);
         var data = new Dictionary<string, double>
         {
             ["mask_px"] = MaskOps.Count(c.Mask), ["hole_px"] = holePx,
-            ["dilate_px"] = r.DilateRadiusPx, ["inpaint_scale"] = Round(r.Scale),
+            ["dilate_px"] = r.DilateRadiusPx, ["fill_scale"] = Round(r.Scale), ["fill_ms"] = r.FillMs,
+            ["crop_x"] = r.Crop.X, ["crop_y"] = r.Crop.Y, ["crop_w"] = r.Crop.Width, ["crop_h"] = r.Crop.Height,
         };
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"Removed the {c.Target.Label}: filled {holePx} px (mask grown by {r.DilateRadiusPx} px) by inpainting{(r.Scale < 1 ? $" at {r.Scale:0.##}× then refined" : "")}.");
-        return new EditResult(r.Edited, r.Hole, text) { Data = data };
+            $"Removed the {c.Target.Label}: filled {holePx} px (mask grown by {r.DilateRadiusPx} px) with {r.FillName} on {r.Detail} at ({r.Crop.X},{r.Crop.Y}) in {r.FillMs:0} ms; only the hole was pasted back.");
+        return new EditResult(r.Edited, r.Hole, text) { Data = data, Model = r.FillName };
     }
 
     private static double Round(double v) => Math.Round(v, 3);

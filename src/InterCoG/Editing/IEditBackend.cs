@@ -23,6 +23,9 @@ public sealed record EditContext(Mat Bgr, Mat Mask, EditOperation Operation, Sce
     /// <summary>"add": the new object's box (XYXY, input pixels), placed by the chain from the relation and the anchor
     /// (<see cref="Target"/>); null for every other operation.</summary>
     public Imaging.Box? Place { get; init; }
+
+    /// <summary>How a removal (and the hole a move, resize or flip leaves) is filled; null: the backend's default.</summary>
+    public FillMethod? Fill { get; init; }
 }
 
 /// <summary>An edit's result: the edited 8-bit BGR image (same size) and the region it was allowed to change
@@ -32,6 +35,9 @@ public sealed record EditResult(Mat Edited, Mat Region, string Text) : IDisposab
 {
     /// <summary>Numbers the edit measured (e.g. target colour in Lab), by name.</summary>
     public Dictionary<string, double>? Data { get; init; }
+
+    /// <summary>The model or method that made the pixels, when it is worth naming (e.g. "MI-GAN" for a removal's fill).</summary>
+    public string? Model { get; init; }
 
     /// <summary>Set by "cutout": the object as a CV_8UC4 BGRA image of the input's size (alpha 255 on the mask, 0
     /// elsewhere). The engine saves this instead of the composite, as PNG (the only output format with alpha);

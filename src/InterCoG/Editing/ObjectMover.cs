@@ -21,12 +21,16 @@ public sealed record GeometryOptions
 /// new box may reach outside the image, the pasted part is clipped), and the mask of what was pasted (CV_8UC1).</summary>
 public sealed record PlacementOutcome(Mat Edited, Mat Region, Mat PastedMask, Box OldBox, Box NewBox, int DilateRadiusPx) : IDisposable
 {
+    /// <summary>The fill that filled the vacated place ("MI-GAN", "Telea", …), or null for a duplicate.</summary>
+    public string? FillName { get; init; }
+
     public void Dispose() { Edited.Dispose(); Region.Dispose(); PastedMask.Dispose(); }
 }
 
 /// <summary>Cuts the object by its mask and pastes it at a new place and scale with a feathered alpha edge; for
-/// move and resize the vacated area is first filled as a removal. Deterministic.</summary>
-public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options = null)
+/// move and resize the vacated area is first filled as a removal (with <paramref name="fill"/>, null: the remover's
+/// default). Deterministic.</summary>
+public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options = null, FillMethod? fill = null)
 {
     /// <summary>The settings in use.</summary>
     public GeometryOptions Options { get; } = options ?? new GeometryOptions();
@@ -34,7 +38,7 @@ public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options 
     /// <summary>Pastes the object under <paramref name="mask"/> (CV_8UC1) with its box mapped onto
     /// <paramref name="newBox"/> (XYXY px, any size, may cross the image border). <paramref name="keepOriginal"/>:
     /// duplicate (the original stays); otherwise the original is removed first. The region covers the filled hole
-    /// and the pasted object. <paramref name="forbidden"/>: fill sources to avoid (see <see cref="ObjectRemover.Remove(Mat, Mat, Mat?)"/>).</summary>
+    /// and the pasted object. <paramref name="forbidden"/>: fill sources to avoid (see <see cref="ObjectRemover.Remove(Mat, Mat, Mat?, FillMethod?)"/>).</summary>
     public PlacementOutcome Place(Mat bgr, Mat mask, Box newBox, bool keepOriginal, Mat? forbidden = null)
     {
         Recolorer.CheckImage(bgr);
@@ -44,6 +48,7 @@ public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options 
         var oldBox = new Box(box.X, box.Y, box.X + box.Width, box.Y + box.Height);
         Mat background, region;
         int dilate = 0;
+        string? fillName = null;
         if (keepOriginal)
         {
             background = bgr.Clone();
@@ -51,10 +56,11 @@ public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options 
         }
         else
         {
-            var removed = remover.Remove(bgr, mask, forbidden);
+            var removed = remover.Remove(bgr, mask, forbidden, fill);
             background = removed.Edited;
             region = removed.Hole;
             dilate = removed.DilateRadiusPx;
+            fillName = removed.FillName;
         }
 
         var pasted = new Mat(bgr.Size(), MatType.CV_8UC1, Scalar.All(0));
@@ -81,7 +87,7 @@ public sealed class ObjectMover(ObjectRemover remover, GeometryOptions? options 
             Blend(background, visible, new Mat(obj, inDest), new Mat(alpha, inDest), pasted);
         }
         Cv2.BitwiseOr(region, pasted, region);
-        return new PlacementOutcome(background, region, pasted, oldBox, newBox, dilate);
+        return new PlacementOutcome(background, region, pasted, oldBox, newBox, dilate) { FillName = fillName };
     }
 
     private static unsafe void Blend(Mat image, Rect at, Mat obj, Mat alpha, Mat pasted)

@@ -1,30 +1,21 @@
+using System.Diagnostics;
 using OpenCvSharp;
-using CvXPhoto = OpenCvSharp.XPhoto.CvXPhoto;
-using XPhotoInpaint = OpenCvSharp.XPhoto.InpaintTypes;
 
 namespace InterCoG.Editing;
-
-/// <summary>How a removal fills its hole.</summary>
-public enum RemoveMethod
-{
-    /// <summary>Exemplar-based fill on a pyramid (<see cref="PatchInpainter"/>): continues texture and straight edges.</summary>
-    Patch,
-    /// <summary>OpenCV's Telea inpainting plus mirrored fine texture: smooth, blurs holes wider than ~15 px.</summary>
-    Telea,
-    /// <summary>OpenCV contrib xphoto shift-map inpainting (He and Sun 2012), run in CIELab.</summary>
-    ShiftMap,
-    /// <summary>OpenCV contrib xphoto frequency-selective reconstruction, fast preset.</summary>
-    FsrFast,
-}
 
 /// <summary>Removal settings.</summary>
 public sealed record RemoveOptions
 {
-    /// <summary>Fill method. Telea by default: the exemplar fill scores better on background patches but pastes
-    /// pieces of neighbouring objects into real removals (bench/INPAINT.md).</summary>
-    public RemoveMethod Method { get; init; } = RemoveMethod.Telea;
+    /// <summary>Fill method; null: the registry's default (MI-GAN when its model is installed, else Telea).</summary>
+    public FillMethod? Fill { get; init; }
 
-    /// <summary>Exemplar fill settings (used when <see cref="Method"/> is <see cref="RemoveMethod.Patch"/>).</summary>
+    /// <summary>MI-GAN settings (context crop, feather, threads).</summary>
+    public MiGanOptions MiGan { get; init; } = new();
+
+    /// <summary>Telea settings (also the context of the xphoto fills).</summary>
+    public TeleaFillOptions Telea { get; init; } = new();
+
+    /// <summary>Exemplar fill settings.</summary>
     public PatchFillOptions Patch { get; init; } = new();
 
     /// <summary>Fixed growth of the mask before filling, in pixels (covers the mask's edge error and halo).</summary>
@@ -32,28 +23,6 @@ public sealed record RemoveOptions
 
     /// <summary>Extra growth as a fraction of the object's size (sqrt of its mask area), to cover the contact shadow.</summary>
     public double DilateFraction { get; init; } = 0.04;
-
-    /// <summary>Neighbourhood radius of OpenCV's Telea inpainting, in pixels.</summary>
-    public double InpaintRadiusPx { get; init; } = 3;
-
-    /// <summary>Holes larger than this many pixels are filled at a lower resolution first (image pyramid).</summary>
-    public int MaxFullResHolePixels { get; init; } = 6_000;
-
-    /// <summary>Width of the hole's rim re-inpainted at full resolution after a reduced-scale fill, in pixels.</summary>
-    public int RefineRimPx { get; init; } = 3;
-
-    /// <summary>Scale of the fine texture (image minus its Gaussian blur of this sigma, in pixels) mirrored into the
-    /// smooth fill from across the hole's edge; 0 turns texture off.</summary>
-    public double TextureSigmaPx { get; init; } = 1.5;
-
-    /// <summary>Context kept around the hole's box, in pixels at least.</summary>
-    public int MinContextPx { get; init; } = 24;
-
-    /// <summary>Context as a fraction of the hole box's longer side (Telea and xphoto).</summary>
-    public double ContextFraction { get; init; } = 0.25;
-
-    /// <summary>Context as a fraction of the hole box's longer side for the exemplar fill (its source band).</summary>
-    public double PatchContextFraction { get; init; } = 0.75;
 
     /// <summary>Contact shadow: the hole also grows downward by this fraction of the mask's height, keeping only
     /// pixels darker than the ring around the object (0 turns it off).</summary>
@@ -70,91 +39,101 @@ public sealed record RemoveOptions
 }
 
 /// <summary>What a removal did: the filled image, the hole it filled (CV_8UC1 0/255, image size), the mask growth in
-/// pixels and the scale the fill was computed at (1 = full resolution).</summary>
-public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale);
-
-/// <summary>Removes the object under a mask: grows the mask, then fills the hole on a ROI around it, by default with
-/// Telea (see <see cref="RemoveOptions.Method"/>; <see cref="RemoveMethod"/> picks the exemplar fill of
-/// <see cref="PatchInpainter"/> or xphoto instead). The Telea path (A. Telea, "An image inpainting technique based
-/// on the fast marching method", 2004) fills large holes at a reduced scale, upsamples, re-inpaints their rim at full
-/// resolution and adds fine texture mirrored from across the hole edge.</summary>
-public sealed class ObjectRemover(RemoveOptions? options = null)
+/// pixels and the scale the fill was computed at (1 = full resolution); which fill ran, on which crop (x, y, width,
+/// height in image pixels), how (<see cref="Detail"/>) and how long it took.</summary>
+public sealed record RemoveOutcome(Mat Edited, Mat Hole, int DilateRadiusPx, double Scale)
 {
+    /// <summary>The fill that ran.</summary>
+    public FillMethod Method { get; init; }
+    /// <summary>Its name for the trace ("MI-GAN", "Telea", …).</summary>
+    public string FillName { get; init; } = "";
+    /// <summary>The context crop the fill worked on, in image pixels.</summary>
+    public Rect Crop { get; init; }
+    /// <summary>How the crop was filled (e.g. "a 540×540 crop run at 512×512 (×0.95)").</summary>
+    public string Detail { get; init; } = "";
+    /// <summary>Time of the fill alone (crop, model, paste), in milliseconds.</summary>
+    public double FillMs { get; init; }
+}
+
+/// <summary>Removes the object under a mask: grows the mask (halo and contact shadow), cuts the context crop the chosen
+/// fill asks for (<see cref="IInpainter.Context"/>), fills it and pastes back only the hole's pixels, so every other
+/// pixel is the input's. Fills come from a <see cref="FillRegistry"/>: MI-GAN by default when installed, else Telea;
+/// <see cref="RemoveOptions.Fill"/> or the per-call choice picks another.</summary>
+public sealed class ObjectRemover(RemoveOptions? options = null, FillRegistry? fills = null)
+{
+    private readonly FillRegistry _fills = fills ?? new FillRegistry(options);
+
     /// <summary>The settings in use.</summary>
     public RemoveOptions Options { get; } = options ?? new RemoveOptions();
+
+    /// <summary>The fills this remover draws from.</summary>
+    public FillRegistry Fills => _fills;
+
+    /// <summary>The fill a call without a choice uses: <see cref="RemoveOptions.Fill"/>, else the registry's default.</summary>
+    public FillMethod DefaultFill => Options.Fill ?? _fills.Default;
 
     /// <summary>Fills the dilated <paramref name="mask"/> in <paramref name="bgr"/> (CV_8UC3); pixels outside the hole
     /// are unchanged in <see cref="RemoveOutcome.Edited"/>.</summary>
     public RemoveOutcome Remove(Mat bgr, Mat mask) => Remove(bgr, mask, null);
 
     /// <summary>As <see cref="Remove(Mat, Mat)"/>, but pixels under <paramref name="forbidden"/> (CV_8UC1, image size,
-    /// non-zero = another object, e.g. the scene's other boxes) are never fill sources: Telea treats them as unknown
-    /// too, the exemplar fill never copies a patch touching them.</summary>
-    public RemoveOutcome Remove(Mat bgr, Mat mask, Mat? forbidden)
+    /// non-zero = another object, e.g. the scene's other boxes) are never fill sources (Telea, xphoto and MI-GAN treat
+    /// them as unknown, the exemplar fill never copies a patch touching them); <paramref name="fill"/> overrides
+    /// <see cref="DefaultFill"/>.</summary>
+    public RemoveOutcome Remove(Mat bgr, Mat mask, Mat? forbidden, FillMethod? fill = null)
     {
         Recolorer.CheckImage(bgr);
         MaskOps.CheckMask(mask, bgr.Size());
         int area = Cv2.CountNonZero(mask);
         if (area == 0)
             throw new InputException("remove: the target mask is empty");
+        var inpainter = _fills.Get(fill ?? DefaultFill);
         int radius = Options.DilatePx + (int)Math.Round(Options.DilateFraction * Math.Sqrt(area));
         var hole = MaskOps.Dilate(mask, radius);
         if (Options.ShadowFraction > 0) AddContactShadow(bgr, mask, hole);
-        var holeBox = Cv2.BoundingRect(hole);
-        double fraction = Options.Method == RemoveMethod.Patch ? Options.PatchContextFraction : Options.ContextFraction;
-        int context = Math.Max(Options.MinContextPx, (int)Math.Ceiling(fraction * Math.Max(holeBox.Width, holeBox.Height)));
-        var roi = MaskOps.Pad(holeBox, context, bgr.Size());
+        var sw = Stopwatch.StartNew();
+        var roi = inpainter.Context(Cv2.BoundingRect(hole), bgr.Size());
 
         using var roiBgr = new Mat(bgr, roi);
-        using var roiHoleOnly = new Mat(hole, roi);
-        // Forbidden pixels outside the hole: unknown for Telea (filled and thrown away), never a patch source.
-        using var roiForbidden = new Mat(roi.Size, MatType.CV_8UC1, Scalar.All(0));
-        if (forbidden is not null)
+        using var roiHole = new Mat(hole, roi);
+        // The OpenCV fills keep a known rim of the forbidden pixels next to the hole, so the fill meets its surroundings;
+        // MI-GAN would continue the neighbour from that rim into the hole (a removed bus came back as the front bus's
+        // red band), so for it the whole neighbour is unknown and the hole meets it directly.
+        int rimPx = inpainter.Method == FillMethod.MiGan ? 0 : Math.Max(2, Options.DilatePx);
+        using var roiForbidden = ForbiddenInContext(forbidden, roiHole, roi, bgr.Size(), rimPx);
+        var edited = bgr.Clone();
+        using var result = inpainter.Fill(roiBgr, roiHole, roiForbidden);
+        using (var dst = new Mat(edited, roi)) result.Filled.CopyTo(dst, roiHole);
+        return new RemoveOutcome(edited, hole, radius, result.Scale)
         {
-            MaskOps.CheckMask(forbidden, bgr.Size());
-            using var f = new Mat(forbidden, roi);
-            using var notHole = new Mat();
-            Cv2.BitwiseNot(roiHoleOnly, notHole);
-            Cv2.BitwiseAnd(f, notHole, roiForbidden);
-            // keep a known rim around the hole so the fill still meets its surroundings
-            using var rim = MaskOps.Dilate(roiHoleOnly, Math.Max(2, Options.DilatePx));
+            Method = inpainter.Method, FillName = inpainter.Name, Crop = roi, Detail = result.Detail,
+            FillMs = Math.Round(sw.Elapsed.TotalMilliseconds, 1),
+        };
+    }
+
+    /// <summary>The forbidden pixels of the context (CV_8UC1, ROI size): outside the hole, minus a known rim of
+    /// <paramref name="rimPx"/> around it, and none at all when they and the hole would leave less than a tenth of the
+    /// context known.</summary>
+    private static Mat ForbiddenInContext(Mat? forbidden, Mat roiHole, Rect roi, Size imageSize, int rimPx)
+    {
+        var roiForbidden = new Mat(roi.Size, MatType.CV_8UC1, Scalar.All(0));
+        if (forbidden is null) return roiForbidden;
+        MaskOps.CheckMask(forbidden, imageSize);
+        using var f = new Mat(forbidden, roi);
+        using var notHole = new Mat();
+        Cv2.BitwiseNot(roiHole, notHole);
+        Cv2.BitwiseAnd(f, notHole, roiForbidden);
+        if (rimPx > 0)
+        {
+            using var rim = MaskOps.Dilate(roiHole, rimPx);
             using var rimOnly = new Mat();
             Cv2.BitwiseAnd(rim, notHole, rimOnly);
             using var notRim = new Mat();
             Cv2.BitwiseNot(rimOnly, notRim);
             Cv2.BitwiseAnd(roiForbidden, notRim, roiForbidden);
-            // never forbid everything: at least a tenth of the ROI must stay known
-            if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHoleOnly) > 0.9 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
         }
-        using var roiHole = new Mat();
-        Cv2.BitwiseOr(roiHoleOnly, roiForbidden, roiHole);
-        int holePx = Cv2.CountNonZero(roiHole);
-        using var filled = new Mat();
-        double scale = 1;
-        var edited = bgr.Clone();
-        if (Options.Method != RemoveMethod.Telea)
-        {
-            using var result = Options.Method switch
-            {
-                RemoveMethod.Patch => new PatchInpainter(Options.Patch).Fill(roiBgr, roiHoleOnly, roiForbidden),
-                _ => XPhotoFill(roiBgr, roiHole, Options.Method),
-            };
-            using (var dst = new Mat(edited, roi)) result.CopyTo(dst, roiHoleOnly);
-            return new RemoveOutcome(edited, hole, radius, scale);
-        }
-        if (holePx <= Options.MaxFullResHolePixels)
-        {
-            Cv2.Inpaint(roiBgr, roiHole, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
-        }
-        else
-        {
-            scale = Math.Sqrt((double)Options.MaxFullResHolePixels / holePx);
-            FillCoarseThenRefine(roiBgr, roiHole, scale, filled);
-        }
-
-        if (Options.TextureSigmaPx > 0) AddMirroredTexture(roiBgr, roiHole, filled);
-        using (var dst = new Mat(edited, roi)) filled.CopyTo(dst, roiHoleOnly);
-        return new RemoveOutcome(edited, hole, radius, scale);
+        if (Cv2.CountNonZero(roiForbidden) + Cv2.CountNonZero(roiHole) > 0.9 * roi.Width * roi.Height) roiForbidden.SetTo(Scalar.All(0));
+        return roiForbidden;
     }
 
     /// <summary>Adds to <paramref name="hole"/> the pixels below the object (up to ShadowFraction of its height) that are
@@ -235,101 +214,5 @@ public sealed class ObjectRemover(RemoveOptions? options = null)
             if (r.Width > 0 && r.Height > 0) m[r].SetTo(Scalar.All(255));
         }
         return m;
-    }
-
-    /// <summary>OpenCV contrib xphoto inpainting (mask there marks the known pixels); shift-map runs on CIELab.</summary>
-    private static Mat XPhotoFill(Mat roiBgr, Mat roiHole, RemoveMethod method)
-    {
-        using var known = new Mat();
-        Cv2.BitwiseNot(roiHole, known);
-        var dst = new Mat();
-        if (method == RemoveMethod.ShiftMap)
-        {
-            using var lab = new Mat();
-            Cv2.CvtColor(roiBgr, lab, ColorConversionCodes.BGR2Lab);
-            using var labOut = new Mat();
-            CvXPhoto.Inpaint(lab, known, labOut, XPhotoInpaint.SHIFTMAP);
-            Cv2.CvtColor(labOut, dst, ColorConversionCodes.Lab2BGR);
-        }
-        else
-        {
-            using var src = roiBgr.Clone();
-            CvXPhoto.Inpaint(src, known, dst, XPhotoInpaint.FSR_FAST);
-        }
-        return dst;
-    }
-
-    /// <summary>Inpaints at <paramref name="scale"/> (&lt; 1), upsamples into the hole, then re-inpaints a rim inside
-    /// the hole's edge at full resolution so the seam to the known pixels is sharp.</summary>
-    private void FillCoarseThenRefine(Mat roiBgr, Mat roiHole, double scale, Mat filled)
-    {
-        var small = new Size(Math.Max(1, (int)Math.Round(roiBgr.Cols * scale)), Math.Max(1, (int)Math.Round(roiBgr.Rows * scale)));
-        using var smallBgr = new Mat();
-        Cv2.Resize(roiBgr, smallBgr, small, 0, 0, InterpolationFlags.Area);
-        // Any coarse pixel touching the hole is unknown, so no object colour leaks into the coarse fill.
-        using var smallHoleAvg = new Mat();
-        Cv2.Resize(roiHole, smallHoleAvg, small, 0, 0, InterpolationFlags.Area);
-        using var smallHole = new Mat();
-        Cv2.Threshold(smallHoleAvg, smallHole, 0, 255, ThresholdTypes.Binary);
-        using (var k = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
-            Cv2.Dilate(smallHole, smallHole, k);
-        using var smallFilled = new Mat();
-        Cv2.Inpaint(smallBgr, smallHole, smallFilled, Options.InpaintRadiusPx, InpaintTypes.Telea);
-        using var up = new Mat();
-        Cv2.Resize(smallFilled, up, roiBgr.Size(), 0, 0, InterpolationFlags.Linear);
-
-        using var coarse = roiBgr.Clone();
-        up.CopyTo(coarse, roiHole);
-        // Rim: hole pixels within a few pixels of its edge, where the upsampled fill meets the sharp surroundings.
-        int rim = Options.RefineRimPx;
-        using var inner = new Mat();
-        using (var k = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * rim + 1, 2 * rim + 1)))
-            Cv2.Erode(roiHole, inner, k);
-        using var rimMask = new Mat();
-        Cv2.Subtract(roiHole, inner, rimMask);
-        Cv2.Inpaint(coarse, rimMask, filled, Options.InpaintRadiusPx, InpaintTypes.Telea);
-    }
-
-    /// <summary>Inpainting leaves a smooth fill; this adds back fine texture: each hole pixel at distance d from its
-    /// nearest known pixel p takes the detail (image − blur) of the known pixel mirrored across p (2p − x), when that
-    /// pixel is known and inside the ROI.</summary>
-    private unsafe void AddMirroredTexture(Mat roiBgr, Mat roiHole, Mat filled)
-    {
-        int rows = roiBgr.Rows, cols = roiBgr.Cols;
-        using var blur = new Mat();
-        Cv2.GaussianBlur(roiBgr, blur, new Size(0, 0), Options.TextureSigmaPx);
-        using var dist = new Mat();
-        using var labels = new Mat();
-        Cv2.DistanceTransformWithLabels(roiHole, dist, labels, DistanceTypes.L2, DistanceTransformMasks.Mask5, DistanceTransformLabelTypes.Pixel);
-
-        // Label of each known pixel → its index y·cols + x (OpenCV numbers known pixels 1, 2, … in raster order).
-        var byLabel = new int[rows * cols + 1];
-        Array.Fill(byLabel, -1);
-        for (int y = 0; y < rows; y++)
-        {
-            byte* h = (byte*)roiHole.Ptr(y);
-            int* l = (int*)labels.Ptr(y);
-            for (int x = 0; x < cols; x++)
-                if (h[x] == 0 && (uint)l[x] < (uint)byLabel.Length) byLabel[l[x]] = y * cols + x;
-        }
-        // Row pointers through Data/Step: Ptr() is a native call, too slow per pixel.
-        byte* holeData = (byte*)roiHole.Data, srcData = (byte*)roiBgr.Data, blurData = (byte*)blur.Data;
-        long holeStep = roiHole.Step(), srcStep = roiBgr.Step(), blurStep = blur.Step();
-        for (int y = 0; y < rows; y++)
-        {
-            byte* h = (byte*)roiHole.Ptr(y);
-            int* l = (int*)labels.Ptr(y);
-            byte* o = (byte*)filled.Ptr(y);
-            for (int x = 0; x < cols; x++)
-            {
-                if (h[x] == 0 || (uint)l[x] >= (uint)byLabel.Length || byLabel[l[x]] is var at && at < 0) continue;
-                int sx = 2 * (at % cols) - x, sy = 2 * (at / cols) - y;
-                if ((uint)sx >= (uint)cols || (uint)sy >= (uint)rows || holeData[sy * holeStep + sx] != 0) continue;
-                byte* src = srcData + sy * srcStep + 3 * sx;
-                byte* smooth = blurData + sy * blurStep + 3 * sx;
-                for (int c = 0; c < 3; c++)
-                    o[3 * x + c] = (byte)Math.Clamp(o[3 * x + c] + src[c] - smooth[c], 0, 255);
-            }
-        }
     }
 }

@@ -30,6 +30,12 @@ public sealed record PatchFillOptions
 
     /// <summary>Weight of the upsampled coarse guess, relative to known pixels, in a finer level's patch distance.</summary>
     public double GuessWeight { get; init; } = 0.5;
+
+    /// <summary>Context kept around the hole's box for a removal, as a fraction of its longer side (the source band).</summary>
+    public double ContextFraction { get; init; } = 0.75;
+
+    /// <summary>Context kept around the hole's box for a removal, in pixels at least.</summary>
+    public int MinContextPx { get; init; } = 24;
 }
 
 /// <summary>Exemplar-based hole filling after A. Criminisi, P. Pérez, K. Toyama, "Region filling and object removal by
@@ -39,10 +45,22 @@ public sealed record PatchFillOptions
 /// the coarsest level searches a band around the hole; each finer level starts from the upsampled fill and searches
 /// only around the doubled coarse offsets (and its filled neighbours' offsets), so the cost grows with the hole,
 /// not the image. Deterministic: fixed scan order, ties to the first candidate.</summary>
-public sealed class PatchInpainter(PatchFillOptions? options = null)
+public sealed class PatchInpainter(PatchFillOptions? options = null) : IInpainter
 {
     /// <summary>The settings in use.</summary>
     public PatchFillOptions Options { get; } = options ?? new PatchFillOptions();
+
+    /// <inheritdoc />
+    public FillMethod Method => FillMethod.Patch;
+
+    /// <inheritdoc />
+    public string Name => "exemplar (patch)";
+
+    /// <inheritdoc />
+    public Rect Context(Rect holeBox, Size imageSize) => FillContext.Padded(holeBox, Options.ContextFraction, Options.MinContextPx, imageSize);
+
+    /// <inheritdoc />
+    InpaintResult IInpainter.Fill(Mat bgr, Mat hole, Mat forbidden) => new(Fill(bgr, hole, forbidden), 1, $"a {bgr.Cols}×{bgr.Rows} crop");
 
     /// <summary>Returns a copy of <paramref name="bgr"/> (CV_8UC3) whose pixels under <paramref name="hole"/>
     /// (CV_8UC1, non-zero = fill) are filled; every other pixel is unchanged.</summary>

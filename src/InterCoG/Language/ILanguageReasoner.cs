@@ -77,10 +77,16 @@ public static class ScenePrompt
         sb.AppendLine("The program is executed over the objects; it must pick out the target by category, colour, region, ordinal or");
         sb.AppendLine("a relation to another object, not by id.");
         sb.AppendLine($"Operations: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(Operations)))}.");
+        sb.AppendLine("Arguments: recolor color [part]; replace with, object_noun, [object_color]; add object, object_noun, relation");
+        sb.AppendLine("(the target is where: the anchor, or category image); material material; content content; text text (as written);");
+        sb.AppendLine("pose pose; style style and background background (target category image). \"part\" limits an edit to a part of the");
+        sb.AppendLine("target (\"the man's shirt\": category person, part shirt).");
         sb.AppendLine($"Relations: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(SpatialRelations)))}.");
         sb.AppendLine($"Ordinal directions: {string.Join(", ", ProgramSchema.ConstantsOf(typeof(OrdinalDirections)))}.");
         sb.Append("Example: {\"rationale\":\"The left horse is #2.\",\"program\":{\"operation\":\"recolor\",\"arguments\":{\"color\":\"brown\"},")
-          .Append("\"target\":{\"category\":\"horse\",\"region\":\"left\"}},\"target_id\":2}");
+          .Append("\"target\":{\"category\":\"horse\",\"region\":\"left\"}},\"target_id\":2}").AppendLine()
+          .Append("Example: {\"rationale\":\"The cat is #1.\",\"program\":{\"operation\":\"replace\",\"arguments\":{\"with\":\"white dog\",")
+          .Append("\"object_noun\":\"dog\",\"object_color\":\"white\"},\"target\":{\"category\":\"cat\"}},\"target_id\":1}");
         return sb.ToString();
     }
 

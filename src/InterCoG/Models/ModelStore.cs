@@ -15,22 +15,17 @@ public enum ModelState
 }
 
 /// <summary>One row of <see cref="ModelStore.List"/>: name, full path, state, size on disk (bytes, 0 when
-/// missing), whether the sha256 matched, licence and source.</summary>
-public sealed record ModelInfo(string Name, string Path, ModelState State, long SizeBytes, bool Sha256Ok, string Licence, string Source)
+/// missing), whether the sha256 matched, licence, source, short name and whether it is optional.</summary>
+public sealed record ModelInfo(string Name, string Path, ModelState State, long SizeBytes, bool Sha256Ok, string Licence, string Source,
+    string Key = "", bool Optional = false)
 {
     public bool Present => State != ModelState.Missing;
 
-    /// <summary>The catalogue's pinned size in bytes.</summary>
+    /// <summary>The catalogue's pinned size of the official file, in bytes.</summary>
     public long ExpectedBytes { get; init; }
 
-    /// <summary>The catalogue's pinned sha256 (lower-case hex).</summary>
+    /// <summary>The catalogue's pinned sha256 of the official file (lower-case hex).</summary>
     public string Sha256 { get; init; } = "";
-
-    /// <summary>Left out of a plain install (see <see cref="ModelSpec.Optional"/>).</summary>
-    public bool Optional { get; init; }
-
-    /// <summary>The name <c>models install</c> takes for it, if any.</summary>
-    public string? Alias { get; init; }
 }
 
 /// <summary>The folder installed models live in (INTERCOG_MODELS, else ~/.cache/intercog/models) and the checks
@@ -81,12 +76,13 @@ public sealed class ModelStore
     public string RequirePath(string modelName)
     {
         var spec = Spec(modelName);
-        string path = PathOf(modelName);
+        string path = PathOf(spec.Name);
         var state = Check(spec);
         if (state == ModelState.Ok) return path;
         string what = state == ModelState.Missing ? "is missing" : "is corrupt (wrong size or sha256)";
+        string command = spec.Optional ? $"{InstallCommand} {spec.ShortName}" : InstallCommand;
         throw new ModelMissingException(
-            $"model {modelName} {what} at {path}; run `{InstallCommand}` (offline: `{InstallCommand} --from DIR` with a folder holding the files)");
+            $"model {spec.Name} {what} at {path}; run `{command}` (offline: `{command} --from DIR` with a folder holding the files)");
     }
 
     /// <summary>Every catalogued model with its state in this folder.</summary>
@@ -96,31 +92,32 @@ public sealed class ModelStore
             string path = PathOf(spec.Name);
             var state = Check(spec);
             long size = File.Exists(path) ? new FileInfo(path).Length : 0;
-            return new ModelInfo(spec.Name, path, state, size, state == ModelState.Ok, spec.Licence, spec.Source)
+            return new ModelInfo(spec.Name, path, state, size, state == ModelState.Ok, spec.Licence, spec.Source, spec.ShortName, spec.Optional)
             {
-                ExpectedBytes = spec.SizeBytes, Sha256 = spec.Sha256, Optional = spec.Optional, Alias = spec.Alias,
+                ExpectedBytes = spec.SizeBytes, Sha256 = spec.Sha256,
             };
         }).ToList();
 
-    /// <summary>State of one model: size and stamp first, a full sha256 only when the stamp is stale.</summary>
+    /// <summary>State of one model: size and stamp first, a full sha256 only when the stamp is stale. A file that is any
+    /// known export of the model (<see cref="ModelSpec.Exports"/>) is <see cref="ModelState.Ok"/>.</summary>
     public ModelState Check(ModelSpec spec)
     {
         string path = PathOf(spec.Name);
         var file = new FileInfo(path);
         if (!file.Exists) return ModelState.Missing;
-        if (file.Length != spec.SizeBytes) return ModelState.Corrupt;
+        if (!spec.HasSize(file.Length)) return ModelState.Corrupt;
         var stamp = ReadStamp(spec.Name);
-        if (stamp is { } s && s.Sha256 == spec.Sha256 && s.Size == file.Length && s.MtimeTicks == file.LastWriteTimeUtc.Ticks)
+        if (stamp is { } s && s.Size == file.Length && s.MtimeTicks == file.LastWriteTimeUtc.Ticks && spec.Match(file.Length, s.Sha256) is not null)
             return ModelState.Ok;
-        if (!string.Equals(Sha256Of(path), spec.Sha256, StringComparison.OrdinalIgnoreCase)) return ModelState.Corrupt;
-        TryWriteStamp(spec.Name, spec.Sha256);
+        string sha = Sha256Of(path);
+        if (spec.Match(file.Length, sha) is null) return ModelState.Corrupt;
+        TryWriteStamp(spec.Name, sha);
         return ModelState.Ok;
     }
 
     /// <summary>The spec of <paramref name="modelName"/> in this store's catalogue.</summary>
     public ModelSpec Spec(string modelName) =>
-        _catalogue.FirstOrDefault(m => m.Name == modelName)
-        ?? throw new ArgumentException($"unknown model '{modelName}'; known: {string.Join(", ", _catalogue.Select(m => m.Name))}", nameof(modelName));
+        ModelCatalog.Find(_catalogue, modelName) ?? throw ModelCatalog.UnknownModel(_catalogue, modelName);
 
     /// <summary>Lower-case hex sha256 of a file.</summary>
     public static string Sha256Of(string path)

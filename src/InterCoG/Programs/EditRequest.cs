@@ -41,8 +41,9 @@ public static class Operations
     public static IReadOnlySet<string> Generative { get; } =
         new HashSet<string>(StringComparer.Ordinal) { Replace, Add, Material, Content, Text, Style, Background, Pose };
 
-    /// <summary>What the generative operations need, in words for messages.</summary>
-    public const string GenerativeBackend = "a generative image-editing backend (--gen-backend)";
+    /// <summary>What the generative operations need, in words for messages (a property, not a constant: the constants of
+    /// this class are the operation names, read by reflection for the language model's schema).</summary>
+    public static string GenerativeBackend { get; } = "a generative image-editing backend (--gen-backend)";
 }
 
 /// <summary>Argument names of the programs (all values are strings; numbers in invariant culture).</summary>

@@ -111,7 +111,8 @@ public static class ExpressionText
     }
 
     // Arguments Summarize words itself; any other is listed as "key value".
-    private static readonly HashSet<string> WordedArguments = ["part", "color", "dx", "dy", "direction", "relation", "anchor", "scale", "axis", "with", "object"];
+    private static readonly HashSet<string> WordedArguments =
+        ["part", "color", "dx", "dy", "direction", "relation", "anchor", "scale", "axis", "with", "object", "object_noun", "object_category", "object_color"];
 
     // "by 50 px to the left", "to the left", "next to the laptop".
     private static string MoveWords(IReadOnlyDictionary<string, string> a)

@@ -29,17 +29,25 @@ public sealed partial class InstructionParser
             desire = true;
         }
         // "have the bird removed", "get the cup removed", "can the dog be made brown": a leading auxiliary before a description.
-        if (t.Count > 1 && t[0] is "have" or "get" or "can" or "could" or "would" or "will" or "should" && StartsExpression(t, 1))
+        string? causative = null;
+        if (t.Count > 1 && t[0] is "have" or "get" or "can" or "could" or "would" or "will" or "should" or "let" && StartsExpression(t, 1))
         {
+            causative = t[0] is "have" or "let" or "get" ? t[0] : null;
             t.RemoveAt(0);
             desire = true;
         }
         if (t.Count > 0 && t[0] == "to" && desire) t.RemoveAt(0); // "i want to remove the cup"
+        // "take the backpack out", "take his hat off": the particle goes back to its verb.
+        if (t.Count > 2 && t[0] == "take" && t[^1] is "out" or "away" or "off" && t[1] is not ("out" or "away" or "off"))
+        {
+            t.Insert(1, t[^1]);
+            t.RemoveAt(t.Count - 1);
+        }
         if (t.Count > 1 && StartsExpression(t, 0) && !StartsWithVerb(t))
         {
             // "the dog should be removed", "the red cup removed", "the cup taken away"
             int end = t.Count;
-            if (end > 1 && RemovedWords.Contains(t[end - 1]))
+            if (end > 1 && RemovedWords.Contains(t[end - 1]) && !(t[end - 1] == "away" && t[end - 2] != "taken"))
             {
                 int k = end - 1;
                 if (t[k] == "away" && k > 0 && t[k - 1] == "taken") k--;
@@ -68,6 +76,8 @@ public sealed partial class InstructionParser
                 t.AddRange(rest);
             }
         }
+        // "have the man wear a red coat", "let the dog sit": the causative is "make" when nothing else took the sentence.
+        if (causative is not null && t.Count > 1 && !StartsWithVerb(t) && StartsExpression(t, 0)) t.Insert(0, "make");
         string after = string.Join(' ', t);
         if (after != before) notes.Add($"read as '{after}'");
     }

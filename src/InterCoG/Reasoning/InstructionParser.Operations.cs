@@ -310,6 +310,20 @@ public sealed partial class InstructionParser
     // object is named.
     private ParseResult ParseReplace(List<string> t, int pos, int end, List<string> notes)
     {
+        // "replace the red bow tie with a blue one": the same thing in another colour is a recolour.
+        if (end - 3 >= pos && t[end - 1] is "one" or "ones")
+        {
+            int c = end - 2;
+            string? colour = ColorPalette.TryResolve(t[c], out string one, out _) ? one : null;
+            if (colour is null && c - 1 > pos && ColorPalette.TryResolve(t[c - 1] + " " + t[c], out string two, out _)) { colour = two; c--; }
+            int w = c > pos && t[c - 1] is "a" or "an" or "the" ? c - 1 : c;
+            if (colour is not null && w - 1 > pos && t[w - 1] is "with" or "for" or "by")
+            {
+                var scratch = new List<string>(notes);
+                var r = Finish(Operations.Recolor, t, pos, w - 1, new Dictionary<string, string> { [ArgumentNames.Color] = colour }, scratch);
+                if (r.Parsed) return r;
+            }
+        }
         for (int k = pos + 1; k < end; k++)
         {
             if (t[k] is not ("with" or "for" or "by")) continue;
@@ -329,6 +343,13 @@ public sealed partial class InstructionParser
             if (p < k) scratch.Add($"'{string.Join(' ', t.Skip(p).Take(k - p))}' not used to find the object");
             return new ParseResult(true, new EditRequest(Operations.Replace, args, target), null, scratch);
         }
+        // "switch the orange to a lemon": the new object after "to"/"into".
+        for (int k = pos + 1; k < end; k++)
+        {
+            if (t[k] is not ("to" or "into") || NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
+            var r = Finish(Operations.Replace, t, pos, k, args, new List<string>(notes));
+            if (r.Parsed) return r;
+        }
         return ParseResult.Fail("replace needs what to put instead (e.g. 'replace the bed with a sofa')", notes);
     }
 
@@ -343,6 +364,84 @@ public sealed partial class InstructionParser
             if (NewObject(t, k + 1, end) is not Dictionary<string, string> args) continue;
             var scratch = new List<string>(notes);
             var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (!r.Parsed) continue;
+            // "change the dining table to a wooden table": the same thing made of something else is a material edit.
+            if (r.Request is { } req && MaterialOf(t, k + 1, end, req.Target) is string material)
+                return r with { Request = new EditRequest(Operations.Material, new() { [ArgumentNames.Material] = material }, req.Target) };
+            return r;
+        }
+        return null;
+    }
+
+    // "make the zebra on the right a horse", "make the cup look like a vase": a new object after "a"/"an" or "look like"
+    // is a replace.
+    private ParseResult? MakeA(List<string> t, int pos, List<string> notes)
+    {
+        for (int k = pos + 1; k < t.Count; k++)
+        {
+            // "make the umbrella look like a rainbow umbrella", "make the dog into a cat" (ParseInto), "make the zebra a horse"
+            int at = MatchAt(t, k, ["look", "like"]) || MatchAt(t, k, ["looks", "like"]) ? k + 2 : MatchAt(t, k, ["resemble"]) ? k + 1 : t[k] is "a" or "an" ? k : -1;
+            if (at < 0 || NewObject(t, at, t.Count) is not Dictionary<string, string> args) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Replace, t, pos, k, args, scratch);
+            if (r.Parsed) return r;
+        }
+        return null;
+    }
+
+    private static readonly (string Key, string[] Words)[] MaterialWords = [.. PhraseBook.Keyed("material_word").OrderByDescending(m => m.Words.Length)];
+
+    // A material named at i ("wooden", "stainless steel"): (words, as written), or null.
+    private static (int, string)? Material(List<string> t, int i, int end)
+    {
+        foreach (var (_, words) in MaterialWords)
+            if (MatchAt(t, i, words, end)) return (words.Length, string.Join(' ', words));
+        return null;
+    }
+
+    // The new object's words when they name only a material ("wood", "a ceramic one"): the material words; null otherwise.
+    private static string? MaterialOf(List<string> t, int i, int end, ReferringExpression target)
+    {
+        i = Skip(t, i, Articles, end);
+        var said = new List<string>();
+        while (i < end && Material(t, i, end) is (int n, string m)) { said.Add(m); i += n; }
+        if (said.Count == 0) return null;
+        // Only the material ("to wood", "to a ceramic one"): a new object of that material ("wooden stool") is a replace.
+        return i == end || t[i] is "one" or "ones" or "material" && i + 1 == end ? string.Join(' ', said) : null;
+    }
+
+    // "make the table wooden", "turn the vase into glass", "make the chair out of wood": a material edit.
+    private ParseResult? ParseMaterial(List<string> t, int pos, int end, List<string> notes)
+    {
+        for (int k = pos + 1; k < end; k++)
+        {
+            int v = k;
+            if (t[v] is "into" or "to" or "in" or "of") v++;
+            else if (MatchAt(t, v, ["out", "of"], end)) v += 2;
+            else if (MatchAt(t, v, ["made", "of"], end)) v += 2;
+            if (v < end && Articles.Contains(t[v])) continue; // "turn the bottle into a glass": an object
+            if (v >= end || Material(t, v, end) is not (int n, string m) || v + n != end) continue;
+            if (ColorPalette.TryResolve(m, out _, out _) && v == k) continue; // "make the cup gold": a colour
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Material, t, pos, k, new Dictionary<string, string> { [ArgumentNames.Material] = m }, scratch);
+            if (r.Parsed) return r;
+        }
+        return null;
+    }
+
+    // "change the sign to STOP", "change the plate number to 001234": writing after "to" (capitals, digits, quotes).
+    private ParseResult? ParseWritten(List<string> t, int pos, string original, List<string> notes)
+    {
+        if (t[0] is not ("change" or "turn" or "switch" or "set")) return null;
+        for (int k = pos + 1; k < t.Count - 0; k++)
+        {
+            if (t[k] is not ("to" or "into" or "as") || k + 1 >= t.Count) continue;
+            string value = string.Join(' ', t.Skip(k + 1));
+            string written = OriginalCase(original, value);
+            string? text = WrittenPrefix(written) is int cut ? written[cut..].Trim(' ', '\'', '"') : LooksWritten(written, original) ? written : null;
+            if (text is null || ColorPalette.TryResolve(value, out _, out _)) continue;
+            var scratch = new List<string>(notes);
+            var r = Finish(Operations.Text, t, pos, k, new Dictionary<string, string> { [ArgumentNames.Text] = text }, scratch);
             if (r.Parsed) return r;
         }
         return null;
@@ -353,7 +452,7 @@ public sealed partial class InstructionParser
          "behind", "under", "above", "below", "inside", "for", "to", "into", "lying", "sitting", "standing", "having"];
     private static readonly string[][] Quantities =
         [["a", "pair", "of"], ["pair", "of"], ["a", "couple", "of"], ["a", "bunch", "of"], ["a", "set", "of"], ["a", "group", "of"],
-         ["some"], ["another"], ["new"], ["more"]];
+         ["some"], ["another"], ["new"], ["more"], ["one"]];
 
     /// <summary>The new object of a replace or an add ("a red bow tie", "white dog with a collar"): the phrase as written
     /// (articles dropped) under "with"/"object", its head noun, its detector class when it has one and its colour; null when
@@ -362,19 +461,21 @@ public sealed partial class InstructionParser
     {
         i = Skip(t, i, Articles, end);
         if (MatchAny(t, i, Quantities) is int q && i + q < end) i = Skip(t, i + q, Articles, end);
+        else if (i + 2 < end && QuantityWords.ContainsKey(t[i]) && t[i + 1] == "of") i = Skip(t, i + 2, Articles, end); // "a stack of books"
         if (i >= end || end - i > 16 || !IsWord(t[i]) || IsFunctionWord(t[i]) && !NounLexicon.IsNoun(t[i])) return null;
         // The head: the last noun of the first run of words (adjectives joined by "and" stay in it: "small and round cake").
         int run = i;
-        while (run < end && !(NewObjectBoundaries.Contains(t[run]) && run > i)
+        while (run < end && !(NewObjectBoundaries.Contains(t[run]) && run > i
+                              && !(t[run] is "sitting" or "standing" or "lying" && run + 1 < end && !Particles.Contains(t[run + 1]) && !Articles.Contains(t[run + 1])))
                && !(t[run] == "and" && run + 1 < end && NounLexicon.IsNoun(t[run - 1]) && ColorLexicon.Attribute(t[run - 1]) is null))
             run++;
         int head = -1;
         for (int k = run - 1; k >= i; k--)
-            if (NounLexicon.IsNoun(t[k]) && ColorLexicon.Attribute(t[k]) is null && !IsFunctionWord(t[k])) { head = k; break; }
+            if (NounLexicon.IsNoun(t[k]) && ColorLexicon.Attribute(t[k]) is null && !IsFunctionWord(t[k]) && !IsParticiple(t[k])) { head = k; break; }
         if (head < 0) head = run - 1;
         if (head < i || !IsWord(t[head]) || ColorLexicon.Attribute(t[head]) is not null && head == i && run == i + 1 && !NounLexicon.IsNoun(t[head]))
             return null;
-        string noun = head > i && NounLexicon.Lookup(t[head - 1] + " " + t[head]) is not null ? t[head - 1] + " " + t[head] : t[head];
+        string noun = head > i && NounLexicon.IsNoun(t[head - 1] + " " + t[head]) && ColorLexicon.Attribute(t[head - 1]) is null ? t[head - 1] + " " + t[head] : t[head];
         var args = new Dictionary<string, string>
         {
             [ArgumentNames.With] = string.Join(' ', t.Skip(i).Take(end - i)),
@@ -407,13 +508,15 @@ public sealed partial class InstructionParser
         }
         for (int k = t.Count - 1; k > 1; k--)
         {
-            string? what = NewObject(t, k, t.Count) is { } obj && k + 4 >= t.Count ? obj[ArgumentNames.With] : null;
-            if (what is null) continue;
+            if (k + 4 < t.Count || NewObject(t, k, t.Count) is not { } given) continue;
             var scratch = new List<string>();
             var (target, _) = ParseTarget(t, 1, k, scratch);
             if (target is null) continue;
             notes.AddRange(scratch);
-            return new ParseResult(true, new EditRequest(Operations.Add, new() { ["object"] = what, ["relation"] = SpatialRelations.On }, target), null, notes);
+            given[ArgumentNames.Object] = given[ArgumentNames.With];
+            given.Remove(ArgumentNames.With);
+            given[ArgumentNames.Relation] = SpatialRelations.On;
+            return new ParseResult(true, new EditRequest(Operations.Add, given, target), null, notes);
         }
         return null;
     }

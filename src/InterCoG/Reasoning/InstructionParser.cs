@@ -118,7 +118,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 unknown.Select(k => tokens[k]).ToList()) is ParseResult known)
             return known;
         if (strict.Reason is string why && why.Contains("nested", StringComparison.Ordinal)) return strict; // a limit, not a wording
-        for (int n = tokens.Count - 1; n >= 2; n--)
+        for (int n = tokens.Count - 1; n >= 1; n--)
             if ((tokens.Skip(n).Any(w => !TableWords.Contains(w)) || !StartsRelation(tokens, n)) && Recover(instruction, tokens, tokens.Take(n).ToList(), tokens.Skip(n).ToList()) is ParseResult shorter) return shorter;
         return strict;
     }
@@ -131,7 +131,9 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         var r = ParseCore(instruction, kept);
         if (!r.Parsed || r.Request is null) return null;
         // A bare description left after dropping the first word is no instruction: its verb was what got dropped.
-        if (r.Request.Operation == Operations.Ground && kept.Count > 0 && all.Count > 0 && kept[0] != all[0] && !StartsExpression(all, 0)) return null;
+        if (r.Request.Operation == Operations.Ground && kept.Count > 0 && all.Count > 0 && (kept[0] != all[0] || kept.Count == 1) && !StartsExpression(all, 0)) return null;
+        // One word left of an instruction is no program ("paint" of "paint it like Monet"): a bare noun is.
+        if (kept.Count == 1 && r.Request.Operation != Operations.Ground) return null;
         if (r.Request.Target.Category == GroundingExecutor.AnyObject && r.Request.Target.Noun is null) return null;
         var notes = r.Notes.ToList();
         notes.Add($"ignored: '{string.Join(' ', ignored)}' (the rest was understood without it)");
@@ -194,8 +196,26 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         {
             // "change the colour of X to C" / "make the color of X C"
             pos = Skip(tokens, pos, ["the"]);
-            if (pos < end && tokens[pos] is "colour" or "color" && pos + 1 < end && tokens[pos + 1] == "of") pos += 2;
+            bool colourOf = false;
+            if (pos < end && tokens[pos] is "colour" or "color" or "colours" or "colors" && pos + 1 < end && tokens[pos + 1] == "of") { pos += 2; colourOf = true; }
             var (colorStart, colorName) = TargetColor(tokens, pos, end);
+            // "change the umbrella to a red one": the same thing in another colour.
+            if (colorName is null && end - 2 > pos && tokens[end - 1] is "one" or "ones") (colorStart, colorName) = TargetColor(tokens, pos, end - 1);
+            // "make the man wear a red coat", "make her wear blue": the clothes, recoloured.
+            if (colorName is null && tokens[0] is "make" or "have" or "let" or "get" or "dress" && WearColour(tokens, pos, end) is (int wearAt, string worn, var garment))
+            {
+                (colorStart, colorName) = (wearAt, worn);
+                arguments["part"] = garment ?? "clothes";
+            }
+            // "change the color of the person to red jacket", "… of the bow tie to red and white": the explicit colour frame
+            // takes the first colour after its last "to", and a garment named there as the part.
+            if (colorName is null && colourOf && ColourAfterTo(tokens, pos, end) is (int toAt, string named, var worn2))
+            {
+                (colorStart, colorName) = (toAt, named);
+                if (worn2 is not null) arguments["part"] = worn2;
+            }
+            if (colorName is null && ParseWritten(tokens, pos, instruction, notes) is ParseResult written) return written;
+            if (colorName is null && ParseMaterial(tokens, pos, end, notes) is ParseResult material) return material;
             if (colorName is null && end - 1 > pos && tokens[end - 1] is "blonde" or "blond")
             {
                 // "make her blonde": a hair colour; the edit is limited to the hair.
@@ -211,6 +231,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 return new ParseResult(true, new EditRequest(Operations.Replace, new() { ["part"] = "hair", ["with"] = "a bald scalp" }, bald), null, notes);
             }
             if (colorName is null && ParseInto(tokens, pos, notes) is ParseResult replaced) return replaced;
+            if (colorName is null && tokens[0] is "make" or "turn" && MakeA(tokens, pos, notes) is ParseResult made) return made;
             if (colorName is null)
             {
                 string last = tokens[end - 1];
@@ -221,7 +242,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             arguments["color"] = colorName;
             end = colorStart;
             // "to", "into", "in", "the colour" before the colour; "colour" after the object ("the car colour to red")
-            while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored") end--;
+            // "bright blue", "a darker green": how strong the colour is, right before it.
+            while (end > pos && tokens[end - 1] is "darker" or "lighter" or "brighter" or "deeper" or "paler" or "bright" or "vivid" or "brilliant"
+                   or "deep" or "pale" or "soft" or "pastel" or "neon" or "dark" or "light") end--;
+            while (end > pos && tokens[end - 1] is "to" or "into" or "in" or "as" or "the" or "colour" or "color" or "coloured" or "colored" or "a" or "an") end--;
+            // "change the colour of the locomotive from yellow to blue": the colour it has now is not needed.
+            if (end - 2 > pos && tokens[end - 2] == "from" && ColorLexicon.Attribute(tokens[end - 1]) is not null) end -= 2;
             // "make her hair red", "dye the man's hair black": the part to recolour.
             if (end - 1 > pos && tokens[end - 1] == "hair") { arguments["part"] = "hair"; end--; }
             // "make the second person wear red", "dress the man in white": the clothes.
@@ -277,7 +303,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
     {
         var words = new List<string>();
         var sb = new StringBuilder();
-        string s = text.ToLowerInvariant().Replace("'s ", " ").Replace("’s ", " ");
+        string s = SidePossessive.Replace(TeeShirt.Replace(text.ToLowerInvariant(), "tshirt"), "the $4 of the $1 $2 the $3");
+        s = s.Replace("'s ", " ").Replace("’s ", " ");
         if (s.EndsWith("'s", StringComparison.Ordinal) || s.EndsWith("’s", StringComparison.Ordinal)) s = s[..^2];
         foreach (char ch in s)
         {
@@ -288,6 +315,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (sb.Length > 0) words.Add(sb.ToString());
         return words;
     }
+
+    // "the woman on the right's handbag": the possessive closes a phrase of place, read as "the handbag of the woman on the right".
+    private static readonly System.Text.RegularExpressions.Regex SidePossessive = new(
+        @"\bthe ((?:\w+ ){0,2}?\w+) (on|at|in) the ((?:far |very )?(?:left|right|middle|center|centre|front|back|top|bottom))['’]s (\w+)",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static readonly System.Text.RegularExpressions.Regex TeeShirt = new(@"\bt[- ]?shirt", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static void StripPoliteness(List<string> tokens)
     {
@@ -302,6 +336,47 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             if (tokens[^1] == "you" && !(tokens.Count >= 2 && tokens[^2] == "thank")) break;
             tokens.RemoveAt(tokens.Count - 1);
         }
+    }
+
+    // "… wear a red coat", "… wearing blue" at the end: (index of "wear", the colour, the garment or null).
+    private static (int, string, string?)? WearColour(List<string> t, int pos, int end)
+    {
+        for (int w = end - 2; w > pos; w--)
+        {
+            if (t[w] is not ("wear" or "wearing")) continue;
+            int k = Skip(t, w + 1, ["a", "an", "the", "some"], end);
+            int g = end;
+            string? garment = null;
+            if (end - 1 > k && ColorLexicon.Attribute(t[end - 1]) is null && (PartOf(t[end - 1]) is not null || NounLexicon.IsNoun(t[end - 1])))
+            {
+                garment = PartOf(t[end - 1]) ?? t[end - 1]; // "a red coat", "a yellow raincoat"
+                g = end - 1;
+            }
+            string? colour = null;
+            if (g - k == 1 && ColorPalette.TryResolve(t[k], out string one, out _)) colour = one;
+            else if (g - k == 2 && ColorPalette.TryResolve(t[k] + " " + t[k + 1], out string two, out _)) colour = two;
+            if (colour is null) return null;
+            return (w, colour, garment);
+        }
+        return null;
+    }
+
+    // After the last "to"/"into" of "change the colour of X to …": (index of "to", the first colour named, a garment named).
+    private static (int, string, string?)? ColourAfterTo(List<string> t, int pos, int end)
+    {
+        for (int k = end - 2; k > pos; k--)
+        {
+            if (t[k] is not ("to" or "into")) continue;
+            string? garment = null;
+            for (int g = k + 1; g < end; g++) if (PartOf(t[g]) is string p) garment = p;
+            for (int c = k + 1; c < end; c++)
+            {
+                if (c + 1 < end && ColorPalette.TryResolve(t[c] + " " + t[c + 1], out string two, out _)) return (k, two, garment);
+                if (ColorPalette.TryResolve(t[c], out string one, out _) && !NounLexicon.IsKnownNoun(t[c])) return (k, one, garment);
+            }
+            return null;
+        }
+        return null;
     }
 
     // The target colour at the end of [from, end): a hex code, a two-word or a one-word palette name.
@@ -319,7 +394,9 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         if (j > i) return true; // "the …": a description, even when its noun is unknown
         i = j;
         string w = t[i];
+        if (i + 1 < t.Count && Articles.Contains(t[i + 1]) && t[i + 1] != "that" && NounLexicon.Match(t, i) is { TokenCount: 1 }) return false; // "convert the car"
         if (NounLexicon.Match(t, i) is not null || ColorLexicon.Attribute(w) is not null || OrdinalOf(w) is not null
+            || NounLexicon.IsNoun(w) && !(i + 1 < t.Count && (Articles.Contains(t[i + 1]) || t[i + 1] is "his" or "her" or "its" or "their" or "my" or "all" or "every" or "both"))
             || w is "leftmost" or "rightmost" or "topmost" or "bottommost" or "last" or "middle" or "center" or "centre" || Sides.Contains(w)
             || Qualities.ContainsKey(w) || w == "most" || CountWords.ContainsKey(w) || w == "not")
             return true;
@@ -327,17 +404,28 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         return UnknownModifiersBeforeNoun(t, i, t.Count) > 0;
     }
 
-    // How many unknown words at i come directly before a known noun (0 when none or no noun follows).
+    // How many unknown words at i come before a noun, past colours and further unknown words ("the broken white cup", "the
+    // new white ceramic cup", "the woven basket"); 0 when none or no noun follows.
     private static int UnknownModifiersBeforeNoun(List<string> t, int i, int end)
     {
         int k = i;
-        while (k < end && k - i < 3 && IsWord(t[k]) && !IsFunctionWord(t[k]) && !Articles.Contains(t[k]) && !Quantifiers.Contains(t[k])
-               && !Pronouns.Contains(t[k]) && NounLexicon.Match(t, k) is null && ColorLexicon.Attribute(t[k]) is null)
-            k++;
+        while (k < end && k - i < 3 && IsUnknownModifier(t, k)) k++;
+        if (k == i) return 0;
         int n = k;
-        while (n < end && ColorLexicon.Attribute(t[n]) is not null && NounLexicon.Match(t, n) is null) n++; // "broken white cup"
-        return k > i && n < end && NounLexicon.Match(t, n) is NounMatch m && m.TokenCount <= end - n ? k - i : 0;
+        while (n < end && n - k < 4 && (ColorLexicon.Attribute(t[n]) is not null && NounLexicon.Match(t, n) is null || IsUnknownModifier(t, n) && NounLexicon.PhraseLength(t, n, end) == 0
+                                        && !(n + 1 >= end || !IsWord(t[n + 1]) || IsFunctionWord(t[n + 1]) || Articles.Contains(t[n + 1]))))
+            n++;
+        if (n >= end) return 0;
+        if (NounLexicon.Match(t, n) is NounMatch m && m.TokenCount <= end - n) return k - i;
+        // A noun outside the detector's vocabulary is the head only after words that are no nouns themselves.
+        bool head = NounLexicon.IsNoun(t[n]) || NounLexicon.PhraseLength(t, n, end) > 0;
+        return head && Enumerable.Range(i, k - i).All(x => !NounLexicon.IsNoun(t[x])) ? k - i : 0;
     }
+
+    private static bool IsUnknownModifier(List<string> t, int k) =>
+        IsWord(t[k]) && !IsFunctionWord(t[k]) && !Articles.Contains(t[k]) && !Quantifiers.Contains(t[k]) && !Pronouns.Contains(t[k])
+        && t[k] is not ("his" or "her" or "its" or "their" or "my" or "your" or "our")
+        && NounLexicon.Match(t, k) is null && ColorLexicon.Attribute(t[k]) is null && !IsParticiple(t[k]) && !Fillers.Contains(t[k]);
 
     private (ReferringExpression? Expr, string? Error) ParseExpression(List<string> t, ref int i, int end, int depth, List<string> notes)
     {
@@ -394,7 +482,8 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             }
             else if (w is "far" or "very" && i + 1 < end && Sides.Contains(t[i + 1])) i++; // "the far left bench"
             else if (w is "front" or "back" or "rear" or "near" or "far" or "foreground" or "background" or "nearby" or "distant"
-                     && ordinal is null && NounAhead(t, i + 1, end) && !(i + 1 < end && t[i + 1] is "of" or "to"))
+                     && ordinal is null && !(i + 1 < end && t[i + 1] is "of" or "to")
+                     && (NounAhead(t, i + 1, end) || i + 2 < end && (Sides.Contains(t[i + 1]) || t[i + 1] is "upper" or "lower") && NounAhead(t, i + 2, end)))
             {
                 // "the front cow", "the back person", "the background car": nearest or farthest from the camera.
                 ordinal = new Ordinal(1, w is "front" or "near" or "foreground" or "nearby" ? "near" : "far");
@@ -414,6 +503,9 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 // "red and white bus": the first colour is used, the second reported.
                 if (i + 1 < end && t[i] == "and" && ColorLexicon.Attribute(t[i + 1]) is not null) i++;
             }
+            else if (w == "and" && (ordinal is not null || color is not null || unresolvedPre.Count > 0) && i + 1 < end
+                     && (ColorLexicon.Attribute(t[i + 1]) is not null || Qualities.ContainsKey(t[i + 1]) || UnknownModifiersBeforeNoun(t, i + 1, end) > 0))
+                i++; // "the small and round cake", "the small and white airplane"
             else if (UnknownModifiersBeforeNoun(t, i, end) is int u and > 0)
             {
                 // Words this version cannot use ("closest", "big", "broken"): kept and reported, not used for grounding.
@@ -455,6 +547,39 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             i++;
             return (new ReferringExpression { Category = GroundingExecutor.AnyObject, Noun = "it" }, null);
         }
+        if (MatchAny(t, i, Locations) is int ln && i + ln < end && t[i + ln] is "of" && NounLexicon.Match(t, i) is null)
+        {
+            // "the top of the cake", "the left side of the car", "the back of the horse": the object, limited to that place.
+            int o = i + ln + 1;
+            var scratch = new List<string>(notes);
+            var (owner, _) = ParseExpression(t, ref o, end, depth + 1, scratch);
+            if (owner is not null)
+            {
+                string place = string.Join(' ', t.Skip(i).Take(ln));
+                notes.Clear();
+                notes.AddRange(scratch);
+                i = o;
+                return (owner with { Part = owner.Part ?? place, Color = owner.Color ?? color, Region = owner.Region ?? region, Ordinal = owner.Ordinal ?? ordinal }, null);
+            }
+        }
+        if (QuantityWords.TryGetValue(t[i], out string? quantity) && i + 1 < end && t[i + 1] == "of")
+        {
+            // "a pair of skis" (one object), "the stack of plates" (all of them): the measure word names the objects after it.
+            int o = Skip(t, i + 2, Articles, end);
+            var scratch = new List<string>(notes);
+            var (whole, _) = ParseExpression(t, ref o, end, depth + 1, scratch);
+            if (whole is not null)
+            {
+                notes.Clear();
+                notes.AddRange(scratch);
+                i = o;
+                return (whole with
+                {
+                    Count = whole.Count ?? count ?? (quantity == "all" ? 0 : null), Color = whole.Color ?? color, Region = whole.Region ?? region,
+                    Ordinal = whole.Ordinal ?? ordinal,
+                }, null);
+            }
+        }
         if (GenericNouns.TryGetValue(t[i], out bool plural) && !(i + 1 < end && t[i + 1] == "of"))
         {
             // "the one on the left", "the left one", "the thing next to the laptop": no category, so any object.
@@ -467,29 +592,64 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             return (null, $"no object named ('{t[i]}' does not say which object)");
         else if (ColorLexicon.Attribute(t[i]) is not null && !NounLexicon.IsKnownNoun(t[i]))
             return (null, $"no object named (colour '{t[i]}' without an object)");
-        else if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i)
+        else if (PartWord(t[i]) is string part && i + 1 < end && t[i + 1] is "of" or "from"
+                 && (NounLexicon.Match(t, i) is null || PartOf(t[i]) is not null) && i + 2 < end)
         {
-            expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
-            i += m.TokenCount;
-            // "the man's shirt", "the left horse's head" (Tokenize drops "'s"), "the dog collar": a part after its owner.
-            if (i < end && (!TableWords.Contains(t[i]) || Garments.Contains(t[i]) || t[i] is "hair" or "face") && PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part }; i++; }
-        }
-        else if (PartWord(t[i]) is string part && NounLexicon.Match(t, i) is null && i + 1 < end && t[i + 1] == "of")
-        {
-            // "the face of the man", "the collar of the dog", "shirt of person": the owner, limited to the part.
+            // "the face of the man", "the collar of the dog", "shirt of person", "the glasses of the person", "the glasses
+            // from the man": the owner, limited to the part.
             int o = i + 2;
             var (owner, ownerError) = ParseExpression(t, ref o, end, depth + 1, notes);
             if (owner is null) return (null, $"'{t[i]} of' needs its owner ({ownerError})");
             i = o;
-            return (owner with { Part = part, Color = owner.Color ?? color, Region = owner.Region ?? region, Ordinal = owner.Ordinal ?? ordinal }, null);
+            return (owner with { Part = owner.Part ?? part, Color = owner.Color ?? color, Region = owner.Region ?? region, Ordinal = owner.Ordinal ?? ordinal }, null);
+        }
+        else if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount <= end - i && NounLexicon.PhraseLength(t, i, end) <= m.TokenCount)
+        {
+            expr = new ReferringExpression { Category = m.Category, Noun = m.Noun == m.Category ? null : m.Noun };
+            i += m.TokenCount;
+            // "the man's shirt", "the left horse's head" (Tokenize drops "'s"), "the dog collar": a part after its owner.
+            if (i < end && (!TableWords.Contains(t[i]) || Garments.Contains(t[i]) || t[i] is "hair" or "face") && !NotHeads.Contains(t[i]) && PartWord(t[i]) is string part2 && NounLexicon.Match(t, i) is null) { expr = expr with { Part = part2 }; i++; }
         }
         else if (IsWord(t[i]) && !Articles.Contains(t[i]) && !IsFunctionWord(t[i]))
         {
-            notes.Add($"'{t[i]}' is not in the detector's vocabulary (COCO 80)");
-            expr = new ReferringExpression { Category = t[i], InVocabulary = false };
-            i++;
+            // One word, or a multiword noun WordNet knows ("ski pole", "toilet paper", "weather vane").
+            int len = Math.Max(1, NounLexicon.PhraseLength(t, i, end));
+            string noun = string.Join(' ', t.Skip(i).Take(len));
+            string? known = NounLexicon.Lookup(noun);
+            notes.Add($"'{noun}' is not in the detector's vocabulary (COCO 80)");
+            expr = known is not null ? new ReferringExpression { Category = known, Noun = noun } : new ReferringExpression { Category = noun, InVocabulary = false };
+            i += len;
+            if (known is null && i < end && t[i] is "of" or "from" && i + 1 < end)
+            {
+                // "the pillow of the bed", "the sprinkles of the cake", "the screen of the phone": the owner, limited to
+                // the thing named first (a part no parts stage may know: then grounding says so).
+                int o = i + 1;
+                var scratch = new List<string>();
+                var (owner, _) = ParseExpression(t, ref o, end, depth + 1, scratch);
+                if (owner is not null)
+                {
+                    notes.RemoveAt(notes.Count - 1);
+                    notes.AddRange(scratch);
+                    i = o;
+                    return (owner with { Part = owner.Part ?? noun, Color = owner.Color ?? color, Region = owner.Region ?? region, Ordinal = owner.Ordinal ?? ordinal }, null);
+                }
+            }
         }
         else return (null, $"no object named (found '{t[i]}' where an object was expected)");
+
+        // "the apple slice", "the giraffe spots", "the person backpack" (Tokenize drops "'s"), "the baby elephant": a second
+        // noun after the first. A detector class is the object meant (the first noun reported); any other noun is a part.
+        if (expr.Part is null && expr.Category != GroundingExecutor.AnyObject && SecondNoun(t, i, end) is (int sn, string secondNoun, var secondClass))
+        {
+            if (secondClass is not null)
+            {
+                unresolvedPre.Add(expr.Noun ?? expr.Category);
+                notes.Add($"'{expr.Noun ?? expr.Category}' before '{secondNoun}' is read as a modifier; ignored for grounding");
+                expr = new ReferringExpression { Category = secondClass, Noun = secondNoun == secondClass ? null : secondNoun };
+            }
+            else expr = expr with { Part = secondNoun };
+            i += sn;
+        }
 
         if (ordinal is not null && MatchFromSide(t, i, end) is (int k2, string side2)) { ordinal = ordinal with { From = side2 }; i = k2; }
 
@@ -544,15 +704,39 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             }
             if (MatchRegion(t, j, end, notes) is (int rk, string rside))
             {
+                // "the sandwich on the left plate": the plate (no detector sees it) is reported, its side kept.
+                if (rk < end && IsWord(t[rk]) && !IsFunctionWord(t[rk]) && !StartsModifier(t, rk, end) && NounLexicon.IsNoun(t[rk]))
+                {
+                    unresolved.Add(string.Join(' ', t.Skip(j).Take(rk + 1 - j)));
+                    notes.Add($"'{t[rk]}' is not something the detector can find; its side '{rside}' is kept");
+                    rk++;
+                }
                 if (region is not null && region != rside) notes.Add($"second region '{rside}' ignored");
                 region ??= rside;
                 i = rk;
+                continue;
+            }
+            if (Quality(t, j, end) is (int pq, string pqual) && ordinal is null && (j + pq >= end || !StartsAnchor(t, j + pq, end)))
+            {
+                ordinal = new Ordinal(1, pqual); // "the kite flying highest", "the cup closest"
+                i = j + pq;
                 continue;
             }
             if (MatchFromSide(t, j, end) is (int fk, string fside) && ordinal is not null)
             {
                 ordinal = ordinal with { From = fside };
                 i = fk;
+                continue;
+            }
+            // "with glasses", "with its trunk up", "with blonde hair", "without a rider": how the object looks, kept and
+            // reported (no detector sees it); a colour of clothes is the colour attribute (InColour, above).
+            if (AttributePhrase(t, j, end) is int ak)
+            {
+                string phrase = string.Join(' ', t.Skip(j).Take(ak - j));
+                var seen = t.Skip(j).Take(ak - j).Where(w => NounLexicon.IsNoun(w) && NounLexicon.Lookup(w) is null).ToList();
+                notes.Add($"'{phrase}' describes the object's look{(seen.Count > 0 ? $" ('{seen[^1]}' is not in the detector's vocabulary)" : "")}; not used for grounding");
+                unresolved.Add(phrase);
+                i = ak;
                 continue;
             }
             string? kind = null;
@@ -572,6 +756,14 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 if (ordinal is not null) notes.Add($"'{string.Join(' ', t.Skip(j).Take(pk - j))}' ignored: the object is already picked by an ordinal");
                 else ordinal = new Ordinal(post, pside);
                 i = pk;
+                continue;
+            }
+            if (kind == SpatialRelations.With && after >= end && IsParticiple(t[j]))
+            {
+                // "the lady in pink eating": an action with nothing named after it.
+                notes.Add($"'{t[j]}' describes what the object does; not used for grounding");
+                unresolved.Add(t[j]);
+                i = after;
                 continue;
             }
             if (kind is not null)
@@ -602,6 +794,13 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                     string phrase = string.Join(' ', t.Skip(j).Take(a - j));
                     notes.Add($"relation '{phrase}' ignored: '{anchor.Category}' is not something the detector can find");
                     unresolved.Add(phrase);
+                    // "the mug on the left side of the counter": the side of the picture it is on, at least.
+                    if (kind is SpatialRelations.LeftOf or SpatialRelations.RightOf && t.Skip(j).Take(after - j).Contains("side"))
+                        region ??= kind == SpatialRelations.LeftOf ? "left" : "right";
+                    // "the child holding the balloon on the right", "every bird on the wire except the first one": what the
+                    // ungroundable anchor took after it is said of the object.
+                    region ??= anchor.Region;
+                    if (anchor.Negated is { } an && negated is null) negated = an with { Category = expr.Category, Noun = expr.Noun, InVocabulary = expr.InVocabulary };
                 }
                 else if (second is { InVocabulary: false })
                 {
@@ -611,6 +810,61 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
                 }
                 else if (relation is null) relation = new Relation(kind, anchor) { SecondAnchor = second };
                 else more.Add(new Relation(kind, anchor) { SecondAnchor = second });
+                i = a;
+                continue;
+            }
+            if (t[j] == "of" && StartsAnchor(t, j + 1, end))
+            {
+                // "the backpack of the person", "the bowl of broccoli": an object that belongs to (overlaps) another;
+                // "the cup of coffee": what it holds, when no detector sees it, is kept and reported.
+                int a = j + 1;
+                var scratch = new List<string>();
+                var (owner, _) = ParseExpression(t, ref a, end, depth + 1, scratch);
+                if (owner is not null)
+                {
+                    string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                    notes.AddRange(scratch);
+                    if (owner.InVocabulary && expr.InVocabulary)
+                    {
+                        var of = new Relation(owner.Category == "person" ? SpatialRelations.HeldBy : SpatialRelations.With, owner);
+                        if (relation is null) relation = of;
+                        else more.Add(of);
+                    }
+                    else
+                    {
+                        notes.Add($"'{phrase}' not used to find the object");
+                        unresolved.Add(phrase);
+                    }
+                    i = a;
+                    continue;
+                }
+            }
+            if (IsParticiple(t[j]))
+            {
+                // "the player swinging the bat" (with the bat), "the sheep looking at the camera", "the dog running": an
+                // action; its object is a 'with' relation when the detector can see it, the rest is kept and reported.
+                int a = j + 1;
+                while (a < end && Particles.Contains(t[a])) a++;
+                bool direct = a == j + 1;
+                ReferringExpression? obj = null;
+                if (a < end && (StartsAnchor(t, a, end) || NounLexicon.IsNoun(t[a])))
+                {
+                    int b = a;
+                    var (o, _) = ParseExpression(t, ref b, end, depth + 1, []);
+                    if (o is not null) { obj = o; a = b; }
+                }
+                string phrase = string.Join(' ', t.Skip(j).Take(a - j));
+                if (direct && obj is { InVocabulary: true })
+                {
+                    var w = new Relation(SpatialRelations.With, obj);
+                    if (relation is null) relation = w;
+                    else more.Add(w);
+                }
+                else
+                {
+                    notes.Add($"'{phrase}' describes what the object does; not used for grounding");
+                    unresolved.Add(phrase);
+                }
                 i = a;
                 continue;
             }
@@ -631,6 +885,12 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
             break;
         }
 
+        // "blue shirt", "the black jacket": clothes with no owner named mean the person wearing them.
+        if (!expr.InVocabulary && Garments.Contains(expr.Category) && relation is null && more.Count == 0 && count is null)
+        {
+            notes.Add($"'{expr.Category}' with no owner named: taken as the person wearing it");
+            expr = new ReferringExpression { Category = "person", Part = expr.Category };
+        }
         return (expr with
         {
             Color = color,
@@ -644,6 +904,52 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         }, null);
     }
 
+    private static readonly HashSet<string> Particles =
+        ["at", "on", "in", "into", "onto", "to", "toward", "towards", "from", "over", "across", "through", "around", "off", "out", "up", "down",
+         "away", "for", "with", "under", "by", "along", "inside", "past", "about"];
+
+    private static readonly HashSet<string> Looks =
+        ["striped", "stripped", "spotted", "plaid", "checkered", "checked", "floral", "curly", "straight", "long", "short", "big", "small",
+         "blonde", "blond", "dark", "light", "bald", "open", "closed", "raised", "bent", "no", "dotted", "patterned", "printed", "wavy"];
+
+    // "with glasses", "wearing a hat and sunglasses", "in a striped shirt", "with its trunk up", "with blonde hair", "with no
+    // rider", "without a hat" → index after the phrase; null when the words there are no such description (a garment with
+    // a colour is InColour's; an object a detector sees after "with" is a relation).
+    private static int? AttributePhrase(List<string> t, int i, int end)
+    {
+        if (i >= end) return null;
+        if (t[i] == "without" || t[i] == "with" && i + 1 < end && t[i + 1] == "no")
+        {
+            int k = Skip(t, i + (t[i] == "with" ? 2 : 1), Articles, end);
+            int n = k;
+            while (n < end && IsWord(t[n]) && !IsFunctionWord(t[n]) && !Articles.Contains(t[n]) && !StartsModifier(t, n, end)) n++;
+            return n > k ? n : null;
+        }
+        if (t[i] is not ("with" or "wearing" or "has" or "having" or "in")) return null;
+        int j = i + 1, last = -1;
+        while (true)
+        {
+            j = Skip(t, j, ["a", "an", "the", "his", "her", "its", "their", "some", "two", "pair", "of"], end);
+            bool coloured = false;
+            while (j < end && (Looks.Contains(t[j]) || ColorLexicon.Attribute(t[j]) is not null && !NounLexicon.IsKnownNoun(t[j])))
+            {
+                coloured |= ColorLexicon.Attribute(t[j]) is not null && !Looks.Contains(t[j]);
+                j++;
+            }
+            if (j >= end || Sides.Contains(t[j]) || t[j] is "middle" or "center" or "centre" or "front" or "back" || PartWord(t[j]) is not string part) break;
+            bool garment = Garments.Contains(part) || Garments.Contains(t[j]);
+            if (!garment && (NounLexicon.Match(t, j) is not null || t[i] == "in")) break; // "with a bag", "in the sink": a relation
+            if (garment && coloured && last < 0) return null;                   // "in a red shirt": the colour attribute
+            j++;
+            if (j < end && t[j].EndsWith("ed", StringComparison.Ordinal) && t[j].Length > 4 && NounLexicon.Lookup(t[j]) is null) j++; // "arms crossed"
+            if (j < end && t[j] is "up" or "down" or "out" or "open" or "closed" or "raised" or "off" && !(j + 1 < end && StartsAnchor(t, j + 1, end))) j++;
+            last = j;
+            if (j + 1 < end && t[j] == "and") { j++; continue; }               // "a hat and sunglasses"
+            break;
+        }
+        return last > 0 ? last : null;
+    }
+
     // "in red", "in a red shirt", "wearing blue", "dressed in white", "in a white dress" → (index after, colour attribute).
     private static (int, string)? InColour(List<string> t, int i, int end)
     {
@@ -653,13 +959,61 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         j = Skip(t, j + 1, ["a", "an", "the", "all"], end);
         if (j >= end || ColorLexicon.Attribute(t[j]) is not string c || NounLexicon.IsKnownNoun(t[j])) return null;
         j++;
-        // A garment after the colour is part of the attribute ("in a red shirt"); a detector noun is not (that is a relation).
+        // A garment after the colour is part of the attribute ("in a red shirt"); a detector noun is not (that is a relation),
+        // nor a part that is no garment ("with gray hair", "with white spots": the colour of the part).
         if (j < end && Garments.Contains(t[j])) j++;
-        else if (j < end && NounLexicon.Match(t, j) is not null) return null;
+        else if (j < end && (NounLexicon.Match(t, j) is not null || NounLexicon.IsNoun(t[j]) && !StartsModifier(t, j, end))) return null;
         return (j, c);
     }
 
     private static readonly HashSet<string> Garments = PhraseBook.WordSet("garment");
+
+    // "the top of", "the left side of": places on an object (phrases.tsv, table location), longest first.
+    private static readonly string[][] Locations = [.. PhraseBook.Words("location").OrderByDescending(w => w.Length)];
+
+    // "a pair of", "the stack of": measure nouns → one | all (phrases.tsv, table quantity).
+    private static readonly Dictionary<string, string> QuantityWords = PhraseBook.WordToKey("quantity");
+
+    // Words ending in -ing that are things, not actions ("the ceiling", "the painting").
+    private static readonly HashSet<string> IngNouns =
+    [
+        "something", "nothing", "anything", "everything", "thing", "ceiling", "building", "painting", "clothing", "railing", "icing",
+        "ring", "wing", "string", "king", "spring", "sibling", "pudding", "stuffing", "frosting", "filling", "lighting", "awning",
+        "wedding", "evening", "morning", "earring", "sling", "swing", "drawing", "topping", "covering", "bedding", "siding", "ping",
+    ];
+
+    // Verbs and adjectives WordNet also lists as nouns, never the second noun of a compound ("the man wear …", "the
+    // sandwich cut in half", "the bowl full of …").
+    private static readonly HashSet<string> NotHeads =
+    [
+        "wear", "wears", "be", "look", "looks", "have", "has", "get", "cut", "open", "closed", "broken", "half", "full", "empty", "whole",
+        "wet", "dry", "dirty", "clean", "hot", "cold", "old", "new", "young", "plain", "fancy", "down", "up", "out", "off", "alone", "together",
+        "sit", "sits", "stand", "stands", "lie", "lies", "face", "faces", "walk", "walks", "run", "runs", "play", "plays", "eat", "eats", "hold", "holds",
+    ];
+
+    // An action participle ("swinging", "looking"), not a thing.
+    private static bool IsParticiple(string w) => w.Length >= 5 && w.EndsWith("ing", StringComparison.Ordinal) && !IngNouns.Contains(w) && NounLexicon.Lookup(w) is null;
+
+    // A noun right after a noun ("apple slice", "giraffe spots", "person backpack"): (tokens, the noun, its detector class or
+    // null), or null when the word there is no noun or starts a modifier, a verb-like word or a phrase of the grammar.
+    private static (int, string, string?)? SecondNoun(List<string> t, int i, int end)
+    {
+        if (i >= end || !IsWord(t[i]) || IsFunctionWord(t[i]) || Articles.Contains(t[i]) || Fillers.Contains(t[i]) || IsParticiple(t[i])
+            || t[i].EndsWith("ed", StringComparison.Ordinal) || StartsModifier(t, i, end) || Quality(t, i, end) is not null || OrdinalOf(t[i]) is not null
+            || CountWords.ContainsKey(t[i]) || ColorLexicon.Attribute(t[i]) is not null || MatchAny(t, i, NegationWords) is not null
+            || t[i] is "one" or "ones" or "it" or "them" or "then" or "please" or "too" or "also" or "only" or "just" or "again" || NotHeads.Contains(t[i]))
+            return null;
+        int len = Math.Max(1, NounLexicon.PhraseLength(t, i, end));
+        if (NounLexicon.Match(t, i) is NounMatch m && m.TokenCount >= len) return (m.TokenCount, m.Noun, m.Category);
+        string noun = string.Join(' ', t.Skip(i).Take(len));
+        if (!NounLexicon.IsNoun(noun) && !NounLexicon.IsPart(noun)) return null;
+        // An unknown second noun is a part only where the phrase ends with it ("the giraffe spots to yellow", "the lily pad").
+        int after = i + len;
+        if (after < end && (IsWord(t[after]) && !IsFunctionWord(t[after]) && !Articles.Contains(t[after]) && !StartsModifier(t, after, end)
+                            && t[after] is not ("to" or "into" or "with" or "from" or "as")))
+            return null;
+        return (len, noun, null);
+    }
 
     // Whether a post-modifier (relation, region, depth phrase, negation, colour) starts at i.
     private static bool StartsModifier(List<string> t, int i, int end)
@@ -797,6 +1151,7 @@ public sealed partial class InstructionParser(ReasoningOptions? options = null)
         string? side = t[j] switch { "left" => "left", "right" => "right", "top" or "upper" => "top", "bottom" or "lower" => "bottom", _ => null };
         if (side is null) return null;
         int k = j + 1;
+        if (k < end && t[k] is not ("side" or "hand" or "corner" or "edge" or "part" or "half" or "end") && NounLexicon.Match(t, k) is not null) return null;
         // "top left corner": one region per object in this version; the second side is reported.
         if (k < end && (side is "top" or "bottom" ? t[k] is "left" or "right" : t[k] is "top" or "bottom" or "upper" or "lower")
             && !(k + 1 < end && t[k + 1] == "of" && SkipPicture(t, k + 1, end) == k + 1))

@@ -53,21 +53,40 @@ public static class NounLexicon
 
     /// <summary>COCO name for one phrase (lower case, words separated by one space): the hand-made lexicon first, then
     /// WordNet's hypernyms (nouns.tsv: "eagle" → bird, "sedan" → car), plurals reduced to singulars; null when unknown.</summary>
-    public static string? Lookup(string phrase)
+    public static string? Lookup(string phrase) => Cached(phrase).Class;
+
+    // Lookup and WordNet's value of a phrase, computed once per phrase (the parser asks about the same words many times
+    // per sentence); the cache is emptied when it grows past MaxCached phrases.
+    private sealed record Entry(string? Class, string? WordNet);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> Cache = new(StringComparer.Ordinal);
+    private const int MaxCached = 50_000;
+
+    private static Entry Cached(string phrase)
+    {
+        if (Cache.TryGetValue(phrase, out var e)) return e;
+        if (Cache.Count >= MaxCached) Cache.Clear();
+        string? wordNet = WordNetValueUncached(phrase);
+        e = new Entry(LookupUncached(phrase, wordNet), wordNet);
+        Cache[phrase] = e;
+        return e;
+    }
+
+    private static string? LookupUncached(string phrase, string? wordNet)
     {
         if (ByPhrase.TryGetValue(phrase, out string? c)) return c;
         int sp = phrase.LastIndexOf(' ');
         string head = sp < 0 ? "" : phrase[..(sp + 1)], last = sp < 0 ? phrase : phrase[(sp + 1)..];
         foreach (string singular in Singulars(last))
             if (ByPhrase.TryGetValue(head + singular, out c)) return c;
-        if (WordNetValue(phrase) is { Length: > 0 } wn && wn != PartValue) return wn;
-        return null;
+        return wordNet is { Length: > 0 } && wordNet != PartValue ? wordNet : null;
     }
 
     private const string PartValue = "part";
 
     // WordNet's value for a phrase or its singular, skipping words the parser reads otherwise (colours, sides, verbs).
-    private static string? WordNetValue(string phrase)
+    private static string? WordNetValue(string phrase) => Cached(phrase).WordNet;
+
+    private static string? WordNetValueUncached(string phrase)
     {
         if (NotNouns.Contains(phrase) || ColorLexicon.Attribute(phrase) is not null || Imaging.ColorNames.Find(phrase) is not null) return null;
         if (PhraseBook.WordNet(phrase) is string v) return v;
@@ -104,6 +123,22 @@ public static class NounLexicon
             if (Lookup(phrase) is string category) return new NounMatch(category, phrase, len, true);
         }
         return null;
+    }
+
+    private static readonly HashSet<string> PhraseStops = ["of", "in", "on", "the", "a", "an", "to", "and", "with", "at", "for", "by", "from"];
+
+    /// <summary>Length in tokens (2..<see cref="MaxPhraseWords"/>) of the longest multiword noun WordNet or the lexicon
+    /// knows at <paramref name="start"/> ("ski pole", "toilet paper", "weather vane"), with or without a detector class;
+    /// 0 when there is none. Phrases with function words ("cup of tea") are not taken: "of" is read by the grammar.</summary>
+    public static int PhraseLength(IReadOnlyList<string> tokens, int start, int end)
+    {
+        for (int len = Math.Min(MaxPhraseWords, end - start); len >= 2; len--)
+        {
+            bool plain = true;
+            for (int k = start; k < start + len; k++) if (PhraseStops.Contains(tokens[k])) { plain = false; break; }
+            if (plain && IsNoun(string.Join(' ', Enumerable.Range(start, len).Select(i => tokens[i])))) return len;
+        }
+        return 0;
     }
 
     // Candidate singular forms of an English plural, most specific rule first.

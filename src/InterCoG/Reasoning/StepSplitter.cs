@@ -19,7 +19,8 @@ public sealed record ProgramParse(IReadOnlyList<string> Texts, IReadOnlyList<Par
 /// <remarks>Steps: one per line or sentence; "X, then Y", "X and then Y", "X; Y"; "X and Y" or "X, Y" when Y starts with
 /// a verb the phrase tables know ("remove the cup and make the plate blue"). References: in step k, "it"/"them" mean the
 /// previous step's object; a noun that names the new object of an earlier replace or add ("the white dog" after
-/// "change the cat to a white dog") means that step's result.</remarks>
+/// "change the cat to a white dog") means that step's result, at any depth of the expression ("a bird on the back of the
+/// horse", "an oar beside the man on the raft").</remarks>
 public static class StepSplitter
 {
     private static readonly HashSet<string> StepVerbs = BuildVerbs();
@@ -76,11 +77,20 @@ public static class StepSplitter
         return new ProgramParse(texts, steps);
     }
 
+    // "sandbags" and "sandbag", "grape" and "grapes": one noun.
+    private static bool SameNoun(string a, string b) =>
+        a == b || a.Length > 2 && b.Length > 2 && (a == b + "s" || b == a + "s" || a == b + "es" || b == a + "es");
+
     // Step k's expression, with a reference to an earlier step's result when it names one.
     private static ReferringExpression Link(ReferringExpression e, int k, List<ParseResult> earlier)
     {
         var linked = e;
-        if (e.Relation is { } r) linked = linked with { Relation = r with { Anchor = Link(r.Anchor, k, earlier) } };
+        Relation Anchors(Relation r) => r with
+        {
+            Anchor = Link(r.Anchor, k, earlier), SecondAnchor = r.SecondAnchor is { } b ? Link(b, k, earlier) : null,
+        };
+        if (e.Relation is { } r) linked = linked with { Relation = Anchors(r) };
+        if (e.MoreRelations is { } more) linked = linked with { MoreRelations = [.. more.Select(Anchors)] };
         if (k == 0) return linked;
         if (e.Category == GroundingExecutor.AnyObject && e.Noun is "it" or "them")
             return linked with { Step = k }; // the previous step (1-based k is step k's predecessor)
@@ -92,8 +102,8 @@ public static class StepSplitter
             if (noun is null || prev.Operation is not (Operations.Replace or Operations.Add)) continue;
             string? cls = a.GetValueOrDefault(ArgumentNames.ObjectCategory);
             string said = e.Noun ?? e.Category;
-            bool same = said == noun || NounLexicon.Lookup(said) is string c && (c == cls || c == NounLexicon.Lookup(noun))
-                        || !e.InVocabulary && noun.EndsWith(said, StringComparison.Ordinal)
+            bool same = SameNoun(said, noun) || NounLexicon.Lookup(said) is string c && (c == cls || c == NounLexicon.Lookup(noun))
+                        || !e.InVocabulary && (noun.EndsWith(said, StringComparison.Ordinal) || said.EndsWith(" " + noun, StringComparison.Ordinal))
                         || (a.GetValueOrDefault(ArgumentNames.With) ?? a.GetValueOrDefault(ArgumentNames.Object) ?? "").Split(' ').Contains(said);
             if (same) return linked with { Step = j + 1 };
         }

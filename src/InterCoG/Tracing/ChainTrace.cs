@@ -55,11 +55,11 @@ public sealed record TraceStep(string Stage, string Text)
     public Dictionary<string, double>? Data { get; init; }
     /// <summary>The model that ran the step, e.g. the detector's name on the detect step (a union names each detector).</summary>
     public string? Model { get; init; }
-    /// <summary>In a request of several steps: the 1-based step of the request this chain step belongs to; null for one step.</summary>
-    public int? Step { get; init; }
     /// <summary>Where the step's model ran: "cpu" or "cuda:N" (ONNX Runtime's execution provider; OpenCV work is "cpu").
     /// Set on the steps that run models (detect, ground, edit, verify).</summary>
     public string? Provider { get; init; }
+    /// <summary>In a request of several steps: the 1-based step of the request this chain step belongs to; null for one step.</summary>
+    public int? Step { get; init; }
     /// <summary>On an edit step painted by a generative server: the exchange — server, endpoint, the request exactly as
     /// sent with each image described instead of its bytes (never a key), and the response time in ms.</summary>
     public System.Text.Json.Nodes.JsonObject? Backend { get; init; }

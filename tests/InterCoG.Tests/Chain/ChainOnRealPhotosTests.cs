@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Chain;
 [Collection(ModelCollection.Name)]
 public sealed class ChainOnRealPhotosTests
 {
-    private static readonly string Horses = TestPaths.Darknet("horses.jpg");
+    private static readonly string Horses = TestPaths.Horses;
     private readonly string _dir = TestPaths.TempDir("chain");
 
     private static JsonElement Json(CliRunner.Result r) => JsonDocument.Parse(r.Out).RootElement;
@@ -18,27 +18,28 @@ public sealed class ChainOnRealPhotosTests
     private static int[] Xyxy(JsonElement box) => box.GetProperty("xyxy").EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     [Fact]
-    public void The_horse_on_the_right_is_the_dappled_one_at_the_right_edge_of_the_herd()
+    public void The_horse_on_the_right_is_the_black_one_at_the_right_edge_of_the_herd()
     {
         var r = CliRunner.Run("ground", Horses, "the horse on the right", "--json");
         Assert.Equal(0, r.ExitCode);
         var t = Json(r);
         Assert.Equal("grounded", t.GetProperty("status").GetString());
         var box = Xyxy(t.GetProperty("target"));
-        // the grey dappled horse stands at about x 435..600, y 210..350 in the 773×512 photo
-        Assert.InRange((box[0] + box[2]) / 2, 480, 560);
-        Assert.InRange((box[1] + box[3]) / 2, 250, 310);
+        // the black horse with a white blaze stands at about x 585..905, y 235..565 in the 1024×664 photo
+        Assert.InRange((box[0] + box[2]) / 2, 700, 790);
+        Assert.InRange((box[1] + box[3]) / 2, 360, 440);
     }
 
     [Fact]
-    public void The_second_horse_from_the_left_is_the_white_one()
+    public void The_second_horse_from_the_left_is_the_foal_lying_in_front()
     {
         var r = CliRunner.Run("ground", Horses, "the second horse from the left", "--json");
         Assert.Equal(0, r.ExitCode);
         var box = Xyxy(Json(r).GetProperty("target"));
-        // the white horse in front spans about x 0..315, y 195..410; the brown one left of it ends near y 280
-        Assert.InRange((box[0] + box[2]) / 2, 120, 220);
-        Assert.True(box[3] > 380, $"bottom {box[3]}");
+        // left to right: the black horse (centre x ≈ 250), the foal lying in front (≈ 390, bottom near the image's
+        // lower edge), the grey horse (≈ 445), the standing foal (≈ 580), the black horse on the right (≈ 745)
+        Assert.InRange((box[0] + box[2]) / 2, 340, 430);
+        Assert.True(box[3] > 540, $"bottom {box[3]}");
     }
 
     [Fact]
@@ -89,8 +90,8 @@ public sealed class ChainOnRealPhotosTests
         Assert.Equal(0, r.ExitCode);
         var targets = Json(r).GetProperty("targets").EnumerateArray().Select(Xyxy).ToList();
         Assert.Equal(2, targets.Count);
-        // both are left of the dark horse in the middle (centre x ≈ 340)
-        Assert.All(targets, b => Assert.True((b[0] + b[2]) / 2 < 250, $"[{string.Join(",", b)}]"));
+        // both are left of the grey horse in the middle (centre x ≈ 445): the black horse and the foal lying in front
+        Assert.All(targets, b => Assert.True((b[0] + b[2]) / 2 < 430, $"[{string.Join(",", b)}]"));
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class ChainOnRealPhotosTests
         using var cut = Cv2.ImRead(output, ImreadModes.Unchanged);
         using var region = Cv2.ImRead(mask, ImreadModes.Grayscale);
         Assert.Equal(MatType.CV_8UC4, cut.Type());
-        Assert.Equal(new Size(773, 512), cut.Size());
+        Assert.Equal(new Size(1024, 664), cut.Size());
         using var alpha = cut.ExtractChannel(3);
         Assert.True(Cv2.CountNonZero(alpha) > 5000);
         // nothing is opaque outside the edited region
@@ -139,9 +140,76 @@ public sealed class ChainOnRealPhotosTests
         string output = Path.Combine(_dir, "removed.png");
         var r = CliRunner.Run("edit", Horses, "remove the horse on the right", "-o", output, "--json", "--strict");
         Assert.Equal(0, r.ExitCode);
-        var verify = Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "verify");
+        var t = Json(r);
+        var verify = t.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "verify");
         Assert.True(verify.GetProperty("ok").GetBoolean());
         Assert.True(verify.GetProperty("data").GetProperty("max_iou_same_category").GetDouble() < 0.5);
+        // MI-GAN is installed, so it is the default fill; the trace names it, its crop and its time
+        var edit = t.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit");
+        Assert.Equal("MI-GAN", edit.GetProperty("model").GetString());
+        Assert.Contains("MI-GAN", edit.GetProperty("text").GetString());
+        var data = edit.GetProperty("data");
+        // the context crop is square where the image allows (the 664-px-high photo clips a crop larger than that;
+        // the model then sees it mirrored to a square), never smaller than the model's 512 px
+        double cw = data.GetProperty("crop_w").GetDouble(), ch = data.GetProperty("crop_h").GetDouble();
+        Assert.True(Math.Max(cw, ch) >= 512, $"{cw}x{ch}");
+        Assert.True(cw <= 1024 && ch <= 664, $"{cw}x{ch}");
+        Assert.True(cw == ch || cw == 1024 || ch == 664, $"{cw}x{ch} is neither square nor clipped by the image");
+        Assert.True(data.GetProperty("fill_ms").GetDouble() > 0);
+        Assert.True(t.GetProperty("timings_ms").GetProperty("fill").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Fill_telea_is_honoured_and_the_report_shows_the_hole_before_and_after()
+    {
+        string rep = Path.Combine(_dir, "report-telea");
+        var r = CliRunner.Run("edit", Horses, "remove the horse on the right", "-o", Path.Combine(_dir, "telea.png"), "--fill", "telea", "--report", rep, "--json");
+        Assert.Equal(0, r.ExitCode);
+        var edit = Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit");
+        Assert.Equal("Telea", edit.GetProperty("model").GetString());
+        string html = File.ReadAllText(Path.Combine(rep, "index.html"));
+        Assert.Contains("The hole, before / after", html);
+        using var before = Cv2.ImRead(Path.Combine(rep, "region_before.png"));
+        using var after = Cv2.ImRead(Path.Combine(rep, "region_after.png"));
+        Assert.Equal(before.Size(), after.Size());
+        Assert.True(before.Width >= 100);
+        using var diff = new Mat();
+        Cv2.Absdiff(before, after, diff);
+        Assert.True(Cv2.Mean(diff).ToDouble() > 3, "the close-ups show the change");
+    }
+
+    [Fact]
+    public void Removing_from_a_16_bit_rgba_png_keeps_depth_alpha_and_every_pixel_beyond_8_px()
+    {
+        string src = Path.Combine(TestPaths.RefCoco3ds, "kitchen", "images", "000000.png");
+        string output = Path.Combine(_dir, "k-removed.png"), mask = Path.Combine(_dir, "k-removed-mask.png");
+        var g = CliRunner.Run("detect", src, "--json");
+        Assert.Equal(0, g.ExitCode);
+        var ent = Json(g).GetProperty("entities").EnumerateArray().OrderByDescending(e => e.GetProperty("score").GetDouble()).First();
+        var r = CliRunner.Run("edit", src, $"remove the leftmost {ent.GetProperty("label").GetString()}", "-o", output, "--mask-out", mask, "--json");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("MI-GAN", Json(r).GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "edit").GetProperty("model").GetString());
+        using var before = Cv2.ImRead(src, ImreadModes.Unchanged);
+        using var after = Cv2.ImRead(output, ImreadModes.Unchanged);
+        Assert.Equal(MatType.CV_16UC4, after.Type());
+        Assert.Equal(before.Size(), after.Size());
+        using var region = Cv2.ImRead(mask, ImreadModes.Grayscale);
+        using var grown = global::InterCoG.Editing.MaskOps.Dilate(region, 8);
+        using var far = new Mat();
+        Cv2.Compare(grown, 0, far, CmpTypes.EQ);
+        using var ne = new Mat();
+        Cv2.Compare(before.Reshape(1, before.Rows), after.Reshape(1, after.Rows), ne, CmpTypes.NE);
+        using var ne4 = ne.Reshape(4, before.Rows);
+        var planes = ne4.Split();
+        foreach (var p in planes) { p.SetTo(Scalar.All(0), grown); Assert.Equal(0, Cv2.CountNonZero(p)); p.Dispose(); }
+        // alpha is the input's everywhere
+        using var aIn = before.ExtractChannel(3);
+        using var aOut = after.ExtractChannel(3);
+        using var aDiff = new Mat();
+        Cv2.Absdiff(aIn, aOut, aDiff);
+        Assert.Equal(0, Cv2.CountNonZero(aDiff));
+        // and the hole did change
+        Assert.True(Cv2.CountNonZero(region) > 100);
     }
 
     [Fact]

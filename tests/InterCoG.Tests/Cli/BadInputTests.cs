@@ -40,7 +40,7 @@ public sealed class BadInputTests
     public void A_truncated_jpeg_is_refused()
     {
         string p = Path.Combine(_dir, "trunc.jpg");
-        var bytes = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        var bytes = File.ReadAllBytes(TestPaths.Horses);
         File.WriteAllBytes(p, bytes[..(bytes.Length / 2)]);
         AssertRefused(p, "make the horse on the left brown", "truncated");
     }
@@ -78,19 +78,19 @@ public sealed class BadInputTests
     [Fact]
     public void An_empty_instruction_is_refused()
     {
-        AssertRefused(TestPaths.Darknet("horses.jpg"), "", "instruction");
+        AssertRefused(TestPaths.Horses, "", "instruction");
     }
 
     [Fact]
     public void A_100_KB_instruction_is_refused()
     {
-        AssertRefused(TestPaths.Darknet("horses.jpg"), string.Concat(Enumerable.Repeat("make the horse red ", 5500)), "instruction");
+        AssertRefused(TestPaths.Horses, string.Concat(Enumerable.Repeat("make the horse red ", 5500)), "instruction");
     }
 
     [Fact]
     public void An_output_in_a_missing_folder_is_refused()
     {
-        string image = TestPaths.Darknet("horses.jpg");
+        string image = TestPaths.Horses;
         string before = Sha(image);
         string outPath = Path.Combine(_dir, "missing-folder", "out.png");
         var r = CliRunner.Run("edit", image, "make the horse on the left brown", "-o", outPath);
@@ -105,7 +105,7 @@ public sealed class BadInputTests
     public void The_input_is_never_the_output()
     {
         string copy = Path.Combine(_dir, "in.png");
-        File.Copy(TestPaths.Darknet("horses.jpg"), Path.Combine(_dir, "in.jpg"));
+        File.Copy(TestPaths.Horses, Path.Combine(_dir, "in.jpg"));
         var r = CliRunner.Run("edit", Path.Combine(_dir, "in.jpg"), "make the horse on the left brown", "-o", Path.Combine(_dir, "in.jpg"));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("never overwritten", r.Err);
@@ -115,9 +115,18 @@ public sealed class BadInputTests
     [Fact]
     public void An_unknown_option_is_a_usage_error()
     {
-        var r = CliRunner.Run("edit", TestPaths.Darknet("horses.jpg"), "make the horse red", "--frobnicate");
+        var r = CliRunner.Run("edit", TestPaths.Horses, "make the horse red", "--frobnicate");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--frobnicate", r.Err);
+    }
+
+    [Fact]
+    public void An_unknown_fill_is_a_usage_error_naming_the_fills()
+    {
+        var r = CliRunner.Run("edit", TestPaths.Horses, "remove the horse on the right", "--fill", "lama");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("migan", r.Err);
+        Assert.Equal("", r.Out);
     }
 
     [Fact]
@@ -128,7 +137,7 @@ public sealed class BadInputTests
         try
         {
             Environment.SetEnvironmentVariable("INTERCOG_MODELS", empty);
-            var (r, written) = Edit(TestPaths.Darknet("horses.jpg"), "make the horse on the left brown");
+            var (r, written) = Edit(TestPaths.Horses, "make the horse on the left brown");
             Assert.Equal(5, r.ExitCode);
             Assert.Single(r.ErrLines);
             Assert.Contains("intercog models install", r.Err);

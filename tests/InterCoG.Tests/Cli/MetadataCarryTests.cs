@@ -10,13 +10,13 @@ public class MetadataCarryTests
     [Fact]
     public void An_edited_jpeg_keeps_the_inputs_icc_profile_and_exif()
     {
-        string dog = TestPaths.Darknet("dog.jpg");
-        var input = ImageMetadata.Read(File.ReadAllBytes(dog));
+        string giraffes = TestPaths.Photo("giraffes.jpg");
+        var input = ImageMetadata.Read(File.ReadAllBytes(giraffes));
         Assert.NotNull(input.JpegIccProfile()); // the photo carries APP1 Exif + APP2 ICC_PROFILE
         string dir = TestPaths.TempDir("metadata-carry");
         string output = Path.Combine(dir, "out.jpg");
 
-        var r = CliRunner.Run("edit", dog, "blur the dog", "-o", output);
+        var r = CliRunner.Run("edit", giraffes, "blur the giraffe on the right", "-o", output);
 
         Assert.True(r.ExitCode == 0, r.Err);
         var carried = ImageMetadata.Read(File.ReadAllBytes(output));

@@ -58,6 +58,24 @@ public class CocoDatasetTests
     }
 
     [Fact]
+    public void A_crowd_annotation_id_beyond_32_bits_is_read_as_a_negative_id()
+    {
+        // COCO numbers crowd annotations from 900 100 000 000 up (coco128 has ten of them)
+        string path = Path.Combine(Path.GetTempPath(), $"coco-bigid-{Environment.ProcessId}.json");
+        File.WriteAllText(path,
+            "{\"images\":[{\"id\":1,\"file_name\":\"a.png\",\"width\":8,\"height\":8}],\"categories\":[{\"id\":1,\"name\":\"person\"}]," +
+            "\"annotations\":[{\"id\":900100581781,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,4,4],\"iscrowd\":1,\"segmentation\":[[0,0,4,0,4,4]]}," +
+            "{\"id\":7,\"image_id\":1,\"category_id\":1,\"bbox\":[0,0,2,2],\"iscrowd\":0,\"segmentation\":[[0,0,2,0,2,2]]}]}");
+        try
+        {
+            var coco = CocoDataset.Load(path);
+            Assert.Equal([-1 - 100581781, 7], coco.Annotations.Select(a => a.Id));
+            Assert.True(coco.Annotation(-1 - 100581781).IsCrowd);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
     public void Rle_segmentations_are_read()
     {
         string path = Path.Combine(Path.GetTempPath(), $"coco-rle-{Environment.ProcessId}.json");

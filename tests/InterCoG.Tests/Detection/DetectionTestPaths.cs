@@ -10,7 +10,6 @@ internal static class DetectionTestPaths
     public static string YoloxModel => Path.Combine(Shared, "models", "yolox_nano.onnx");
     public static string Yolov8Model => Path.Combine(Shared, "models", "yolov8n_int8.onnx");
     public static string RefCoco(string scene) => Path.Combine(Shared, "data", "refcoco-3ds", scene);
-    public static string Darknet(string name) => TestSupport.TestPaths.Darknet(name);
 
     /// <summary>Read an image as 8-bit BGR through the product's codec.</summary>
     public static Mat ReadBgr(string path) => InterCoG.Imaging.ImageCodec.LoadBgr(path);

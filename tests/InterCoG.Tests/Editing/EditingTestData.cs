@@ -7,10 +7,10 @@ using InterCoG.Programs;
 
 namespace InterCoG.Tests.Editing;
 
-/// <summary>The dog photo and an elliptical mask inside its box [120,220,320,540] (XYXY).</summary>
+/// <summary>The dog photo (tests/photos/dog.jpg, 768×576) and an elliptical mask inside a box on its body [200,170,500,360] (XYXY).</summary>
 internal static class EditingTestData
 {
-    public static readonly Rect DogBox = new(120, 220, 200, 320);
+    public static readonly Rect DogBox = new(200, 170, 300, 190);
 
     public static Mat EllipseMask(Size size, Rect box)
     {
@@ -50,7 +50,7 @@ internal static class EditingTestData
 
     public static EditContext Context(Mat bgr, Mat mask, string op, Dictionary<string, string>? args = null) =>
         new(bgr, mask, new EditOperation(op, args ?? []),
-            new SceneEntity(1, "dog", 0.9f, new Box(120, 220, 320, 540), new float[80], "brown", 0.2));
+            new SceneEntity(1, "dog", 0.9f, new Box(200, 170, 500, 360), new float[80], "brown", 0.2));
 
     public static LoadedImage Dog() => ImageCodec.Load(InterCoG.Tests.Imaging.ImagingTestData.DogJpg);
 }

@@ -48,26 +48,26 @@ public class ObjectRemoverTests
         Assert.True(r.Scale < 1);   // this hole is big enough for Telea's pyramid path
         AssertRemoved(dog.Bgr, mask, r);
         // The exemplar fill copies from a band of 0.75× the hole's size, so its mean follows the wider surroundings
-        // (here more of the white floor) rather than the 20 px ring.
-        AssertRemoved(dog.Bgr, mask, new ObjectRemover(new RemoveOptions { Method = RemoveMethod.Patch }).Remove(dog.Bgr, mask), ringTolerance: 30);
+        // (here the dog's fur and the grass around it) rather than the 20 px ring.
+        AssertRemoved(dog.Bgr, mask, new ObjectRemover(new RemoveOptions { Fill = FillMethod.Patch }).Remove(dog.Bgr, mask), ringTolerance: 30);
     }
 
     [Fact]
-    public void Painted_object_on_the_floor_is_removed_and_the_floor_comes_back()
+    public void Painted_object_on_the_background_is_removed_and_the_background_comes_back()
     {
         using var dog = Dog();
-        var spot = new Rect(470, 470, 50, 40);
+        var spot = new Rect(400, 25, 50, 40); // out-of-focus grass behind the dog, its smoothest patch
         using var mask = EllipseMask(dog.Bgr.Size(), spot);
         using var painted = dog.Bgr.Clone();
         painted.SetTo(new Scalar(30, 20, 160), mask);
         var r = new ObjectRemover().Remove(painted, mask);
         Assert.Equal(1, r.Scale);
         AssertRemoved(painted, mask, r);
-        // Against the real floor that was under the paint.
+        // Against the real background that was under the paint.
         using var diff = new Mat();
         Cv2.Absdiff(dog.Bgr, r.Edited, diff);
         var err = Cv2.Mean(diff, r.Hole);
-        Assert.True(err.Val0 + err.Val1 + err.Val2 < 45, $"fill differs from the true floor by {err}");
+        Assert.True(err.Val0 + err.Val1 + err.Val2 < 45, $"fill differs from the true background by {err}");
     }
 
     [Fact]
@@ -115,9 +115,9 @@ public class ObjectRemoverTests
         mask[new Rect(100, 30, 40, 60)].SetTo(Scalar.All(255));
         using var forbidden = new Mat(120, 240, MatType.CV_8UC1, Scalar.All(0));
         forbidden[new Rect(0, 0, 96, 120)].SetTo(Scalar.All(255));
-        foreach (var method in new[] { RemoveMethod.Telea, RemoveMethod.Patch })
+        foreach (var method in new[] { FillMethod.Telea, FillMethod.Patch })
         {
-            var o = new RemoveOptions { Method = method, DilatePx = 2, DilateFraction = 0, ShadowFraction = 0, TextureSigmaPx = 0 };
+            var o = new RemoveOptions { Fill = method, DilatePx = 2, DilateFraction = 0, ShadowFraction = 0, Telea = new TeleaFillOptions { TextureSigmaPx = 0 } };
             var free = new ObjectRemover(o).Remove(img, mask);
             var kept = new ObjectRemover(o).Remove(img, mask, forbidden);
             double redFree = Cv2.Mean(free.Edited, free.Hole).Val2, redKept = Cv2.Mean(kept.Edited, kept.Hole).Val2;

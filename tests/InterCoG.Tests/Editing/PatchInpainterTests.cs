@@ -55,7 +55,7 @@ public class PatchInpainterTests
     {
         using var dog = Dog();
         using var mask = EllipseMask(dog.Bgr.Size(), DogBox);
-        var patch = new ObjectRemover(new RemoveOptions { Method = RemoveMethod.Patch }).Remove(dog.Bgr, mask);
+        var patch = new ObjectRemover(new RemoveOptions { Fill = FillMethod.Patch }).Remove(dog.Bgr, mask);
         var telea = new ObjectRemover().Remove(dog.Bgr, mask);
         using (patch.Edited) using (patch.Hole) using (telea.Edited) using (telea.Hole)
         {

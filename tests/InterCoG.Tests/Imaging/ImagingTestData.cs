@@ -9,7 +9,8 @@ namespace InterCoG.Tests.Imaging;
 /// <summary>Test assets and hand-built image files (PNG chunks with CRC32, JPEG APP1 Exif).</summary>
 internal static class ImagingTestData
 {
-    public const string DogJpg = "/usr/share/darknet/data/dog.jpg";
+    /// <summary>A real JPEG with APP1 Exif and APP2 ICC_PROFILE segments (768×576, public domain; tests/photos/README.md).</summary>
+    public static string DogJpg => TestSupport.TestPaths.Photo("dog.jpg");
 
     public static string SharedDir => TestSupport.TestPaths.Shared;
 

@@ -8,7 +8,7 @@ namespace InterCoG.Tests.Language;
 [Collection(ModelCollection.Name)]
 public sealed class LanguageCliTests
 {
-    private static readonly string Horses = TestPaths.Darknet("horses.jpg");
+    private static readonly string Horses = TestPaths.Horses;
     private readonly string _dir = TestPaths.TempDir("llm");
 
     private static JsonElement Json(CliRunner.Result r) => JsonDocument.Parse(r.Out).RootElement;

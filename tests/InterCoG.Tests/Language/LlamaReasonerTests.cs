@@ -41,7 +41,7 @@ public class LlamaReasonerTests
                 Assert.True(a.Error is null, $"seed {seed}, \"{instruction}\": {a.Error}\n{a.RawText}");
                 Assert.NotNull(a.Program);
                 Assert.Contains(a.Program!.Program.Operation, ProgramSchema.ConstantsOf(typeof(Operations)));
-                Assert.Contains(a.Program.Program.Target.Category, CocoClasses.Names);
+                Assert.Contains(a.Program.Program.Target.Category, ProgramSchema.Categories);
                 Assert.True(a.PromptTokens > 100 && a.GeneratedTokens > 10, $"{a.PromptTokens} prompt / {a.GeneratedTokens} generated tokens");
                 Assert.Contains("#3 cup [420,410,520,530] red", ScenePrompt.User(instruction, scene));
                 programs.Add(a.RawText);

@@ -20,10 +20,12 @@ public class ProgramSchemaTests
     {
         var program = Field(Schema, "program");
         var op = (EnumNode)program.Fields.Single(f => f.JsonName == "operation").Value;
-        Assert.Equal(typeof(Operations).GetFields().Length, op.Values.Count);
+        Assert.Equal(ProgramSchema.ConstantsOf(typeof(Operations)), op.Values);
         Assert.Contains(Operations.Ground, op.Values);
+        Assert.All(Operations.Generative, g => Assert.Contains(g, op.Values));
+        Assert.DoesNotContain(Operations.GenerativeBackend, op.Values);
         var target = Expression(Schema);
-        Assert.Equal(CocoClasses.Names, ((EnumNode)target.Fields.Single(f => f.JsonName == "category").Value).Values);
+        Assert.Equal([.. CocoClasses.Names, ReferringExpression.Image, GroundingExecutor.AnyObject], ((EnumNode)target.Fields.Single(f => f.JsonName == "category").Value).Values);
         Assert.Equal(ColorNamer.Names, ((EnumNode)target.Fields.Single(f => f.JsonName == "color").Value).Values);
         var relation = Field(target, "relation");
         var kinds = ((EnumNode)relation.Fields.Single(f => f.JsonName == "kind").Value).Values;
@@ -44,7 +46,7 @@ public class ProgramSchemaTests
         Assert.False(Expression(Schema).Fields.Single(f => f.JsonName == "color").Required);
     }
 
-    private static readonly string[] Annotations = ["in_vocabulary", "unresolved"];
+    private static readonly string[] Annotations = ["in_vocabulary", "unresolved", "step"];
 
     // The program's JSON without the fields only the rule parser writes.
     private static string WithoutAnnotations(string json)
@@ -88,6 +90,16 @@ public class ProgramSchemaTests
     [InlineData("remove the cup in the top left corner")]
     [InlineData("pixelate the farthest person")]
     [InlineData("remove the cup above the bowl")]
+    [InlineData("make the man's shirt red")]
+    [InlineData("replace the cat with a white dog")]
+    [InlineData("add a red ball next to the dog on the left")]
+    [InlineData("change the material of the chair to leather")]
+    [InlineData("change the content of the tv to a cartoon")]
+    [InlineData("change the text of the stop sign to SLOW")]
+    [InlineData("change the style to watercolor")]
+    [InlineData("change the background to a sunset beach")]
+    [InlineData("make the dog on the right sit")]
+    [InlineData("add a bird on the back of the horse")]
     public void Programs_of_the_rule_parser_pass_the_schema(string instruction)
     {
         var parse = new Reasoner().Parse(instruction);
@@ -118,7 +130,8 @@ public class ProgramSchemaTests
     {
         var js = ProgramGrammar.ToJsonSchema(Schema);
         var target = js["properties"]!["program"]!["properties"]!["target"]!;
-        Assert.Equal(CocoClasses.Names.Length, target["properties"]!["category"]!["enum"]!.AsArray().Count);
+        Assert.Equal(CocoClasses.Names.Length + 2, target["properties"]!["category"]!["enum"]!.AsArray().Count);
+        Assert.Equal(6, js["properties"]!["program"]!["properties"]!["arguments"]!["maxProperties"]!.GetValue<int>());
         Assert.Equal(["category"], target["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(["rationale", "program"], js["required"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.False(js["additionalProperties"]!.GetValue<bool>());

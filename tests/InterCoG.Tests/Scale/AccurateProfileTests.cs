@@ -12,7 +12,7 @@ namespace InterCoG.Tests.Scale;
 [Collection(ModelCollection.Name)]
 public sealed class AccurateProfileTests(ModelFixture models)
 {
-    private static string Horses => DetectionTestPaths.Darknet("horses.jpg");
+    private static string Horses => TestPaths.Horses;
 
     // YOLOX-nano rewritten for 640, installed under YOLOX-s's file name in a store whose catalogue pins that file.
     private static (ModelStore Store, string Folder) NanoAs640Store()
@@ -42,11 +42,11 @@ public sealed class AccurateProfileTests(ModelFixture models)
             using var fast = new YoloxDetector(models.Store.RequirePath(ModelCatalog.YoloxNano), new DetectorOptions { Tiling = false });
             using var bgr = DetectionTestPaths.ReadBgr(Horses);
             var horses640 = accurate.Detect(bgr).Where(d => d.Score >= 0.3f && CocoClasses.Names[d.ClassId] == "horse").ToList();
-            var horses416 = fast.Detect(bgr).Where(d => d.Score >= 0.3f && CocoClasses.Names[d.ClassId] == "horse").ToList();
+            var horses416 = fast.Detect(bgr).Where(d => d.Score >= 0.5f && CocoClasses.Names[d.ClassId] == "horse").ToList();
             Assert.True(horses416.Count >= 3, $"416 found {horses416.Count} horses");
-            // Every confident horse of the 416 pass is found again at 640 (same network, finer grid).
+            // Every confident (≥ 0.5) horse of the 416 pass is found again at 640 (same network, finer grid).
             foreach (var h in horses416)
-                Assert.Contains(horses640, d => d.Box.Iou(h.Box) >= 0.6f);
+                Assert.True(horses640.Any(d => d.Box.Iou(h.Box) >= 0.6f), $"416 horse {h.Box} ({h.Score:0.00}) not found at 640 among {string.Join(", ", horses640.Select(d => $"{d.Box} ({d.Score:0.00})"))}");
         }
         finally { Directory.Delete(folder, true); }
     }
@@ -109,7 +109,7 @@ public sealed class AccurateProfileTests(ModelFixture models)
             Assert.True(ModelCatalog.Get(ModelCatalog.YoloxS).Optional);
             Assert.True(ModelCatalog.Get(ModelCatalog.YoloxSInt8).Optional);
             Assert.False(ModelCatalog.Get(ModelCatalog.YoloxNano).Optional);
-            Assert.Throws<InputException>(() => ModelCatalog.Find("yolox-xl"));
+            Assert.Throws<ArgumentException>(() => ModelCatalog.Get("yolox-xl"));
         }
         finally { Directory.Delete(folder, true); Directory.Delete(target, true); }
     }
@@ -123,7 +123,7 @@ public sealed class AccurateProfileTests(ModelFixture models)
         int i = Array.FindIndex(lines, l => l.StartsWith(ModelCatalog.YoloxS + " ", StringComparison.Ordinal));
         Assert.True(i >= 0, cli.Out);
         Assert.Contains("35,858,002 bytes, sha256 c5c2d13e59ae883e6af3b45daea64af4833a4951c92d116ec270d9ddbe998063", lines[i + 1], StringComparison.Ordinal);
-        Assert.Contains("opencv/opencv_zoo", lines[i + 2], StringComparison.Ordinal);
+        Assert.Contains("opencv/opencv_zoo", lines[i + 1], StringComparison.Ordinal);
         int j = Array.FindIndex(lines, l => l.StartsWith(ModelCatalog.YoloxSInt8 + " ", StringComparison.Ordinal));
         Assert.Contains("9,143,614 bytes, sha256 b8c1766fb329f0bd2845a53f5e2ed1f9b555f65ee9a5fd5231ebd367927588ce", lines[j + 1], StringComparison.Ordinal);
     }

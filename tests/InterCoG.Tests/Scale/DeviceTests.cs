@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Scale;
 [Collection(ModelCollection.Name)]
 public sealed class DeviceTests(ModelFixture models)
 {
-    private static string Horses => TestPaths.Darknet("horses.jpg");
+    private static string Horses => TestPaths.Horses;
 
     [Fact]
     public void Device_names_parse_and_anything_else_is_refused()

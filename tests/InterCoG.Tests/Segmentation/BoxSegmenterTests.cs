@@ -8,14 +8,14 @@ using OpenCvSharp;
 
 namespace InterCoG.Tests.Segmentation;
 
-/// <summary>IS-Net, GrabCut and the automatic choice on a real photo: the dog in darknet's dog.jpg (768×576),
-/// roughly at [120,220,320,540].</summary>
+/// <summary>IS-Net, GrabCut and the automatic choice on a real photo: the dog of coco128's 000000000307.jpg (640×480),
+/// annotated at [406,198,578,366].</summary>
 [Collection(ModelCollection.Name)]
 public sealed class BoxSegmenterTests(ModelFixture models)
 {
-    private static readonly Box Dog = new(120, 220, 320, 540);
+    private static readonly Box Dog = new(406, 198, 578, 366);
 
-    private static Mat Photo() => Cv2.ImRead(TestPaths.Darknet("dog.jpg"), ImreadModes.Color);
+    private static Mat Photo() => Cv2.ImRead(TestPaths.Coco128Image("000000000307.jpg"), ImreadModes.Color);
 
     /// <summary>Share of the box covered by the mask, and share of the mask inside the box.</summary>
     private static (double Fill, double Inside) Measure(Mat mask, Box box)

@@ -88,7 +88,8 @@ public sealed class PersonPartsTests
     [Fact]
     public void Recolouring_his_jacket_leaves_his_legs_and_head_alone_on_a_real_photo()
     {
-        string photo = TestPaths.Darknet("person.jpg"), dir = TestPaths.TempDir("parts");
+        // coco128 000000000322.jpg: one man standing on grass, throwing a frisbee
+        string photo = TestPaths.Coco128Image("000000000322.jpg"), dir = TestPaths.TempDir("parts");
         string output = Path.Combine(dir, "jacket.png"), trace = Path.Combine(dir, "t.json");
         var r = CliRunner.Run("edit", photo, "paint his jacket red", "-o", output, "--trace", trace);
         Assert.Equal(0, r.ExitCode);

@@ -1,6 +1,6 @@
 namespace InterCoG.Tests.TestSupport;
 
-/// <summary>Where the tests find the repository, ../shared and the real photos.</summary>
+/// <summary>Where the tests find the repository, ../shared and the real photos (never a system path).</summary>
 public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -15,12 +15,16 @@ public static class TestPaths
     public static string RefCoco3ds => Path.Combine(Shared, "data", "refcoco-3ds");
     public static string VocInstances => Path.Combine(Shared, "data", "voc-instances");
 
-    /// <summary>A photo of Debian's darknet package (installed by .ci/run), e.g. "horses.jpg".</summary>
-    public static string Darknet(string name)
-    {
-        string p = Path.Combine("/usr/share/darknet/data", name);
-        return File.Exists(p) ? p : InterCoG.Data.SamplePhotos.Ensure(name);
-    }
+    public static string Coco128 => Path.Combine(Shared, "data", "coco128");
+
+    /// <summary>A photo of ../shared/data/coco128/images, e.g. "000000000307.jpg".</summary>
+    public static string Coco128Image(string file) => Path.Combine(Coco128, "images", file);
+
+    /// <summary>The demo photo the tool ships (samples/horses.jpg, CC0): five horses, the rightmost a black one.</summary>
+    public static string Horses => Path.Combine(RepoRoot, "samples", "horses.jpg");
+
+    /// <summary>A small licensed photo committed under tests/photos (see its README), e.g. "dog.jpg", "giraffes.jpg".</summary>
+    public static string Photo(string name) => Path.Combine(RepoRoot, "tests", "photos", name);
 
     /// <summary>A fresh empty folder under the system temp folder.</summary>
     public static string TempDir(string tag)

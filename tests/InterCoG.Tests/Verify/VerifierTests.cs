@@ -16,8 +16,9 @@ namespace InterCoG.Tests.Verify;
 [Collection(ModelCollection.Name)]
 public sealed class VerifierTests(ModelFixture models)
 {
-    private static readonly string Dog = TestPaths.Darknet("dog.jpg");
-    private static readonly string Giraffe = TestPaths.Darknet("giraffe.jpg");
+    // coco128 000000000307.jpg: a dog on grass with a frisbee, a car far behind; tests/photos/giraffes.jpg: two giraffes
+    private static readonly string Dog = TestPaths.Coco128Image("000000000307.jpg");
+    private static readonly string Giraffe = TestPaths.Photo("giraffes.jpg");
     private static readonly string Buses = Path.Combine(TestPaths.VocInstances, "coco", "JPEGImages", "2011_000025.jpg");
     private readonly InterCoGEngine _engine = EngineFactory.Create(models.Store);
 
@@ -26,19 +27,19 @@ public sealed class VerifierTests(ModelFixture models)
         { "dog", "make the dog red", Operations.Recolor },
         { "dog", "remove the dog", Operations.Remove },
         { "dog", "move the dog 100 px right", Operations.Move },
-        { "dog", "move the dog next to the truck", Operations.Move },
+        { "dog", "move the dog next to the car", Operations.Move },
         { "buses", "move the bus on the left to the right", Operations.Move },
         { "dog", "make the dog twice as big", Operations.Resize },
-        { "giraffe", "shrink the zebra", Operations.Resize },
+        { "giraffe", "shrink the giraffe on the left", Operations.Resize },
         { "dog", "duplicate the dog", Operations.Duplicate },
         { "dog", "blur the dog", Operations.Blur },
         { "buses", "pixelate the bus on the left", Operations.Pixelate },
         { "dog", "brighten the dog", Operations.Brighten },
-        { "giraffe", "darken the zebra", Operations.Darken },
-        { "dog", "make the bicycle more saturated", Operations.Saturate },
+        { "giraffe", "darken the giraffe on the right", Operations.Darken },
+        { "dog", "make the frisbee more saturated", Operations.Saturate },
         { "buses", "make the bus on the left grayscale", Operations.Desaturate },
         { "dog", "flip the dog", Operations.Flip },
-        { "giraffe", "flip the zebra upside down", Operations.Flip },
+        { "giraffe", "flip the giraffe on the left upside down", Operations.Flip },
         { "dog", "cut out the dog", Operations.Cutout },
         { "buses", "outline the bus on the right in green", Operations.Outline },
     };
@@ -123,16 +124,16 @@ public sealed class VerifierTests(ModelFixture models)
         using var image = ImageCodec.Load(Dog);
         using var run = _engine.Run(image, "brighten the dog");
         var scene = _engine.Perceive(image.Bgr);
-        var truck = scene.Entities.Where(e => e.Label == "truck").OrderByDescending(e => e.Score).First();
-        // paint the truck out by hand: a change the verifier must notice as a lost detection, whatever the band check says
+        var car = scene.Entities.Where(e => e.Label == "car").OrderByDescending(e => e.Score).First();
+        // paint the car out by hand: a change the verifier must notice as a lost detection, whatever the band check says
         using var tampered = run.OutputBgr!.Clone();
-        var r = truck.Box.ToRect(image.Width, image.Height);
+        var r = car.Box.ToRect(image.Width, image.Height);
         tampered[r].SetTo(new Scalar(128, 128, 128));
         var dog = scene.Entities.Where(e => e.Label == "dog").OrderByDescending(e => e.Score).First();
         var step = new Verifier(_engine.Detector).Verify(image.Bgr, tampered, run.Region!, EditOperation.From(run.Trace.Request!), [dog], run.TargetMask!, 8,
             new VerifyExtras { Scene = scene.Entities });
         Assert.False(step.Ok);
         Assert.True(step.Data!["others_lost"] >= 1, step.Text);
-        Assert.Contains("truck", step.Text);
+        Assert.Contains("car", step.Text);
     }
 }

@@ -10,7 +10,7 @@ namespace InterCoG.Tests.Web;
 [Collection(ModelCollection.Name)]
 public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioFixture>
 {
-    private static byte[] Horses => File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+    private static byte[] Horses => File.ReadAllBytes(TestPaths.Horses);
 
     [Fact]
     public async Task Healthz_and_the_studio_page_and_its_assets_are_served()
@@ -37,6 +37,23 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
     }
 
     [Fact]
+    public async Task The_fill_field_picks_the_removal_fill_and_an_unknown_one_is_a_400()
+    {
+        var form = StudioFixture.Form(Horses, "remove the horse on the right", "horses.jpg");
+        form.Add(new StringContent("telea"), "fill");
+        var (status, _, body, _) = await server.PostAsync("/api/edit", form);
+        Assert.Equal(200, status);
+        var edit = body["trace"]!["steps"]!.AsArray().Single(s => (string?)s!["stage"] == "edit")!;
+        Assert.Equal("Telea", (string?)edit["model"]);
+
+        var bad = StudioFixture.Form(Horses, "remove the horse on the right", "horses.jpg");
+        bad.Add(new StringContent("lama"), "fill");
+        var (badStatus, _, problem, _) = await server.PostAsync("/api/edit", bad);
+        Assert.Equal(400, badStatus);
+        Assert.Contains("migan", (string?)problem["detail"]);
+    }
+
+    [Fact]
     public async Task Edit_returns_the_trace_with_urls_and_the_output_and_mask_have_the_input_size()
     {
         var (status, type, body, _) = await server.PostAsync("/api/edit", StudioFixture.Form(Horses, "make the horse on the right brown", "horses.jpg"));
@@ -48,9 +65,9 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         Assert.Matches("^[0-9a-f]{32}$", job);
 
         using var output = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)body["output_url"]!), "output");
-        Assert.Equal((773, 512), (output.Width, output.Height));
+        Assert.Equal((1024, 664), (output.Width, output.Height));
         using var mask = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)body["mask_url"]!), "mask");
-        Assert.Equal((773, 512), (mask.Width, mask.Height));
+        Assert.Equal((1024, 664), (mask.Width, mask.Height));
 
         var trace = body["trace"]!;
         var steps = trace["steps"]!.AsArray();
@@ -62,7 +79,7 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         {
             Assert.EndsWith($"step_{i + 1:00}_{(string)steps[i]!["stage"]!}.jpg", (string)images[i]!);
             using var step = ImageCodec.Decode(await server.Http.GetByteArrayAsync((string)images[i]!), "step");
-            Assert.Equal(773, step.Width);
+            Assert.Equal(1024, step.Width);
         }
         var stored = JsonNode.Parse(await server.Http.GetStringAsync((string)body["trace_url"]!))!;
         Assert.Equal((string?)trace["target"]!["id"]!.ToString(), stored["target"]!["id"]!.ToString());
@@ -102,7 +119,7 @@ public sealed class StudioApiTests(StudioFixture server) : IClassFixture<StudioF
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal("accepted", (string?)lines[0]["type"]);
-        Assert.Equal(773, (int)lines[0]["width"]!);
+        Assert.Equal(1024, (int)lines[0]["width"]!);
         var steps = lines.Where(l => (string?)l["type"] == "step").ToList();
         Assert.Equal(Enumerable.Range(0, steps.Count), steps.Select(s => (int)s["index"]!));
         var last = lines[^1];
@@ -274,7 +291,7 @@ public sealed class StudioQueueTests(NoQueueStudioFixture server) : IClassFixtur
     [Fact]
     public async Task Concurrent_edits_beyond_the_bound_get_503_with_retry_after_and_the_rest_succeed()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses);
         // Four requests at once find the one engine slot taken. On a starved test machine the client may still send them
         // one after another, each after the previous run ended, so up to three rounds are tried; a server that never
         // refuses fails all three.
@@ -306,7 +323,7 @@ public sealed class StudioUploadLimitTests(SmallUploadStudioFixture server) : IC
     [Fact]
     public async Task An_upload_over_the_limit_is_refused_with_413()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg")); // 133 KB > 64 KiB
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses); // 229 KB > 64 KiB
         var response = await server.Http.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse brown"));
         Assert.Equal(413, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -321,7 +338,7 @@ public sealed class StudioTimeoutTests(ImpatientStudioFixture server) : IClassFi
     [Fact]
     public async Task A_run_longer_than_the_timeout_is_a_504_problem_and_its_slot_is_freed_when_it_ends()
     {
-        byte[] horses = File.ReadAllBytes(TestPaths.Darknet("horses.jpg"));
+        byte[] horses = File.ReadAllBytes(TestPaths.Horses);
         var (status, type, problem, _) = await server.PostAsync("/api/edit", StudioFixture.Form(horses, "make the horse on the right brown"));
         Assert.Equal(504, status);
         Assert.Equal("application/problem+json", type);

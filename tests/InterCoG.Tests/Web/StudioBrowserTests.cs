@@ -41,7 +41,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 [Collection(ModelCollection.Name)]
 public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chromium) : IClassFixture<StudioFixture>, IClassFixture<ChromiumFixture>
 {
-    private static readonly string Horses = TestPaths.Darknet("horses.jpg");
+    private static readonly string Horses = TestPaths.Horses;
     private const float StepTimeoutMs = 180_000;
 
     /// <summary>Screenshots land in the test output folder's TestResults/.</summary>
@@ -73,6 +73,23 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
 
     private static async Task<string> StagesAsync(IPage page) =>
         string.Join(",", await page.Locator("#steps li.step").EvaluateAllAsync<string[]>("els => els.map(e => e.dataset.stage)"));
+
+    [Fact]
+    public async Task The_empty_studio_shows_the_form_and_no_broken_image()
+    {
+        var page = await OpenStudioAsync();
+        Assert.True(await page.Locator("#edit-form").IsVisibleAsync());
+        Assert.True(await page.Locator("#drop").IsVisibleAsync());
+        // nothing of the result area shows before a photo is run: hidden means not rendered, whatever the CSS says
+        foreach (string id in new[] { "#workspace", "#photo", "#compare-box", "#downloads", "#rewritten" })
+            Assert.False(await page.Locator(id).IsVisibleAsync(), $"{id} is visible on the empty page");
+        // no rendered <img> without a loaded picture (the browser's broken-image icon)
+        int broken = await page.EvaluateAsync<int>(
+            "() => [...document.images].filter(i => i.getClientRects().length > 0 && !(i.complete && i.naturalWidth > 0)).length");
+        Assert.Equal(0, broken);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("studio-empty.png"), FullPage = true });
+        await page.Context.CloseAsync();
+    }
 
     [Fact]
     public async Task An_ambiguous_instruction_shows_numbered_candidates_and_a_click_finishes_the_edit()
@@ -147,7 +164,7 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         var images = page.Locator("#steps li.step img");
         int n = await images.CountAsync();
         for (int i = 0; i < n; i++)
-            Assert.True(await images.Nth(i).EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 773"), $"step image {i} did not load");
+            Assert.True(await images.Nth(i).EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 1024"), $"step image {i} did not load");
         await page.Locator("#steps li.step[data-stage=ground]").ClickAsync();
         Assert.Contains("step_", await page.Locator("#photo").GetAttributeAsync("src"));
         Assert.Contains("brown", await page.Locator("#rewritten").InnerTextAsync());
@@ -160,7 +177,7 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         string saved = Artifact("studio-mask.png");
         await download.SaveAsAsync(saved);
         using var mask = ImageCodec.Load(saved);
-        Assert.Equal((773, 512), (mask.Width, mask.Height));
+        Assert.Equal((1024, 664), (mask.Width, mask.Height));
         await page.Context.CloseAsync();
     }
 

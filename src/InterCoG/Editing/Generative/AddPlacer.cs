@@ -76,7 +76,7 @@ public sealed class AddPlacer(AddPlacementOptions? options = null)
         if (Math.Min(w0, h0) < _o.MinSidePx) { double up = _o.MinSidePx / Math.Min(w0, h0); w0 *= up; h0 *= up; }
 
         string how = size is { } sz && anchorSize is { } az
-            ? Inv($"a {noun} is about {sz.HeightM:0.##} m tall against {az.HeightM:0.##} m for a {anchor.Label}: {ratio:0.##}× its height")
+            ? Inv($"{PromptWriter.A(noun)} is about {sz.HeightM:0.##} m tall against {az.HeightM:0.##} m for {PromptWriter.A(anchor.Label)}: {ratio:0.##}× its height")
             : Inv($"{(size is null ? $"no typical size for '{noun}'" : $"no typical size for a {anchor.Label}")}: {ratio:0.##}× the {anchor.Label}'s height");
         Box last = default;
         foreach (double k in _o.Shrink)
@@ -92,7 +92,7 @@ public sealed class AddPlacer(AddPlacementOptions? options = null)
             }
         }
         return new AddPlacement(null, Inv(
-            $"No room to add a {noun} {Words(relation)} #{anchor.Id} {anchor.Label} at {a}: even at {_o.Shrink[^1]:0.##}× its default size a {last.Width:0}×{last.Height:0} px box there lies {100 * (1 - Inside(last, image)):0} % outside the image."));
+            $"No room to add {PromptWriter.A(noun)} {Words(relation)} #{anchor.Id} {anchor.Label} at {a}: even at {_o.Shrink[^1]:0.##}× its default size a {last.Width:0}×{last.Height:0} px box there lies {100 * (1 - Inside(last, image)):0} % outside the image."));
     }
 
     /// <summary>The box of a w×h object placed <paramref name="relation"/> the anchor box <paramref name="a"/> (XYXY; y down).</summary>
@@ -163,7 +163,7 @@ public sealed class AddPlacer(AddPlacementOptions? options = null)
                 if (cost < bestCost - 1e-9) { bestCost = cost; best = box; }
             }
         if (bestCost == double.MaxValue)
-            return new AddPlacement(null, Inv($"No room to add a {noun}: a {w:0}×{h:0} px box does not fit in the {image.Width}×{image.Height} image."));
+            return new AddPlacement(null, Inv($"No room to add {PromptWriter.A(noun)}: a {w:0}×{h:0} px box does not fit in the {image.Width}×{image.Height} image."));
         return new AddPlacement(best, Inv($"No anchor named: place the {noun} at the free spot nearest the lower middle, {best} ({best.Width:0}×{best.Height:0} px, {100 * hf:0} % of the image's height)."));
     }
 

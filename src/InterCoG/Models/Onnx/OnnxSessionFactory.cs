@@ -125,8 +125,10 @@ public static class OnnxSessionFactory
     /// <paramref name="intraOpThreads"/> (null: the options' count). Auto tries CUDA device 0 and falls back to CPU;
     /// cuda throws <see cref="DeviceUnavailableException"/> (one line) when this build has no CUDA provider or the GPU
     /// or its libraries cannot be used. A model ONNX Runtime cannot read throws <see cref="OnnxRuntimeException"/>, which
-    /// the model's wrapper turns into its own message.</summary>
-    public static OnnxSession Create(string modelPath, OnnxSessionOptions? options = null, int? intraOpThreads = null)
+    /// the model's wrapper turns into its own message. <paramref name="fixedDimensions"/> pins named free dimensions of the
+    /// model's inputs (e.g. { "height": 512 }) so ONNX Runtime can plan memory once for a fixed input shape.</summary>
+    public static OnnxSession Create(string modelPath, OnnxSessionOptions? options = null, int? intraOpThreads = null,
+        IReadOnlyDictionary<string, long>? fixedDimensions = null)
     {
         options ??= new OnnxSessionOptions();
         int threads = Math.Max(1, intraOpThreads ?? options.IntraOpThreads);
@@ -139,7 +141,7 @@ public static class OnnxSessionFactory
         if (device.Kind != ExecutionDeviceKind.Cpu && HasCudaProvider && CudaLibraryProblem.Value is null)
         {
             int id = device.Kind == ExecutionDeviceKind.Cuda ? device.CudaDevice : 0;
-            try { return new OnnxSession(NewSession(modelPath, threads, options.Optimization, cudaDevice: id), $"cuda:{id}"); }
+            try { return new OnnxSession(NewSession(modelPath, threads, options.Optimization, cudaDevice: id, fixedDimensions), $"cuda:{id}"); }
             catch (OnnxRuntimeException e) when (device.Kind == ExecutionDeviceKind.Cuda && IsProviderFailure(e))
             {
                 throw new DeviceUnavailableException($"--device {device}: the CUDA execution provider cannot start ({FirstLine(e.Message)}); check the GPU and its driver, or use --device cpu", e);
@@ -151,10 +153,11 @@ public static class OnnxSessionFactory
             }
             catch (Exception e) when (device.Kind == ExecutionDeviceKind.Auto && e is DllNotFoundException or EntryPointNotFoundException) { }
         }
-        return new OnnxSession(NewSession(modelPath, threads, options.Optimization, cudaDevice: null), "cpu");
+        return new OnnxSession(NewSession(modelPath, threads, options.Optimization, cudaDevice: null, fixedDimensions), "cpu");
     }
 
-    private static InferenceSession NewSession(string modelPath, int threads, GraphOptimizationLevel optimization, int? cudaDevice)
+    private static InferenceSession NewSession(string modelPath, int threads, GraphOptimizationLevel optimization, int? cudaDevice,
+        IReadOnlyDictionary<string, long>? fixedDimensions)
     {
         using var so = new SessionOptions
         {
@@ -163,6 +166,7 @@ public static class OnnxSessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = optimization,
         };
+        foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>()) so.AddFreeDimensionOverrideByName(name, value);
         if (cudaDevice is int id) so.AppendExecutionProvider_CUDA(id);
         return new InferenceSession(modelPath, so);
     }

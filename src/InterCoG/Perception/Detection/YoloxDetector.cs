@@ -4,7 +4,9 @@ namespace InterCoG.Perception;
 
 /// <summary>YOLOX (Megvii) COCO-80 detector from an ONNX export: input 1×3×S×S BGR 0..255 letterboxed top-left
 /// (pad 114); output 1×N×85 per anchor point of the stride 8/16/32 grids: [dx, dy, log w, log h, objectness,
-/// 80 class scores], objectness and class scores already sigmoided. Centre = (cell + d)·stride, size = exp(·)·stride.</summary>
+/// 80 class scores], objectness and class scores already sigmoided. Centre = (cell + d)·stride, size = exp(·)·stride.
+/// Both catalogued exports of YOLOX-nano have this layout: the official 0.1.1rc0 release asset (YOLOX's export script and
+/// preprocessing at commit c9fe0aa) and the PyTorch 1.11 re-export (no decoding in its graph); see ModelCatalog.</summary>
 public sealed class YoloxDetector : OnnxYoloDetector
 {
     private static readonly int[] Strides = [8, 16, 32];
