@@ -48,12 +48,14 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
     /// has finished, still in order. The run owns every image it decodes or makes until it ends; once
     /// <paramref name="aborted"/> fires or the timeout passes it stops at its next stage boundary. <paramref name="fill"/>:
     /// how a removal fills its hole (null: the library's default); <paramref name="segmenter"/>: the request's segmenter (null: the server's).</summary>
+    /// <param name="generative">The run's generative server (null: none).</param>
     public Task<ChainJobResult> RunAsync(Admission admission, UploadedImage image, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null, Perception.Segmentation.SegmenterKind? segmenter = null) =>
-        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, cancel), aborted, segmenter);
+        Action<JsonObject>? onEvent, CancellationToken aborted, Editing.FillMethod? fill = null, Perception.Segmentation.SegmenterKind? segmenter = null,
+        Editing.Generative.GenerativeSettings? generative = null) =>
+        runner.RunAsync(admission, (engine, cancel) => Run(engine, image, instruction, choose, groundOnly, onEvent, fill, generative, cancel), aborted, segmenter);
 
     private ChainJobResult Run(InterCoGEngine engine, UploadedImage image, string instruction, int? choose, bool groundOnly,
-        Action<JsonObject>? onStep, Editing.FillMethod? fill, CancellationToken cancel)
+        Action<JsonObject>? onStep, Editing.FillMethod? fill, Editing.Generative.GenerativeSettings? generative, CancellationToken cancel)
     {
         using var input = ImageCodec.Decode(image.Bytes, image.Name, options.ImageLimits);
         cancel.ThrowIfCancellationRequested();
@@ -86,6 +88,7 @@ public sealed class ChainJobs(StudioOptions options, ChainRunner runner, JobStor
             Choose = choose,
             GroundOnly = groundOnly,
             Cancellation = cancel,
+            Generative = generative is null ? null : Editing.Generative.GenerativeBackends.Shared(generative),
             Fill = fill,
             OnStep = step =>
             {

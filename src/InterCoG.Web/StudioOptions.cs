@@ -83,4 +83,8 @@ public sealed record StudioOptions
 
     /// <summary>Device and optimisation of the engine's ONNX sessions (default: INTERCOG_DEVICE, else auto).</summary>
     public Models.Onnx.OnnxSessionOptions Sessions { get; init; } = new();
+
+    /// <summary>The generative server (serve --gen-*, INTERCOG_GEN_*) for replace, add, material, content, text, pose, style
+    /// and background; null: none (those end unsupported). A request may choose another one on loopback (gen_* fields).</summary>
+    public Editing.Generative.GenerativeSettings? Generative { get; init; }
 }

@@ -109,6 +109,7 @@ public static partial class StudioServer
         {
             m.Name, m.State, m.SizeBytes, m.Sha256Ok, m.Licence, m.Source, m.Present, m.Optional,
         }), ChainJobs.Json));
+        app.MapGet("/api/generative", () => Results.Json(GenerativeDocument(options.Generative), ChainJobs.Json));
         app.MapPost("/api/parse", ParseAsync);
         app.MapPost("/api/edit", (HttpContext http) => ChainAsync(http, runner, jobs, options, groundOnly: false));
         app.MapPost("/api/ground", (HttpContext http) => ChainAsync(http, runner, jobs, options, groundOnly: true));
@@ -168,7 +169,8 @@ public static partial class StudioServer
     private static ApiProblemException Bad(string detail, int status = 400) => new(status, ExitCodes.BadInput, status == 413 ? "Request too large" : "Bad input", detail);
 
     /// <summary>POST /api/edit and /api/ground: multipart fields image, instruction (or expression), optional choose and
-    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default).
+    /// fill (migan, telea, patch, shiftmap, fsr: how a removal fills its hole; absent, the library's default) and
+    /// gen_backend, gen_url, gen_model (the generative server; absent, the studio's).
     /// With "Accept: application/x-ndjson" the answer streams one JSON object a line: accepted, each step, then result
     /// or problem. The request is admitted to the queue before its body is read (503 when full), the body must arrive
     /// within <see cref="StudioOptions.BodyTimeoutSeconds"/> (408), and the image is decoded only when its run starts.</summary>
@@ -208,6 +210,14 @@ public static partial class StudioServer
         if (form.Field("fill") is { Length: > 0 } f)
             fill = Editing.FillMethods.Names.Contains(f.Trim().ToLowerInvariant()) ? Editing.FillMethods.Parse(f)
                 : throw Bad($"'fill' must be one of {string.Join(", ", Editing.FillMethods.Names)}, got '{Truncate(f)}'");
+        // the run's generative server: the studio's own, or one a request names (on loopback only; see GenerativeSettings.ForRequest)
+        Editing.Generative.GenerativeSettings? generative;
+        try
+        {
+            generative = Editing.Generative.GenerativeSettings.ForRequest(options.Generative,
+                form["gen_backend"].FirstOrDefault(), form["gen_url"].FirstOrDefault(), form["gen_model"].FirstOrDefault());
+        }
+        catch (InputException e) { throw Bad(e.Message); }
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");
 
         // header checks (format, completeness, pixel count) run now, on the bytes; the pixels are decoded by the run
@@ -216,7 +226,7 @@ public static partial class StudioServer
         bool stream = http.Request.Headers.Accept.Any(a => a?.Contains("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true);
         if (!stream)
         {
-            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill, segmenter);
+            var r = await jobs.RunAsync(admission, image, instruction, choose, groundOnly, null, http.RequestAborted, fill, segmenter, generative);
             if (r.ExitCode == 0) await Results.Json(r.Body, ChainJobs.Json).ExecuteAsync(http);
             else await Problems.WriteAsync(http, Problems.ForOutcome(r));
             return;
@@ -224,7 +234,7 @@ public static partial class StudioServer
 
         // streaming: events cross from the engine's thread through a channel, in order
         var events = Channel.CreateUnbounded<JsonObject>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill, segmenter);
+        var run = jobs.RunAsync(admission, image, instruction, choose, groundOnly, e => events.Writer.TryWrite(e), http.RequestAborted, fill, segmenter, generative);
         _ = run.ContinueWith(_ => events.Writer.TryComplete(), TaskScheduler.Default);
         await Task.WhenAny(run, events.Reader.WaitToReadAsync(http.RequestAborted).AsTask());
         if (run.IsFaulted && !events.Reader.TryPeek(out _)) await run; // refused before it started (bad image, timeout): a plain problem
@@ -254,6 +264,20 @@ public static partial class StudioServer
     }
 
     private static readonly JsonSerializerOptions Compact = new(ChainJobs.Json) { WriteIndented = false };
+
+    /// <summary>GET /api/generative: the studio's generative server (never the key: only its variable's name and whether it is set).</summary>
+    private static JsonObject GenerativeDocument(Editing.Generative.GenerativeSettings? g) => g is null
+        ? new JsonObject { ["configured"] = false }
+        : new JsonObject
+        {
+            ["configured"] = true,
+            ["backend"] = g.KindName,
+            ["url"] = g.Url.ToString(),
+            ["model"] = g.EffectiveModel,
+            ["key_variable"] = g.KeyVariable,
+            ["key_set"] = g.KeyVariable is { } v && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)),
+            ["timeout_s"] = g.TimeoutSeconds,
+        };
 
     /// <summary>POST /api/parse: form field or JSON member "instruction" → the parse document of <c>intercog parse --json</c>.</summary>
     private static async Task ParseAsync(HttpContext http, StudioOptions options)

@@ -32,3 +32,8 @@ public sealed class ModelFormatException(string message, Exception? inner = null
 /// <summary>The execution device asked for (<c>--device cuda</c>) cannot be used: this build has no CUDA provider, or
 /// no GPU or CUDA library was found (exit 1). The message is one line saying which and what to do.</summary>
 public sealed class DeviceUnavailableException(string message, Exception? inner = null) : InterCoGException(message, ExitCodes.Other, inner);
+
+/// <summary>The generative image-editing server (--gen-backend) failed: unreachable, no answer in time, an HTTP error, or
+/// an answer without a usable image (exit 1). The message is one line naming the server and what to check; it never
+/// holds the API key.</summary>
+public sealed class GenerativeBackendException(string message, Exception? inner = null) : InterCoGException(message, ExitCodes.Other, inner);

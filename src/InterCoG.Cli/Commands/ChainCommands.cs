@@ -29,11 +29,15 @@ public static class ChainCommands
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var segmenter = SegmenterOption.AddTo(cmd);
         var engine = EngineOptionsCli.AddTo(cmd);
+        var generative = GenerativeOptionsCli.AddTo(cmd);
         cmd.SetAction(pr => RunChain(ctx, new ChainRequest(
             pr.GetValue(image)!, pr.GetValue(instruction)!, GroundOnly: false,
             Output: pr.GetValue(output), Trace: pr.GetValue(trace), Report: pr.GetValue(report), MaskOut: pr.GetValue(maskOut),
             Choose: pr.GetValue(choose), Json: pr.GetValue(json), Strict: pr.GetValue(strict))
-        { Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr), Fill = FillOption.Read(pr, fill), Segmenter = SegmenterOption.Read(pr, segmenter) }));
+        {
+            Llm = llm.Read(pr), DetectorModels = DetectorModelOption.Read(pr, detectorModels), Profile = engine.Profile(pr), Sessions = engine.Sessions(pr),
+            Generative = generative.Read(pr), Fill = FillOption.Read(pr, fill), Segmenter = SegmenterOption.Read(pr, segmenter),
+        }));
         return cmd;
     }
 
@@ -79,6 +83,10 @@ public static class ChainCommands
 
         /// <summary>Device of the model sessions (--device; else INTERCOG_DEVICE or auto).</summary>
         public Models.Onnx.OnnxSessionOptions? Sessions { get; init; }
+
+        /// <summary>The generative server (--gen-*, INTERCOG_GEN_*); null: none, generative operations end unsupported.</summary>
+        public Editing.Generative.GenerativeSettings? Generative { get; init; }
+
         /// <summary>How a removal fills its hole (--fill); null: the library's default.</summary>
         public Editing.FillMethod? Fill { get; init; }
     }
@@ -161,6 +169,7 @@ public static class ChainCommands
         using var run = new StepRunner(engine).Run(input, r.Instruction, new ChainRunOptions
         {
             Choose = r.Choose, GroundOnly = r.GroundOnly, OnStep = progress, ReasonerMode = r.Llm.Mode, LanguageModel = languageModel,
+            Generative = r.Generative is { } gen ? Editing.Generative.GenerativeBackends.Shared(gen) : null,
             Fill = r.Fill,
         });
         var trace = run.Trace;

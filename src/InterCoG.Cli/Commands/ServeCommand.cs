@@ -26,9 +26,10 @@ public static class ServeCommand
         var detectorModels = DetectorModelOption.AddTo(cmd);
         var segmenter = SegmenterOption.AddTo(cmd, "Segmenter of requests that name none (the API's 'segmenter' field): " + string.Join(", ", Perception.Segmentation.SegmenterKinds.Names) + ".");
         var engineOptions = EngineOptionsCli.AddTo(cmd);
+        var generative = GenerativeOptionsCli.AddTo(cmd);
         cmd.SetAction(async (pr, stop) =>
         {
-            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr) };
+            var o = new StudioOptions { Profile = engineOptions.Profile(pr), Sessions = engineOptions.Sessions(pr), Generative = generative.Read(pr) };
             if (pr.GetValue(urls) is { } u)
                 o = o with { Urls = u.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             if (pr.GetValue(maxQueue) is int q)

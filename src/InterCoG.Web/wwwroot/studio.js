@@ -7,6 +7,7 @@
   const status = $("status"), workspace = $("workspace"), photo = $("photo"), overlay = $("overlay"), steps = $("steps");
   const rewritten = $("rewritten"), compareBox = $("compare-box"), before = $("before"), after = $("after"), slider = $("slider");
   const downloads = $("downloads");
+  const genBackend = $("gen-backend"), genUrl = $("gen-url"), genModel = $("gen-model"), genServer = $("gen-server"), genSummary = $("gen-summary");
   let file = null;       // the picked photo, kept for a re-post with "choose"
   let size = null;       // {width, height} of the oriented input, for placing candidate outlines
   let reads = 0;         // network reads of the current answer; each step records the read it arrived in
@@ -17,6 +18,30 @@
     file = f;
     $("drop-text").textContent = f.name + " (" + Math.round(f.size / 1024) + " KiB)";
   };
+
+  // The generative server: the studio's (GET /api/generative) unless the user picks another; kept in this browser.
+  const genKey = "intercog.generative";
+  const genFields = () => ({ backend: genBackend.value, url: genUrl.value.trim(), model: genModel.value.trim() });
+  const showGen = () => {
+    const g = genFields();
+    genSummary.textContent = g.backend === "none" ? "(off)" : g.backend ? "(" + g.backend + (g.url ? " at " + g.url : "") + ")" : "(the studio's)";
+  };
+  try {
+    const saved = JSON.parse(localStorage.getItem(genKey) || "{}");
+    genBackend.value = saved.backend || "";
+    genUrl.value = saved.url || "";
+    genModel.value = saved.model || "";
+  } catch (e) { /* a damaged setting is ignored */ }
+  [genBackend, genUrl, genModel].forEach((el) => el.addEventListener("change", () => {
+    localStorage.setItem(genKey, JSON.stringify(genFields()));
+    showGen();
+  }));
+  showGen();
+  fetch("/api/generative").then((r) => r.json()).then((g) => {
+    genServer.textContent = g.configured
+      ? "The studio's server: " + g.backend + " at " + g.url + (g.model ? " (model " + g.model + ")" : "") + (g.key_set ? ", key set." : ".")
+      : "The studio has no generative server (start it with --gen-backend and --gen-url); pick one on this machine below.";
+  }).catch(() => { genServer.textContent = ""; });
 
   fileInput.addEventListener("change", () => pick(fileInput.files[0]));
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
@@ -151,6 +176,10 @@
     if (choose != null) data.append("choose", String(choose));
     if ($("segmenter").value) data.append("segmenter", $("segmenter").value);
     if ($("fill").value) data.append("fill", $("fill").value);
+    const g = genFields();
+    if (g.backend) data.append("gen_backend", g.backend);
+    if (g.url && g.backend !== "none") data.append("gen_url", g.url);
+    if (g.model && g.backend !== "none") data.append("gen_model", g.model);
     runButton.disabled = true;
     reset();
     setStatus(choose != null ? "Editing #" + choose + "…" : "Running the chain…");

@@ -35,6 +35,9 @@ public sealed record ChainRunOptions
     /// <summary>A program already parsed (a step of a request of several, see <see cref="StepRunner"/>): the rules parser is
     /// not run and the instruction is only recorded.</summary>
     public EditRequest? Request { get; init; }
+    /// <summary>A generative backend for this run (--gen-backend), composed with the engine's: each operation goes to the
+    /// first of the two that supports it, so the classic edits stay classic. Null: the engine's backend alone.</summary>
+    public IEditBackend? Generative { get; init; }
 }
 
 /// <summary>The result of a chain run: the trace and, when something was edited, the output and the edited region.</summary>
@@ -75,7 +78,7 @@ public sealed record EngineOptions
 
 /// <summary>The interleaved chain of grounding: reason → detect → ground → mask → rewrite → edit → verify,
 /// each stage appending typed steps to one <see cref="ChainTrace"/>. Models are held, not owned per call.</summary>
-public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEditBackend backend, EngineOptions? options = null)
+public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEditBackend backend, EngineOptions? options = null)
 {
     private readonly EngineOptions _options = options ??= new EngineOptions();
     private readonly Reasoner _reasoner = new(options.Reasoning);
@@ -95,6 +98,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
     public ChainRun Run(LoadedImage image, string instruction, ChainRunOptions? runOptions = null)
     {
         runOptions ??= new ChainRunOptions();
+        var editor = runOptions.Generative is { } gen ? new CompositeEditBackend(backend, gen) : backend;
         var total = Stopwatch.StartNew();
         var trace = new ChainTrace
         {
@@ -154,11 +158,13 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         trace.Request = request;
         if (ask is null) Add(new TraceStep(Stages.Reason, Reasoner.Describe(request)) { Ms = Ms(sw) });
         if (parse.Ignored.Count > 0) Add(new TraceStep(Stages.Reason, $"Ignored: '{string.Join(' ', parse.Ignored)}' (the rest was understood without it)."));
-        if (request.Target.Category == ReferringExpression.Image && !backend.Supports(request.Operation))
+        if (request.Target.Category == ReferringExpression.Image && editor.Supports(request.Operation) && Operations.Generative.Contains(request.Operation) && !runOptions.GroundOnly)
+            return RunWholeImage(image, request, editor, run, early, earlyDetectMs, total, Add);
+        if (request.Target.Category == ReferringExpression.Image && !editor.Supports(request.Operation))
         {
             // "change the style to watercolor": the whole picture is the target; nothing to ground without the backend.
             trace.Status = ChainStatus.Unsupported;
-            trace.Message = $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it";
+            trace.Message = $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {editor.Name} does not support it";
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
@@ -275,7 +281,7 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
                 using var found = person ? PersonParts.Find(image.Bgr, masks[k], targets[k].Box, part) : null;
-                if (found is null && backend.Supports(request.Operation))
+                if (found is null && editor.Supports(request.Operation))
                 {
                     // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
                     partMask.Dispose();
@@ -308,8 +314,25 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             }
         }
 
-        // 5. Rewrite the instruction into an explicit, grounded outcome.
-        Add(new TraceStep(Stages.Rewrite, string.Join(" ", targets.Select(t => Rewriter.Rewrite(request, t)))));
+        // 5. Rewrite the instruction into an explicit, grounded outcome; a generative edit's rewrite is the prompt it sends
+        // (an add first needs its place, from the relation and the anchor: the target).
+        var generative = GenerativeFor(editor, request.Operation);
+        Imaging.Box? place = null;
+        if (generative is not null && request.Operation == Operations.Add && !runOptions.GroundOnly)
+        {
+            var placement = PlaceAdd(request, target, scene, image, Add);
+            if (placement.Box is null)
+            {
+                trace.Status = ChainStatus.NotFound;
+                trace.Message = placement.Text;
+                trace.TimingsMs["total"] = Ms(total);
+                return run;
+            }
+            place = placement.Box;
+        }
+        Add(new TraceStep(Stages.Rewrite, generative is null || runOptions.GroundOnly
+            ? string.Join(" ", targets.Select(t => Rewriter.Rewrite(request, t)))
+            : GenerativeRewrite(generative, request, image.Bgr, mask, target, targets, scene, place)));
 
         if (request.Operation == Operations.Ground)
         {
@@ -317,12 +340,12 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
-        if (!backend.Supports(request.Operation))
+        if (!editor.Supports(request.Operation))
         {
             trace.Status = ChainStatus.Unsupported;
             trace.Message = Operations.Generative.Contains(request.Operation)
-                ? $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {backend.Name} does not support it"
-                : $"operation '{request.Operation}' needs a backend that is not configured ({backend.Name} does not support it)";
+                ? $"operation '{request.Operation}' needs {Operations.GenerativeBackend}; {editor.Name} does not support it"
+                : $"operation '{request.Operation}' needs a backend that is not configured ({editor.Name} does not support it)";
             trace.TimingsMs["total"] = Ms(total);
             return run;
         }
@@ -350,7 +373,8 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
         cancel.ThrowIfCancellationRequested();
         sw.Restart();
         Dictionary<string, double>? editData;
-        using (var edit = backend.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target) { Others = others, Anchor = anchor, Fill = runOptions.Fill }))
+        using (var edit = editor.Apply(new EditContext(image.Bgr, mask, EditOperation.From(request), target)
+               { Others = others, Anchor = anchor, Targets = targets.Count > 1 ? targets : null, Place = place, Fill = runOptions.Fill }))
         {
             // other instances' pixels (beyond a thin feather along the target) are never changed by an in-place edit
             int restored = ProtectedPixels.Applies(request.Operation) && edit.Bgra is null
@@ -365,7 +389,12 @@ public sealed class InterCoGEngine(IDetector detector, ISegmenter segmenter, IEd
             trace.TimingsMs["edit"] = editMs;
             if (edit.Data?.TryGetValue("fill_ms", out double fillMs) == true) trace.TimingsMs["fill"] = fillMs;
             string kept = restored > 0 ? $" {restored} px of the overlapping instances were kept as they were." : "";
-            Add(new TraceStep(Stages.Edit, edit.Text + kept) { Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = editData, Model = edit.Model, Provider = ProviderOf(backend) });
+            Add(new TraceStep(Stages.Edit, edit.Text + kept)
+            {
+                Ms = editMs, Mask = CocoRle.Encode(edit.Region), Data = editData, Model = edit.Model,
+                Provider = edit.Backend is null ? ProviderOf(backend) : RemoteProvider,
+                Backend = edit.Backend, Boxes = place is { } p ? [PlacedBox(request, p)] : null,
+            });
         }
 
         // 7. Verify by grounding again on the output.

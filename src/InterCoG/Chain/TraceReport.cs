@@ -110,6 +110,10 @@ public static class TraceReport
             if (step.Ms is double ms) html.Append($"<p><small>{ms:0.#} ms</small></p>");
             if (step.Data is { Count: > 0 } data)
                 html.Append("<p><small>").Append(string.Join(", ", data.Select(kv => $"{Enc(kv.Key)} = {kv.Value:0.###}"))).Append("</small></p>");
+            // a generative server's exchange: the request as sent (images described, never a key) and the response time
+            if (step.Backend is { } exchange)
+                html.Append("<details><summary>Request sent to ").Append(Enc((string?)exchange["endpoint"] ?? "the server")).Append("</summary><pre>")
+                    .Append(Enc(exchange.ToJsonString(ChainTrace.JsonOptions))).Append("</pre></details>");
             html.Append("</div></div>");
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using InterCoG.Perception;
 using InterCoG.Programs;
 using OpenCvSharp;
@@ -14,6 +15,14 @@ public sealed record EditContext(Mat Bgr, Mat Mask, EditOperation Operation, Sce
 
     /// <summary>The grounded destination anchor of "move X next to Y" (the Y), or null.</summary>
     public SceneEntity? Anchor { get; init; }
+
+    /// <summary>Every target when the instruction meant a set ("both cups"; <see cref="Mask"/> is their union), or null
+    /// for the single <see cref="Target"/>.</summary>
+    public IReadOnlyList<SceneEntity>? Targets { get; init; }
+
+    /// <summary>"add": the new object's box (XYXY, input pixels), placed by the chain from the relation and the anchor
+    /// (<see cref="Target"/>); null for every other operation.</summary>
+    public Imaging.Box? Place { get; init; }
 
     /// <summary>How a removal (and the hole a move, resize or flip leaves) is filled; null: the backend's default.</summary>
     public FillMethod? Fill { get; init; }
@@ -34,6 +43,10 @@ public sealed record EditResult(Mat Edited, Mat Region, string Text) : IDisposab
     /// elsewhere). The engine saves this instead of the composite, as PNG (the only output format with alpha);
     /// <see cref="Edited"/> is then the unchanged input and <see cref="Region"/> the mask.</summary>
     public Mat? Bgra { get; init; }
+
+    /// <summary>A remote backend's exchange for the trace: endpoint, the request exactly as sent with images described
+    /// (never their bytes, never a key) and the response time; null for local edits.</summary>
+    public JsonObject? Backend { get; init; }
 
     public void Dispose() { Edited.Dispose(); Region.Dispose(); Bgra?.Dispose(); }
 }

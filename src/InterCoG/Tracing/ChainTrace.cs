@@ -63,6 +63,9 @@ public sealed record TraceStep(string Stage, string Text)
     public string? Provider { get; init; }
     /// <summary>In a request of several steps: the 1-based step of the request this chain step belongs to; null for one step.</summary>
     public int? Step { get; init; }
+    /// <summary>On an edit step painted by a generative server: the exchange — server, endpoint, the request exactly as
+    /// sent with each image described instead of its bytes (never a key), and the response time in ms.</summary>
+    public System.Text.Json.Nodes.JsonObject? Backend { get; init; }
 }
 
 /// <summary>The chain trace (DESIGN.md, version 1): the spine every front end reads.</summary>

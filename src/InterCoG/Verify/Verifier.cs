@@ -55,6 +55,14 @@ public sealed record VerifyOptions
     /// <summary>Leaks: an in-place edit fails when it changed more pixels of other instances than this fraction (0..1)
     /// of the target mask's area.</summary>
     public double MaxLeakFraction { get; init; } = 0.02;
+    /// <summary>Generative edits: at least this fraction of the painted region's pixels must differ from the input
+    /// (by more than <see cref="PaintedChangeLevel"/> in some channel).</summary>
+    public double MinPaintedChanged { get; init; } = 0.2;
+    /// <summary>See <see cref="MinPaintedChanged"/> (8-bit levels).</summary>
+    public int PaintedChangeLevel { get; init; } = 12;
+    /// <summary>replace / add: a detection in the painted region counts as the new object when its score reaches this
+    /// (and its class probability <see cref="CategoryMinProb"/>).</summary>
+    public float PaintedMinScore { get; init; } = 0.25f;
 }
 
 /// <summary>Another detected instance next to the target, as the mask stage resolved it: id, label and its mask
@@ -111,6 +119,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
             Operations.Flip => VerifyFlip(inputBgr, outputBgr, targetMask, op.Text("axis", "horizontal")!, data),
             Operations.Cutout => VerifyCutout(extras.OutputBgra, targetMask, data),
             Operations.Outline => VerifyOutline(inputBgr, outputBgr, region, targetMask, data),
+            _ when Operations.Generative.Contains(op.Name) => VerifyPainted(inputBgr, outputBgr, region, op, data),
             _ => (true, $"No specific check for '{op.Name}'."),
         };
         if (extras.Scene is { Count: > 0 } scene && op.Name != Operations.Cutout)
@@ -465,6 +474,49 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         data["ring_changed_fraction"] = Math.Round(frac, 3);
         bool ok = frac >= _o.MinOutlineChanged;
         return (ok, $"The outline ring ({ringPx} px outside the mask) changed at {frac:P0} of its pixels (needs ≥ {_o.MinOutlineChanged:P0}).");
+    }
+
+    /// <summary>Generative edits: the painted region changed; for replace and add, when the new object's class is one the
+    /// detector knows, it is detected again inside the painted region. The leak figure is <c>changed_outside_band</c>.</summary>
+    private (bool, string) VerifyPainted(Mat input, Mat output, Mat region, EditOperation op, Dictionary<string, double> data)
+    {
+        var r = Cv2.BoundingRect(region);
+        double changed = 0;
+        if (r.Width > 0)
+        {
+            using var a = new Mat(input, r);
+            using var b = new Mat(output, r);
+            using var m = new Mat(region, r);
+            using var diff = new Mat();
+            Cv2.Absdiff(a, b, diff);
+            var channels = Cv2.Split(diff);
+            using var most = new Mat();
+            Cv2.Max(channels[0], channels[1], most);
+            Cv2.Max(most, channels[2], most);
+            foreach (var c in channels) c.Dispose();
+            using var moved = new Mat();
+            Cv2.Threshold(most, moved, _o.PaintedChangeLevel, 255, ThresholdTypes.Binary);
+            Cv2.BitwiseAnd(moved, m, moved);
+            changed = (double)Cv2.CountNonZero(moved) / Math.Max(1, Cv2.CountNonZero(m));
+        }
+        data["painted_changed_fraction"] = Math.Round(changed, 3);
+        bool repainted = changed >= _o.MinPaintedChanged;
+        string paintText = $"{100 * changed:0} % of the painted region's pixels changed{(repainted ? "" : $" (under {100 * _o.MinPaintedChanged:0} %: the server hardly painted)")}.";
+        if (op.Name is not (Operations.Replace or Operations.Add)) return (repainted, paintText);
+
+        string noun = op.Text(ArgumentNames.ObjectNoun) ?? op.Text(ArgumentNames.ObjectCategory) ?? "object";
+        string? category = op.Text(ArgumentNames.ObjectCategory);
+        if (category is null || CocoClasses.IndexOf(category) < 0)
+            return (repainted, $"{paintText} The detector has no class for '{noun}', so the new object is not looked for.");
+        var regionBox = new Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
+        var zone = regionBox.Pad(0.1f);
+        var hit = DetectAround(output, regionBox)
+            .Where(d => d.Score >= _o.PaintedMinScore && SameCategory(d, category) && zone.X1 <= d.Box.CenterX && d.Box.CenterX <= zone.X2 && zone.Y1 <= d.Box.CenterY && d.Box.CenterY <= zone.Y2)
+            .OrderByDescending(d => d.Box.Intersect(regionBox).Area).FirstOrDefault();
+        data["new_class_found"] = hit is null ? 0 : 1;
+        return hit is null
+            ? (false, $"{paintText} Looked again in the painted region {regionBox}: no {category} detected there.")
+            : (repainted, $"{paintText} Looked again in the painted region {regionBox}: a {category} is detected at {hit.Box} (score {hit.Score:0.00}).");
     }
 
     /// <summary>Detections of the input away from the region (score ≥ UntouchedMinScore, ≤ UntouchedMaxOverlap of their box
