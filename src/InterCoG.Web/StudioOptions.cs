@@ -81,7 +81,9 @@ public sealed record StudioOptions
     /// <summary>Detector profile of the studio's engine (fast: YOLOX-nano; accurate: YOLOX-s, installed separately).</summary>
     public Perception.DetectorProfile Profile { get; init; } = Perception.DetectorProfile.Fast;
 
-    /// <summary>Device and optimisation of the engine's ONNX sessions (default: INTERCOG_DEVICE, else auto).</summary>
+    /// <summary>Device, optimisation and memory arena of the engine's ONNX sessions (default: INTERCOG_DEVICE, else auto;
+    /// arena on). Without the arena (<c>--no-memory-arena</c>) the server holds about 1 GB less between runs once MI-GAN
+    /// has run, and runs take about twice as long on CPU.</summary>
     public Models.Onnx.OnnxSessionOptions Sessions { get; init; } = new();
 
     /// <summary>The generative server (serve --gen-*, INTERCOG_GEN_*) for replace, add, material, content, text, pose, style

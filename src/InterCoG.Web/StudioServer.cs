@@ -215,7 +215,7 @@ public static partial class StudioServer
         try
         {
             generative = Editing.Generative.GenerativeSettings.ForRequest(options.Generative,
-                form["gen_backend"].FirstOrDefault(), form["gen_url"].FirstOrDefault(), form["gen_model"].FirstOrDefault());
+                form.Field("gen_backend"), form.Field("gen_url"), form.Field("gen_model"));
         }
         catch (InputException e) { throw Bad(e.Message); }
         if (file.Length == 0) throw Bad("the uploaded image is empty (0 bytes)");

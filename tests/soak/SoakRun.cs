@@ -26,7 +26,7 @@ public sealed record SoakOptions
     public string? CliDll { get; init; }
 
     /// <summary>The resident-size bound the run must stay under, in bytes.</summary>
-    public long RssBoundBytes { get; init; } = 2L * 1024 * 1024 * 1024;
+    public long RssBoundBytes { get; init; } = 3L * 1024 * 1024 * 1024;
 
     /// <summary>Where progress lines go (null: nowhere).</summary>
     public TextWriter? Log { get; init; }

@@ -5,13 +5,13 @@ using InterCoG.Soak;
 namespace InterCoG.Tests.Web;
 
 /// <summary>A real <c>intercog serve</c> started with a pixel cap of 0.5 megapixels and a 1 MiB upload cap beside the
-/// engine flags (<c>--device cpu --profile fast</c>), models not preloaded: the limits given on the command line hold.</summary>
+/// engine flags (<c>--device cpu --profile fast --no-memory-arena</c>), models not preloaded: the limits given on the command line hold.</summary>
 public sealed class LimitedServeProcessFixture : IAsyncLifetime
 {
     public ServerProcess Server { get; private set; } = null!;
 
     public async Task InitializeAsync() => Server = await ServerProcess.StartAsync(
-        ["--no-preload", "--max-megapixels", "0.5", "--max-upload-mb", "1", "--device", "cpu", "--profile", "fast"]);
+        ["--no-preload", "--max-megapixels", "0.5", "--max-upload-mb", "1", "--device", "cpu", "--profile", "fast", "--no-memory-arena"]);
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }

