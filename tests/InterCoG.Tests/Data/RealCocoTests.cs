@@ -143,6 +143,9 @@ public sealed class RealCocoTests(Xunit.Abstractions.ITestOutputHelper log)
             Cv2.BitwiseOr(truth, mask, union);
             double iou = (double)Cv2.CountNonZero(inter) / Math.Max(1, Cv2.CountNonZero(union));
             Assert.True(iou >= 0.85, $"{s.Id}: mask IoU {iou:0.000} against annotation {ann.Id}");
+            // an independent reference: the file's own area (pycocotools' pixel count of the same polygons or RLE)
+            int pixels = Cv2.CountNonZero(mask);
+            Assert.True(Math.Abs(pixels - ann.Area) <= 0.1 * ann.Area + 20, $"{s.Id}: {pixels} mask pixels, the annotation's area is {ann.Area:0}");
             ious.Add(iou);
         }
         ious.Sort();
