@@ -117,7 +117,7 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
         await page.Locator("#compare-box").WaitForAsync(new LocatorWaitForOptions { Timeout = StepTimeoutMs });
         string stages = await StagesAsync(page);
         Assert.StartsWith("reason,detect", stages);
-        Assert.Contains("ground,rewrite,edit,verify", stages);
+        Assert.Contains("ground,mask,rewrite,edit,verify", stages);
         Assert.Contains($"#{id}", await page.Locator("#steps li.step[data-stage=ground]").InnerTextAsync());
         Assert.True(await page.Locator("#rewritten").IsVisibleAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Artifact("studio-result.png"), FullPage = true });
@@ -153,7 +153,7 @@ public sealed class StudioBrowserTests(StudioFixture server, ChromiumFixture chr
             await page.Locator("#compare-box").WaitForAsync(new LocatorWaitForOptions { Timeout = StepTimeoutMs });
             string stages = await StagesAsync(page);
             Assert.StartsWith("reason,detect,", stages);
-            Assert.EndsWith(",ground,rewrite,edit,verify", stages);
+            Assert.EndsWith(",ground,mask,rewrite,edit,verify", stages);
             int detectRead = int.Parse((await page.Locator("#steps li.step[data-stage=detect]").GetAttributeAsync("data-read"))!);
             int verifyRead = int.Parse((await page.Locator("#steps li.step[data-stage=verify]").GetAttributeAsync("data-read"))!);
             reads.Add((detectRead, verifyRead));
