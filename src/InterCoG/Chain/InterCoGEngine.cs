@@ -218,9 +218,10 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
                 using var found = person ? PersonParts.Find(image.Bgr, masks[k].Mask, targets[k].Box, part) : null;
-                if (found is null && editor.Supports(request.Operation))
+                if (found is null && editor.Supports(request.Operation) && GenerativeFor(editor, request.Operation) is null)
                 {
-                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
+                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited
+                    // (a generative server instead paints the whole object with a prompt that names the part).
                     foreach (var m in masks) m.Dispose();
                     partMask.Dispose();
                     trace.Status = ChainStatus.NotFound;
@@ -232,7 +233,9 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
                 if (found is null)
                 {
                     Cv2.BitwiseOr(partMask, masks[k].Mask, partMask);
-                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
+                    texts.Add(GenerativeFor(editor, request.Operation) is not null
+                        ? $"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is painted, the prompt names the {part}."
+                        : $"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
                     continue;
                 }
                 Cv2.BitwiseOr(partMask, found.Mask, partMask);
