@@ -73,11 +73,13 @@ public sealed class InpaintServerTests : IAsyncLifetime
     [InlineData("openai")]
     public void A_generation_that_times_out_is_not_sent_again(string kind)
     {
-        _server.DelayMs = 3000;
-        var e = Fails(kind, FakeFault.Slow, timeout: 0.4);
-        Assert.Contains("no answer within 0.4 s (--gen-timeout-s)", e.Message);
-        Thread.Sleep(300);
-        Assert.Single(_server.Generations);
+        _server.DelayMs = 4000;
+        var e = Fails(kind, FakeFault.Slow, timeout: 1);
+        Assert.Contains("no answer within 1 s (--gen-timeout-s)", e.Message);
+        // a retry would arrive within the backoff (20 ms); on a loaded machine the first upload may not have been read
+        // in full when the client gave up, so "once" reads "at most once"
+        Thread.Sleep(1000);
+        Assert.InRange(_server.Generations.Count, 0, 1);
     }
 
     [Theory]
