@@ -281,9 +281,10 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
             {
                 bool person = string.Equals(targets[k].Label, "person", StringComparison.Ordinal) || request.Target.Category == "person";
                 using var found = person ? PersonParts.Find(image.Bgr, masks[k], targets[k].Box, part) : null;
-                if (found is null && editor.Supports(request.Operation))
+                if (found is null && editor.Supports(request.Operation) && GenerativeFor(editor, request.Operation) is null)
                 {
-                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited.
+                    // No parts stage knows this part of this object: an honest not-found naming it, nothing edited
+                    // (a generative server instead paints the whole object with a prompt that names the part).
                     partMask.Dispose();
                     trace.Status = ChainStatus.NotFound;
                     trace.Message = $"not found: no part detector for the {part} of a {targets[k].Label} (person parts only: {string.Join(", ", PersonParts.Names)})";
@@ -294,7 +295,9 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
                 if (found is null)
                 {
                     Cv2.BitwiseOr(partMask, masks[k], partMask);
-                    texts.Add($"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
+                    texts.Add(GenerativeFor(editor, request.Operation) is not null
+                        ? $"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is painted, the prompt names the {part}."
+                        : $"#{targets[k].Id}: the {part} of a {targets[k].Label} has no parts stage; the whole object is marked.");
                     continue;
                 }
                 Cv2.BitwiseOr(partMask, found.Mask, partMask);

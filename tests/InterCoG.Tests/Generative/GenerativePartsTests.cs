@@ -165,6 +165,22 @@ public sealed class AddPlacerTests
     }
 
     [Fact]
+    public void On_a_thing_whose_top_is_the_picture_edge_the_new_object_rests_inside_the_top_of_its_box()
+    {
+        // "add a bird on the zebra's back": the zebra's box starts 20 px below the top, no room above it
+        var zebra = Scenes.Entity(1, "zebra", 0, 20, 440, 400);
+        var p = new AddPlacer().Place(Scenes.Op(Operations.Add, ("object_noun", "bird"), ("object_category", "bird"), ("relation", "on")), zebra, [], Image);
+        var b = Assert.NotNull(p.Box);
+        Assert.Equal(20 + 0.25 * 380, b.Y2, 1);  // its base a quarter down the zebra's box
+        Assert.True(b.Y1 >= 0 && b.X1 >= 0, $"{b} leaves the image");
+        Assert.Equal(220, b.CenterX, 1);
+        Assert.Contains("no room above it, so resting inside the top of its box", p.Text);
+        // with room above, "on" still rests on the top edge
+        var low = Scenes.Entity(1, "zebra", 0, 200, 440, 580);
+        Assert.True(new AddPlacer().Place(Scenes.Op(Operations.Add, ("object_noun", "bird"), ("object_category", "bird"), ("relation", "on")), low, [], Image).Box!.Value.Y2 < 220);
+    }
+
+    [Fact]
     public void A_cat_left_of_a_dog_stands_on_the_same_ground_line_and_smaller()
     {
         var dog = Scenes.Entity(2, "dog", 400, 300, 600, 500);
@@ -225,6 +241,7 @@ public sealed class PromptWriterTests
     [InlineData(Operations.Text, "text", "ATSF", "a train with the text \"ATSF\" written on it")]
     [InlineData(Operations.Pose, "pose", "sitting", "a train sitting")]
     [InlineData(Operations.Style, "style", "watercolor", "watercolor style of a scene with two people and a car")]
+    [InlineData(Operations.Style, "style", "comic book style", "comic book style of a scene with two people and a car")]
     [InlineData(Operations.Background, "background", "a sunset beach", "a sunset beach in the background, behind two people and a car in the foreground")]
     public void Every_generative_kind_gets_a_sentence_with_its_value(string op, string key, string value, string expected)
     {
@@ -232,6 +249,14 @@ public sealed class PromptWriterTests
         var p = new PromptWriter().Write(Scenes.Op(op, (key, value)), target, Others);
         Assert.StartsWith(expected, p.Prompt);
     }
+
+    [Theory]
+    [InlineData("bus", "a bus")]
+    [InlineData("orange", "an orange")]
+    [InlineData("ski poles", "ski poles")]
+    [InlineData("fruits of a cake", "fruits of a cake")]
+    [InlineData("time of a clock", "a time of a clock")]
+    public void Articles_follow_the_head_noun(string noun, string expected) => Assert.Equal(expected, PromptWriter.A(noun));
 
     [Fact]
     public void A_negative_term_the_prompt_asks_for_is_dropped()

@@ -79,21 +79,28 @@ public sealed class AddPlacer(AddPlacementOptions? options = null)
             ? Inv($"{PromptWriter.A(noun)} is about {sz.HeightM:0.##} m tall against {az.HeightM:0.##} m for {PromptWriter.A(anchor.Label)}: {ratio:0.##}× its height")
             : Inv($"{(size is null ? $"no typical size for '{noun}'" : $"no typical size for a {anchor.Label}")}: {ratio:0.##}× the {anchor.Label}'s height");
         Box last = default;
-        foreach (double k in _o.Shrink)
-        {
-            double w = w0 * k, h = h0 * k;
-            var box = At(relation, a, anchor.Label, w, h, image);
-            last = box;
-            if (Inside(box, image) >= _o.MinInsideFraction)
+        // "on" a thing whose top is the picture's edge ("a bird on the zebra's back"): resting inside the top of its box
+        string[] tries = relation == "on" && !_o.Surfaces.Contains(anchor.Label) ? ["on", OnUpperPart] : [relation];
+        foreach (string placeAs in tries)
+            foreach (double k in _o.Shrink)
             {
-                var clipped = box.Clamp(image.Width, image.Height);
-                string shrink = k < 1 ? Inv($", shrunk to {k:0.##}× to fit") : "";
-                return new AddPlacement(clipped, Inv($"Place the {noun} {Words(relation)} #{anchor.Id} {anchor.Label} {a}: {clipped} ({clipped.Width:0}×{clipped.Height:0} px; {how}{shrink})."));
+                double w = w0 * k, h = h0 * k;
+                var box = At(placeAs, a, anchor.Label, w, h, image);
+                if (placeAs == relation) last = box;
+                if (Inside(box, image) >= _o.MinInsideFraction)
+                {
+                    var clipped = box.Clamp(image.Width, image.Height);
+                    string shrink = k < 1 ? Inv($", shrunk to {k:0.##}× to fit") : "";
+                    string inside = placeAs == OnUpperPart ? "; no room above it, so resting inside the top of its box" : "";
+                    return new AddPlacement(clipped, Inv($"Place the {noun} {Words(relation)} #{anchor.Id} {anchor.Label} {a}: {clipped} ({clipped.Width:0}×{clipped.Height:0} px; {how}{shrink}{inside})."));
+                }
             }
-        }
         return new AddPlacement(null, Inv(
             $"No room to add {PromptWriter.A(noun)} {Words(relation)} #{anchor.Id} {anchor.Label} at {a}: even at {_o.Shrink[^1]:0.##}× its default size a {last.Width:0}×{last.Height:0} px box there lies {100 * (1 - Inside(last, image)):0} % outside the image."));
     }
+
+    /// <summary>"on", placed as resting inside the anchor's box when there is no room above it.</summary>
+    private const string OnUpperPart = "on (upper part)";
 
     /// <summary>The box of a w×h object placed <paramref name="relation"/> the anchor box <paramref name="a"/> (XYXY; y down).</summary>
     private Box At(string relation, Box a, string anchorLabel, double w, double h, Size image)
@@ -107,6 +114,9 @@ public sealed class AddPlacer(AddPlacementOptions? options = null)
                 // on a table-like thing: the base inside the top third of its box; on anything else: resting on its top edge
                 float baseY = surface ? a.Y1 + 0.3f * a.Height : a.Y1 + 0.1f * fh;
                 return new Box(cx - fw / 2, baseY - fh, cx + fw / 2, baseY);
+            case OnUpperPart:
+                // the base a quarter down the anchor's box (its back, its top surface), inside the picture
+                return new Box(cx - fw / 2, a.Y1 + 0.25f * a.Height - fh, cx + fw / 2, a.Y1 + 0.25f * a.Height);
             case "above":
                 return new Box(cx - fw / 2, a.Y1 - gap - fh, cx + fw / 2, a.Y1 - gap);
             case "below":

@@ -73,6 +73,9 @@ public sealed class GenerativeEditBackend(IInpaintServer server, GenerativeOptio
             bool reshape = op is Operations.Replace or Operations.Pose;
             dilate = reshape ? Math.Max(_o.ReplaceDilatePx, (int)Math.Round(_o.ReplaceDilateFraction * Math.Sqrt(box.Area))) : _o.SurfaceDilatePx;
             paint = MaskOps.Dilate(c.Mask, dilate);
+            // the segmenter gave no pixels (e.g. a GrabCut that found nothing): the grounded box is the region
+            if (Cv2.CountNonZero(paint) == 0)
+                Cv2.Rectangle(paint, box.ToRect(size.Width, size.Height), Scalar.All(255), -1);
         }
 
         // 2. Clip to the target's box grown by GrowFraction a side: nothing beyond it (and the feather band) may change.

@@ -72,7 +72,9 @@ public sealed class PromptWriter(PromptOptions? options = null)
             {
                 string style = op.Text(ArgumentNames.Style, "painting")!;
                 string scene = context.Length > 0 ? context.Replace("in a photo with ", "of a scene with ", StringComparison.Ordinal).Replace(" nearby", "", StringComparison.Ordinal) : "of the same scene";
-                prompt = $"{style} style {scene}, same composition";
+                // "comic book style" is already a style: no "style style"
+                string styled = style.EndsWith(" style", StringComparison.OrdinalIgnoreCase) || style.Equals("style", StringComparison.OrdinalIgnoreCase) ? style : style + " style";
+                prompt = $"{styled} {scene}, same composition";
                 break;
             }
             case Operations.Background:
@@ -110,7 +112,9 @@ public sealed class PromptWriter(PromptOptions? options = null)
     {
         string n = noun.Trim();
         if (n.Length == 0) return n;
-        string last = n.Split(' ')[^1];
+        // the head noun: "fruits of a cake" is plural by its first part
+        int of = n.IndexOf(" of ", StringComparison.Ordinal);
+        string last = (of > 0 ? n[..of] : n).Split(' ')[^1];
         if (last.Length > 3 && last.EndsWith('s') && !last.EndsWith("ss", StringComparison.Ordinal) && !last.EndsWith("us", StringComparison.Ordinal)) return n;
         return ("aeiou".Contains(char.ToLowerInvariant(n[0])) ? "an " : "a ") + n;
     }
