@@ -206,7 +206,14 @@ internal static class HoleDetail
         using var far = MaskOps.Dilate(roiHole, gap + ringPx);
         using var ring = new Mat();
         Cv2.Subtract(far, near, ring);
-        using (var u = new Mat(unknown, roi)) ring.SetTo(Scalar.All(0), u);
+        // known pixels whose 3×3 Sobel sees no unknown one (a forbidden object's edge is not the ring's texture)
+        using (var u = new Mat(unknown, roi))
+        using (var touching = new Mat())
+        using (var k = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(3, 3)))
+        {
+            Cv2.Dilate(u, touching, k);
+            ring.SetTo(Scalar.All(0), touching);
+        }
         if (Cv2.CountNonZero(ring) == 0) return (0, 0);
         using var src = new Mat(source, roi);
         using var g = Gradients(Gray(src));
