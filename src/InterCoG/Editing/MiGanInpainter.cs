@@ -39,7 +39,8 @@ public sealed record MiGanOptions
 /// pipeline's own crop logic also misbehaves below 512: a red square on a flat grey 256×256 image came back dark blue,
 /// the same at 512×512 grey): the
 /// square context crop around the hole (reflect-padded where the image border clips it) is resized to 512×512, filled,
-/// resized back and faded into the hole over <see cref="MiGanOptions.FeatherPx"/>. Holes larger than the model side
+/// resized back, given the surroundings' fine texture back (<see cref="HoleDetail"/>: the generator's fill is smoother
+/// than the photo) and faded into the hole over <see cref="MiGanOptions.FeatherPx"/>. Holes larger than the model side
 /// are filled on a downscaled context (the trace says by how much). Forbidden pixels are marked unknown, so the model
 /// never continues another object into the hole. The ONNX session is created once with its shapes fixed at 512;
 /// Fill is thread-safe and deterministic.</summary>
