@@ -200,7 +200,7 @@ public static class GroundingBench
                     if (parsed.Parsed)
                     {
                         var trace = new ChainTrace { Image = new TraceImage(r.FileName, scene.Width, scene.Height, ""), Instruction = text };
-                        outcome = executor.Execute(parsed.Request!.Target, scene, trace);
+                        outcome = executor.Execute(parsed.Request!.Target, scene, trace, forEdit: false);
                     }
                     double ms = sw.Elapsed.TotalMilliseconds;
                     string kind = outcome?.Kind switch

@@ -220,7 +220,7 @@ public sealed partial class InterCoGEngine(IDetector detector, ISegmenter segmen
 
         // 3. Narrow step by step to one target.
         sw.Restart();
-        var outcome = _reasoner.Ground(request.Target, scene, trace, runOptions.OnStep);
+        var outcome = _reasoner.Ground(request.Target, scene, trace, runOptions.OnStep, forEdit: request.Operation != Operations.Ground);
         if (language is not null && ask is not null)
             (request, outcome) = language.Align(ask, outcome, parse, runOptions.GroundOnly, scene, trace, Add, runOptions.OnStep);
         trace.TimingsMs["reason"] = Ms(sw);

@@ -38,7 +38,12 @@ public sealed record NodeResult(IReadOnlyList<SceneEntity> Output, string Text, 
 /// <summary>Shared state of one grounding run, passed to every handler.</summary>
 /// <param name="Emit">Appends a step to the trace (and tells any listener).</param>
 public sealed record GroundingContext(Scene Scene, ReasoningOptions Options, Action<TraceStep> Emit, int Depth, string Prefix,
-    Func<ReferringExpression, int, GroundingOutcome> GroundAnchor);
+    Func<ReferringExpression, int, GroundingOutcome> GroundAnchor)
+{
+    /// <summary>Whether the target is grounded to be edited: then candidates too small to edit visibly
+    /// (<see cref="SceneEntity.TooSmall"/>) are listed but never chosen; grounding alone may still name one.</summary>
+    public bool ForEdit { get; init; } = true;
+}
 
 /// <summary>The one signature every grounding operation shares.</summary>
 public delegate NodeResult GroundingHandler(GroundingContext ctx, IReadOnlyList<SceneEntity> input, GroundingNode node);
@@ -112,17 +117,18 @@ public sealed class GroundingExecutor
     }
 
     /// <summary>Ground <paramref name="expr"/> in <paramref name="scene"/>, appending "reason" steps to <paramref name="trace"/>;
-    /// <paramref name="onStep"/>, if given, hears each step as it is appended.</summary>
-    public GroundingOutcome Execute(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null)
+    /// <paramref name="onStep"/>, if given, hears each step as it is appended. <paramref name="forEdit"/>: the target will be
+    /// edited, so candidates too small to edit are not chosen (false for grounding alone).</summary>
+    public GroundingOutcome Execute(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null, bool forEdit = true)
     {
         void Emit(TraceStep s) { trace.Add(s); onStep?.Invoke(s); }
-        return Run(expr, scene, Emit, 0, "");
+        return Run(expr, scene, Emit, 0, "", forEdit);
     }
 
-    private GroundingOutcome Run(ReferringExpression expr, Scene scene, Action<TraceStep> emit, int depth, string prefix)
+    private GroundingOutcome Run(ReferringExpression expr, Scene scene, Action<TraceStep> emit, int depth, string prefix, bool forEdit = true)
     {
         var ctx = new GroundingContext(scene, _options, emit, depth, prefix,
-            (anchor, d) => Run(anchor, scene, emit, d, $"Anchor ({ExpressionText.Describe(anchor)}): "));
+            (anchor, d) => Run(anchor, scene, emit, d, $"Anchor ({ExpressionText.Describe(anchor)}): ")) { ForEdit = forEdit };
         IReadOnlyList<SceneEntity> current = scene.Entities;
         foreach (var node in Compile(expr))
         {
@@ -196,7 +202,7 @@ public sealed class GroundingExecutor
         var kept = members.Where(e => Prob(e) >= min).ToList();
         var weak = members.Except(kept).ToList();
         // too small to edit visibly (SceneEntity.TooSmall): listed, never a candidate, never a cause of ambiguity
-        var tiny = ctx.Depth == 0 ? kept.Where(e => e.TooSmall).ToList() : [];
+        var tiny = ctx.Depth == 0 && ctx.ForEdit ? kept.Where(e => e.TooSmall).ToList() : [];
         kept = kept.Except(tiny).ToList();
         var boxes = kept.Select(e => Box(e, "kept")).Concat(weak.Concat(tiny).Select(e => Box(e, "dropped"))).ToList();
         string unsure = string.Join(", ", weak.Select(e => $"#{e.Id} p={F(Prob(e))}"));

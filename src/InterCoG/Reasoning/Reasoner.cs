@@ -29,9 +29,10 @@ public sealed class Reasoner
     public ProgramParse ParseProgram(string request) => StepSplitter.Parse(_parser, request);
 
     /// <summary>Ground an expression over a scene, appending one "reason" step per narrowing to <paramref name="trace"/>
-    /// (and passing each to <paramref name="onStep"/> when given).</summary>
-    public GroundingOutcome Ground(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null) =>
-        _executor.Execute(expr, scene, trace, onStep);
+    /// (and passing each to <paramref name="onStep"/> when given). <paramref name="forEdit"/>: the target will be edited, so
+    /// candidates too small to edit visibly are not chosen (false for grounding alone).</summary>
+    public GroundingOutcome Ground(ReferringExpression expr, Scene scene, ChainTrace trace, Action<TraceStep>? onStep = null, bool forEdit = true) =>
+        _executor.Execute(expr, scene, trace, onStep, forEdit);
 
     /// <summary>The request in plain words, e.g. "Recolor a horse to brown; the horse meant is the leftmost one."</summary>
     public static string Describe(EditRequest request) => ExpressionText.Summarize(request);

@@ -54,6 +54,21 @@ public sealed class TooSmallCandidateTests
     }
 
     [Fact]
+    public void Grounding_alone_still_names_a_lone_object_too_small_to_edit()
+    {
+        // "ground" and the grounding bench ask where a thing is, not to edit it: a lone 8×10 px banana is still the answer
+        var banana = E(2, "banana", 380, 205, 388, 215) with { TooSmall = true };
+        var scene = S(banana, E(3, "person", 0, 0, 100, 300));
+        var r = new InstructionParser().Parse("banana");
+        Assert.True(r.Parsed, r.Reason);
+        var o = new GroundingExecutor().Execute(r.Request!.Target, scene, Trace("banana"), forEdit: false);
+        Assert.Equal(GroundingKind.Unique, o.Kind);
+        Assert.Equal(2, o.Target!.Id);
+        // the same words as an edit stay not found
+        Assert.Equal(GroundingKind.NotFound, Ground("make the banana yellow", scene).Kind);
+    }
+
+    [Fact]
     public void The_biggest_compares_mask_areas_when_they_are_measured()
     {
         // the left dog's box is larger, but most of it is background: its mask is the smaller one
