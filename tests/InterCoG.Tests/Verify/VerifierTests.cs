@@ -28,7 +28,9 @@ public sealed class VerifierTests(ModelFixture models)
         { "dog", "remove the dog", Operations.Remove },
         { "dog", "move the dog 100 px right", Operations.Move },
         { "dog", "move the dog next to the car", Operations.Move },
-        { "buses", "move the bus on the left to the right", Operations.Move },
+        // down, into open road: moved "to the right" the bus lands on the front bus, whose re-detection swallows it there
+        // (verify then rightly answers "not confirmed", which this test of passing cases cannot use)
+        { "buses", "move the bus on the left down", Operations.Move },
         { "dog", "make the dog twice as big", Operations.Resize },
         { "giraffe", "shrink the giraffe on the left", Operations.Resize },
         { "dog", "duplicate the dog", Operations.Duplicate },
