@@ -62,6 +62,11 @@ public interface IInpainter
     /// <summary>The name shown in the trace ("MI-GAN", "Telea", …).</summary>
     string Name { get; }
 
+    /// <summary>Whether the fill is shown a known rim of the forbidden pixels next to the hole, so it meets its
+    /// surroundings (the OpenCV and exemplar fills); false for a learned fill that would continue the neighbour from
+    /// that rim into the hole, for which the whole neighbour is unknown.</summary>
+    bool KeepsForbiddenRim => true;
+
     /// <summary>The crop (x, y, width, height in image pixels, inside <paramref name="imageSize"/>) this fill works on
     /// for a hole whose bounding box is <paramref name="holeBox"/>.</summary>
     Rect Context(Rect holeBox, Size imageSize);

@@ -109,6 +109,10 @@ public sealed class MiGanInpainter : IInpainter, IRunsOnProvider, IDisposable
     /// <inheritdoc />
     public string Name => "MI-GAN";
 
+    /// <summary>False: given a known rim of a neighbour, MI-GAN continues the neighbour into the hole (a removed bus came
+    /// back as the front bus's red band), so the whole neighbour is unknown and the hole meets it directly.</summary>
+    public bool KeepsForbiddenRim => false;
+
     /// <summary>A square of side max(<see cref="MiGanOptions.MinContextPx"/>, ContextFactor × the hole box's longer
     /// side) centred on the hole, shifted inside the image (clipped only where the image is smaller).</summary>
     public Rect Context(Rect holeBox, Size imageSize)

@@ -96,10 +96,7 @@ public sealed class ObjectRemover(RemoveOptions? options = null, FillRegistry? f
 
         using var roiBgr = new Mat(bgr, roi);
         using var roiHole = new Mat(hole, roi);
-        // The OpenCV fills keep a known rim of the forbidden pixels next to the hole, so the fill meets its surroundings;
-        // MI-GAN would continue the neighbour from that rim into the hole (a removed bus came back as the front bus's
-        // red band), so for it the whole neighbour is unknown and the hole meets it directly.
-        int rimPx = inpainter.Method == FillMethod.MiGan ? 0 : Math.Max(2, Options.DilatePx);
+        int rimPx = inpainter.KeepsForbiddenRim ? Math.Max(2, Options.DilatePx) : 0;
         using var roiForbidden = ForbiddenInContext(forbidden, roiHole, roi, bgr.Size(), rimPx);
         var edited = bgr.Clone();
         using var result = inpainter.Fill(roiBgr, roiHole, roiForbidden);
