@@ -22,6 +22,9 @@ public readonly record struct Box(float X1, float Y1, float X2, float Y2)
 
     public Box Intersect(Box o) => new(MathF.Max(X1, o.X1), MathF.Max(Y1, o.Y1), MathF.Min(X2, o.X2), MathF.Min(Y2, o.Y2));
 
+    /// <summary>The smallest box holding this one and <paramref name="o"/>.</summary>
+    public Box Union(Box o) => new(MathF.Min(X1, o.X1), MathF.Min(Y1, o.Y1), MathF.Max(X2, o.X2), MathF.Max(Y2, o.Y2));
+
     /// <summary>Clamp into [0,width]×[0,height].</summary>
     public Box Clamp(int width, int height) =>
         new(Math.Clamp(X1, 0, width), Math.Clamp(Y1, 0, height), Math.Clamp(X2, 0, width), Math.Clamp(Y2, 0, height));

@@ -69,7 +69,7 @@ public sealed class GenerativeEditBackend(IInpaintServer server, GenerativeOptio
         }
         else
         {
-            box = (c.Targets ?? [c.Target]).Select(t => t.Box).Aggregate(Union);
+            box = (c.Targets ?? [c.Target]).Select(t => t.Box).Aggregate((a, b) => a.Union(b));
             bool reshape = op is Operations.Replace or Operations.Pose;
             dilate = reshape ? Math.Max(_o.ReplaceDilatePx, (int)Math.Round(_o.ReplaceDilateFraction * Math.Sqrt(box.Area))) : _o.SurfaceDilatePx;
             paint = MaskOps.Dilate(c.Mask, dilate);
@@ -146,5 +146,4 @@ public sealed class GenerativeEditBackend(IInpaintServer server, GenerativeOptio
         }
     }
 
-    private static Box Union(Box a, Box b) => new(Math.Min(a.X1, b.X1), Math.Min(a.Y1, b.Y1), Math.Max(a.X2, b.X2), Math.Max(a.Y2, b.Y2));
 }

@@ -11,8 +11,6 @@ public readonly record struct SourcedDetection(Detection Detection, int Source, 
 /// <summary>Merges detections of several passes into one list (pure, deterministic).</summary>
 public static class DetectionMerger
 {
-    private static Box Union(Box a, Box b) => new(MathF.Min(a.X1, b.X1), MathF.Min(a.Y1, b.Y1), MathF.Max(a.X2, b.X2), MathF.Max(a.Y2, b.Y2));
-
     /// <summary>True when <paramref name="box"/> lies within <paramref name="edgePx"/> of an edge of <paramref name="tile"/>
     /// that is not an edge of the <paramref name="width"/>×<paramref name="height"/> image.</summary>
     public static bool IsCutByTile(Box box, Rect tile, int width, int height, float edgePx) =>
@@ -61,7 +59,7 @@ public static class DetectionMerger
                 continue;
             }
             // the kept box was cut by its tile: another pass saw more of the object
-            if (live[kept[by]].Cut && live[kept[by]].Source != live[i].Source) boxes[by] = Union(boxes[by], d.Box);
+            if (live[kept[by]].Cut && live[kept[by]].Source != live[i].Source) boxes[by] = boxes[by].Union(d.Box);
             if (o.MaxMergeClassProbs)
             {
                 var p = probs[by];
