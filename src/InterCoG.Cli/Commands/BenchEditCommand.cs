@@ -94,8 +94,8 @@ public static class BenchEditCommand
         Report(ctx, EditBench.Summarize(settings.Operations, settings.Verified, set.Data<EditUnit>()), settings, jsonPath, htmlPath);
     }
 
-    /// <summary>The trace's JSON options, writing ∞ and NaN as strings.</summary>
-    private static readonly JsonSerializerOptions JsonNumbers = new(ChainTrace.JsonOptions)
+    /// <summary>The trace's JSON options, writing ∞ and NaN as strings (an empty set has no mean).</summary>
+    internal static readonly JsonSerializerOptions JsonNumbers = new(ChainTrace.JsonOptions)
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };

@@ -62,7 +62,7 @@ public static class BenchMasksCommand
             if (jsonPath is not null)
             {
                 var doc = new { instances = pr.GetValue(instances), images = imagesDir, results };
-                string text = JsonSerializer.Serialize(doc, JsonNumbers);
+                string text = JsonSerializer.Serialize(doc, BenchEditCommand.JsonNumbers);
                 if (jsonPath == "-") ctx.Out.WriteLine(text);
                 else Imaging.OutputFiles.WriteTextAtomic(jsonPath, text + "\n");
             }
@@ -78,10 +78,4 @@ public static class BenchMasksCommand
         });
         return cmd;
     }
-
-    /// <summary>The trace's JSON options, writing NaN as a string (an empty set has no mean).</summary>
-    private static readonly JsonSerializerOptions JsonNumbers = new(ChainTrace.JsonOptions)
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }

@@ -74,7 +74,8 @@ public static class ImageMetrics
         return f;
     }
 
-    private static Mat InvertMask(Mat mask)
+    /// <summary>A CV_8UC1 mask that is 255 where <paramref name="mask"/> is 0 and 0 elsewhere.</summary>
+    internal static Mat InvertMask(Mat mask)
     {
         var inv = new Mat();
         Cv2.Compare(mask, 0, inv, CmpTypes.EQ);

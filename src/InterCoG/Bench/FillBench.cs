@@ -229,7 +229,7 @@ public static class FillMetrics
         if (n == 0) return 0;
         using var d = new Mat();
         Cv2.Absdiff(a, b, d);
-        using (var outside = InvertMask(mask)) d.SetTo(Scalar.All(0), outside);
+        using (var outside = ImageMetrics.InvertMask(mask)) d.SetTo(Scalar.All(0), outside);
         var s = Cv2.Sum(d);
         return (s.Val0 + s.Val1 + s.Val2) / (3.0 * n);
     }
@@ -264,12 +264,5 @@ public static class FillMetrics
         if (Cv2.CountNonZero(inner) == 0 || Cv2.CountNonZero(ring) == 0) return null;
         double eIn = Cv2.Mean(energy, inner).Val0, eRing = Cv2.Mean(energy, ring).Val0;
         return eRing <= 1e-9 ? null : eIn / eRing;
-    }
-
-    private static Mat InvertMask(Mat mask)
-    {
-        var inv = new Mat();
-        Cv2.Compare(mask, 0, inv, CmpTypes.EQ);
-        return inv;
     }
 }

@@ -77,6 +77,7 @@ public static class InstanceMaskBench
             if (bgr.Cols != img.Width || bgr.Rows != img.Height) continue; // annotations of another size (EXIF rotation)
             images++;
             var truth = anns.Select(a => CocoMasks.ToMask(a, img.Width, img.Height)).ToList();
+            using var allTruth = Union(truth, new Size(img.Width, img.Height));
             try
             {
                 // the prompt of each target annotation, and the instances that compete
@@ -122,7 +123,7 @@ public static class InstanceMaskBench
                     using var masks = masker.Mask(bgr, [prompt], scene, cache);
                     double ms = sw.Elapsed.TotalMilliseconds;
                     objectMs += ms;
-                    var (iou, spill) = Score(masks.Target, truth, i, truePx);
+                    var (iou, spill) = Score(masks.Target, truth[i], allTruth, truePx);
                     bool overlapping = anns.Where((b, j) => j != i).Any(b => b.Box.Intersect(a.Box).Area > 0);
                     bool empty = Cv2.CountNonZero(masks.Target) == 0;
                     items.Add(new MaskBenchItem(img.FileName, a.Id, prompt.Label, iou, spill, overlapping, empty,
@@ -151,15 +152,31 @@ public static class InstanceMaskBench
     /// annotation's area (<paramref name="truePx"/>) predicted on other annotations' pixels outside it.</summary>
     internal static (double Iou, double Spill) Score(Mat predicted, IReadOnlyList<Mat> truth, int index, int truePx)
     {
+        using var all = Union(truth, predicted.Size());
+        return Score(predicted, truth[index], all, truePx);
+    }
+
+    /// <summary>The union (CV_8UC1, <paramref name="size"/>) of the annotations' masks.</summary>
+    private static Mat Union(IReadOnlyList<Mat> truth, Size size)
+    {
+        var all = new Mat(size, MatType.CV_8UC1, Scalar.All(0));
+        foreach (var t in truth) Cv2.BitwiseOr(all, t, all);
+        return all;
+    }
+
+    /// <summary><see cref="Score(Mat, IReadOnlyList{Mat}, int, int)"/> with the union of every annotation's mask
+    /// (<paramref name="allTruth"/>) computed once per image: the other annotations' pixels outside the target's are
+    /// that union less <paramref name="own"/>.</summary>
+    private static (double Iou, double Spill) Score(Mat predicted, Mat own, Mat allTruth, int truePx)
+    {
         using var inter = new Mat();
         using var union = new Mat();
-        Cv2.BitwiseAnd(predicted, truth[index], inter);
-        Cv2.BitwiseOr(predicted, truth[index], union);
+        Cv2.BitwiseAnd(predicted, own, inter);
+        Cv2.BitwiseOr(predicted, own, union);
         int u = Cv2.CountNonZero(union);
         double iou = u == 0 ? 0 : (double)Cv2.CountNonZero(inter) / u;
-        using var others = new Mat(predicted.Size(), MatType.CV_8UC1, Scalar.All(0));
-        for (int j = 0; j < truth.Count; j++) if (j != index) Cv2.BitwiseOr(others, truth[j], others);
-        others.SetTo(Scalar.All(0), truth[index]);
+        using var others = allTruth.Clone();
+        others.SetTo(Scalar.All(0), own);
         using var spill = new Mat();
         Cv2.BitwiseAnd(predicted, others, spill);
         return (iou, truePx == 0 ? 0 : (double)Cv2.CountNonZero(spill) / truePx);
