@@ -35,7 +35,7 @@ public static class BenchFillCommand
                 ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(FillMethods.Parse).Distinct()]
                 : [.. Enum.GetValues<FillMethod>().Where(fills.IsAvailable)];
             var options = new FillBenchOptions { MaxPlacements = pr.GetValue(limit), SamplesDir = pr.GetValue(samples) };
-            var r = FillBench.Run(inst.Zip(dirs).ToList(), methods, fills, options, new Progress<string>(ctx.Err.WriteLine));
+            var r = FillBench.Run(inst.Zip(dirs).ToList(), methods, fills, options, new TerminalProgress.Immediate<string>(ctx.Err.WriteLine));
             ctx.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Placements} holes (median {r.MedianHolePx:0} px); the true pixels' hole/ring gradient-energy ratio: {r.TruthGradientRatio:0.00}"));
             ctx.Out.WriteLine("| fill | fills | PSNR in hole (dB) | MAE in hole | gradient-energy ratio hole/ring | s per fill (median) |");

@@ -58,7 +58,7 @@ public static class BenchGroundingCommand
             // A Spectre.Console bar on a terminal; plain lines every 50 sentences otherwise (logs, CI).
             bool terminal = TerminalProgress.IsTerminal(ctx);
             var units = TerminalProgress.Run(ctx, bar => GroundingBench.RunUnits(coco, referred, imagesDir, ImageCodec.LoadBgr, detector, shard?.Shard ?? ShardSpec.Whole, reasoning,
-                progress: terminal ? null : new Immediate(ctx.Err.WriteLine),
+                progress: terminal ? null : new TerminalProgress.Immediate<string>(ctx.Err.WriteLine),
                 onSentence: terminal
                     ? (done, total, acc) => bar.Set("sentences", done, total, string.Format(CultureInfo.InvariantCulture, "sentences, Acc@0.5 {0:P1}", acc))
                     : null));
@@ -123,13 +123,6 @@ public static class BenchGroundingCommand
         Report(ctx, GroundingBench.Summarize(set.Data<GroundingUnit>(), settings.Oracle), settings, jsonPath, htmlPath);
     }
 
-    // "\r[#########...........] 250/501 Acc@0.5 93.2 %", redrawn in place; a newline when done.
     private static Dictionary<string, object> Buckets(IReadOnlyDictionary<string, GroundingBucket> b) =>
         b.ToDictionary(kv => kv.Key, kv => (object)new Dictionary<string, object> { ["n"] = kv.Value.N, ["hits"] = kv.Value.Hits, ["acc50"] = kv.Value.Acc50, ["miou"] = kv.Value.MIoU });
-
-    // Reports on the calling thread, in order (Progress<T> posts to the thread pool).
-    private sealed class Immediate(Action<string> write) : IProgress<string>
-    {
-        public void Report(string value) => write(value);
-    }
 }

@@ -99,14 +99,14 @@ public static class DatasetCommand
         using var cancel = new CancellationTokenSource();
         bool terminal = ReferenceEquals(ctx.Err, Console.Error) && !Console.IsErrorRedirected;
         if (!terminal)
-            return run(new Immediate(p => ctx.Err.WriteLine(Line(p))), cancel.Token);
+            return run(new TerminalProgress.Immediate<DatasetProgress>(p => ctx.Err.WriteLine(Line(p))), cancel.Token);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         return console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(pc =>
             {
                 var task = pc.AddTask("images", maxValue: 1);
-                return run(new Immediate(p =>
+                return run(new TerminalProgress.Immediate<DatasetProgress>(p =>
                 {
                     task.MaxValue = Math.Max(1, p.ImagesTotal);
                     task.Value = p.ImagesDone;
@@ -118,10 +118,4 @@ public static class DatasetCommand
     private static string Line(DatasetProgress p) => string.Format(CultureInfo.InvariantCulture,
         "chunk {0}/{1}: {2}/{3} images, {4} samples, {5:0.0} samples/s", p.ChunksDone, p.ChunksTotal, p.ImagesDone, p.ImagesTotal, p.Samples,
         p.Seconds > 0 ? p.Samples / p.Seconds : 0);
-
-    // Reports on the calling thread, in order (Progress<T> posts to the thread pool).
-    private sealed class Immediate(Action<DatasetProgress> write) : IProgress<DatasetProgress>
-    {
-        public void Report(DatasetProgress value) => write(value);
-    }
 }
