@@ -18,8 +18,9 @@ public sealed class StepRunner(InterCoGEngine engine)
     public ChainRun Run(LoadedImage image, string instruction, ChainRunOptions? options = null)
     {
         options ??= new ChainRunOptions();
+        // one step (the usual case) goes straight to the engine, which parses it once
+        if (StepSplitter.Split(instruction).Count <= 1) return engine.Run(image, instruction, options);
         var program = engine.Reasoner.ParseProgram(instruction);
-        if (program.Steps.Count <= 1) return engine.Run(image, instruction, options);
         if (options.Choose is not null) throw new InputException("--choose picks among one step's candidates: give the steps one at a time");
         var trace = new ChainTrace { Image = new TraceImage(image.Path, image.Width, image.Height, image.Sha256), Instruction = instruction };
         var result = new ChainRun { Trace = trace };
