@@ -102,7 +102,9 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         ArgumentNullException.ThrowIfNull(extras);
         ArgumentNullException.ThrowIfNull(op);
         var data = new Dictionary<string, double>();
-        long outside = ChangedOutsideBand(inputBgr, outputBgr, region, featherPx);
+        // every check below reads the same map of changed pixels
+        using var changed = ChangedPixels(inputBgr, outputBgr);
+        long outside = ChangedOutsideBand(changed, region, featherPx);
         data["changed_outside_band"] = outside;
         bool untouched = outside == 0;
         string rest = untouched ? "no pixel outside the edited region's band changed" : $"{outside} pixels outside the band changed";
@@ -124,14 +126,14 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
         };
         if (extras.Scene is { Count: > 0 } scene && op.Name != Operations.Cutout)
         {
-            var (sameOk, sameText) = VerifyOthersUnchanged(inputBgr, outputBgr, region, targets, scene, data);
+            var (sameOk, sameText) = VerifyOthersUnchanged(changed, outputBgr, region, targets, scene, data);
             ok &= sameOk;
             text += " " + sameText;
         }
         string? warning = null;
         if (extras.Neighbours is { } neighbours && ProtectedPixels.Applies(op.Name))
         {
-            var (leakOk, leakText) = VerifyNoLeak(inputBgr, outputBgr, targetMask, neighbours, data);
+            var (leakOk, leakText) = VerifyNoLeak(changed, targetMask, neighbours, data);
             ok &= leakOk;
             text += " " + leakText;
             if (!leakOk) warning = leakText;
@@ -155,10 +157,10 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     /// <summary>Leaks: pixels the edit changed farther than <see cref="VerifyOptions.LeakFeatherPx"/> from the target mask
     /// that lie on another instance's mask. Reports leak_px, leak_fraction (of the target's area) and leak_px_ID per
     /// instance; fails above <see cref="VerifyOptions.MaxLeakFraction"/>.</summary>
-    private (bool, string) VerifyNoLeak(Mat input, Mat output, Mat targetMask, IReadOnlyList<NeighbourMask> neighbours, Dictionary<string, double> data)
+    private (bool, string) VerifyNoLeak(Mat changedPixels, Mat targetMask, IReadOnlyList<NeighbourMask> neighbours, Dictionary<string, double> data)
     {
         int targetPx = Cv2.CountNonZero(targetMask);
-        using var changed = ChangedPixels(input, output);
+        using var changed = changedPixels.Clone();
         using (var near = new Mat())
         {
             int k = 2 * Math.Max(0, _o.LeakFeatherPx) + 1;
@@ -195,17 +197,20 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     /// <summary>Number of pixels that differ between the images farther than <paramref name="featherPx"/> from <paramref name="region"/>.</summary>
     public static long ChangedOutsideBand(Mat a, Mat b, Mat region, int featherPx)
     {
+        using var changed = ChangedPixels(a, b);
+        return ChangedOutsideBand(changed, region, featherPx);
+    }
+
+    /// <summary>Pixels of <paramref name="changed"/> (<see cref="ChangedPixels"/>) farther than <paramref name="featherPx"/>
+    /// from <paramref name="region"/>.</summary>
+    private static long ChangedOutsideBand(Mat changed, Mat region, int featherPx)
+    {
         using var grown = new Mat();
         using var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * featherPx + 1, 2 * featherPx + 1));
         Cv2.Dilate(region, grown, kernel);
-        using var diff = new Mat();
-        Cv2.Absdiff(a, b, diff);
-        using var changed = new Mat();
-        // any channel differing → non-zero (the sum saturates at 255, it never wraps to 0)
-        using var ones = Mat.FromPixelData(1, 3, MatType.CV_32FC1, new float[] { 1, 1, 1 });
-        Cv2.Transform(diff, changed, ones);
-        changed.SetTo(Scalar.All(0), grown);
-        return Cv2.CountNonZero(changed);
+        using var inBand = new Mat();
+        Cv2.BitwiseAnd(changed, grown, inBand);
+        return Cv2.CountNonZero(changed) - Cv2.CountNonZero(inBand);
     }
 
     private (bool, string) VerifyRecolor(Mat output, Mat mask, EditOperation op, SceneEntity target, Dictionary<string, double> data)
@@ -523,7 +528,7 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
     /// under the region's box, not a target) must be found again on the output with IoU ≥ UntouchedMinIou. One whose box
     /// holds no changed pixel is found again by construction (same pixels); the others are detected again on a crop
     /// around them.</summary>
-    private (bool, string) VerifyOthersUnchanged(Mat input, Mat output, Mat region, IReadOnlyList<SceneEntity> targets, IReadOnlyList<SceneEntity> scene, Dictionary<string, double> data)
+    private (bool, string) VerifyOthersUnchanged(Mat changed, Mat output, Mat region, IReadOnlyList<SceneEntity> targets, IReadOnlyList<SceneEntity> scene, Dictionary<string, double> data)
     {
         var r = Cv2.BoundingRect(region);
         var regionBox = new Box(r.X, r.Y, r.X + r.Width, r.Y + r.Height);
@@ -531,7 +536,6 @@ public sealed class Verifier(IDetector detector, VerifyOptions? options = null)
                                     && e.Box.Intersect(regionBox).Area <= _o.UntouchedMaxOverlap * Math.Max(1, e.Box.Area)).ToList();
         data["others_checked"] = away.Count;
         if (away.Count == 0) return (true, "No other confident detection lies away from the edit.");
-        using var changed = ChangedPixels(input, output);
         var touched = away.Where(e =>
         {
             var rect = e.Box.ToRect(output.Cols, output.Rows);
