@@ -124,6 +124,21 @@ public sealed class InstanceMaskTests
     }
 
     [Fact]
+    public void A_container_takes_only_the_pixels_where_the_target_is_unsure()
+    {
+        var size = new Size(100, 100);
+        // target: sure (6) on its core [10,30)², unsure (1) on the rest of its roi; the container is positive (9) everywhere
+        using var own = Flat(new Rect(0, 0, 40, 40), 1, new Rect(10, 10, 20, 20), 6);
+        using var container = Flat(new Rect(0, 0, 100, 100), 9);
+        using var never = InstanceMasker.Contest(own, container, size, float.PositiveInfinity);
+        Assert.Equal(0, Cv2.CountNonZero(never));
+        using var unsure = InstanceMasker.Contest(own, container, size, float.PositiveInfinity, floor: 2);
+        Assert.Equal(40 * 40 - 20 * 20, Cv2.CountNonZero(unsure));
+        Assert.Equal(0, unsure.At<byte>(20, 20));
+        Assert.Equal(255, unsure.At<byte>(5, 5));
+    }
+
+    [Fact]
     public void Confident_overlapping_instances_compete_but_duplicates_and_distant_ones_do_not()
     {
         var masker = new InstanceMasker(new GrabCutSegmenter());
