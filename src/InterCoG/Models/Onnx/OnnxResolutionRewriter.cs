@@ -182,19 +182,8 @@ public static class OnnxResolutionRewriter
 
         /// <summary>A graph output that is not N×C×H×W (a detection head's 1×anchors×85): dims after the first that are
         /// flattened feature-map sizes (<see cref="MapFlat"/>) are mapped, the rest kept. Returns whether any changed.</summary>
-        private bool RewriteFlatOutputDims(int fieldIndex)
+        private bool RewriteFlatOutputDims(int fieldIndex) => RewriteShape(fieldIndex, (shape, dimIdx) =>
         {
-            var vi = graph.Fields[fieldIndex].AsMessage();
-            int typeIdx = vi.Fields.FindLastIndex(f => f.Number == ValueInfoType);
-            if (typeIdx < 0) return false;
-            var type = vi.Fields[typeIdx].AsMessage();
-            int ttIdx = type.Fields.FindLastIndex(f => f.Number == TypeTensor);
-            if (ttIdx < 0) return false;
-            var tt = type.Fields[ttIdx].AsMessage();
-            int shapeIdx = tt.Fields.FindLastIndex(f => f.Number == TypeTensorShape);
-            if (shapeIdx < 0) return false;
-            var shape = tt.Fields[shapeIdx].AsMessage();
-            var dimIdx = Enumerable.Range(0, shape.Fields.Count).Where(k => shape.Fields[k].Number == ShapeDim).ToList();
             bool changed = false;
             for (int d = 1; d < dimIdx.Count; d++)
             {
@@ -205,13 +194,8 @@ public static class OnnxResolutionRewriter
                 shape.ReplaceMessage(dimIdx[d], dim);
                 changed = true;
             }
-            if (!changed) return false;
-            tt.ReplaceMessage(shapeIdx, shape);
-            type.ReplaceMessage(ttIdx, tt);
-            vi.ReplaceMessage(typeIdx, type);
-            graph.ReplaceMessage(fieldIndex, vi);
-            return true;
-        }
+            return changed;
+        });
 
         /// <summary>Rewrite the last <paramref name="count"/> elements of the int64 vector named <paramref name="name"/>
         /// when it is constant; follows Concat into its constant tail. Returns how many tensors changed. With
@@ -318,7 +302,25 @@ public static class OnnxResolutionRewriter
 
         /// <summary>Set H and W (dims 2 and 3) of the ValueInfo at <paramref name="fieldIndex"/> to
         /// <paramref name="fixedSize"/>, or map them when null. Returns false when the shape is not rank 4.</summary>
-        private bool RewriteValueInfoDims(int fieldIndex, long? fixedSize)
+        private bool RewriteValueInfoDims(int fieldIndex, long? fixedSize) => RewriteShape(fieldIndex, (shape, dimIdx) =>
+        {
+            if (dimIdx.Count != 4) return false;
+            for (int d = 2; d < 4; d++)
+            {
+                var dim = shape.Fields[dimIdx[d]].AsMessage();
+                int vIdx = dim.Fields.FindLastIndex(f => f.Number == DimValue);
+                if (vIdx < 0) continue; // symbolic dimension: leave it
+                long v = (long)dim.Fields[vIdx].Value;
+                dim.Fields[vIdx] = ProtoField.OfVarint(DimValue, (ulong)(fixedSize ?? MapSize(v)));
+                shape.ReplaceMessage(dimIdx[d], dim);
+            }
+            return true;
+        });
+
+        /// <summary>The tensor shape of the ValueInfo at <paramref name="fieldIndex"/> handed to <paramref name="edit"/>
+        /// (the shape message and the field indexes of its dims); when edit returns true the edited shape is written back
+        /// through the type into the graph. Returns false when the ValueInfo has no tensor shape or edit returns false.</summary>
+        private bool RewriteShape(int fieldIndex, Func<ProtoMessage, List<int>, bool> edit)
         {
             var vi = graph.Fields[fieldIndex].AsMessage();
             int typeIdx = vi.Fields.FindLastIndex(f => f.Number == ValueInfoType);
@@ -331,16 +333,7 @@ public static class OnnxResolutionRewriter
             if (shapeIdx < 0) return false;
             var shape = tt.Fields[shapeIdx].AsMessage();
             var dimIdx = Enumerable.Range(0, shape.Fields.Count).Where(k => shape.Fields[k].Number == ShapeDim).ToList();
-            if (dimIdx.Count != 4) return false;
-            for (int d = 2; d < 4; d++)
-            {
-                var dim = shape.Fields[dimIdx[d]].AsMessage();
-                int vIdx = dim.Fields.FindLastIndex(f => f.Number == DimValue);
-                if (vIdx < 0) continue; // symbolic dimension: leave it
-                long v = (long)dim.Fields[vIdx].Value;
-                dim.Fields[vIdx] = ProtoField.OfVarint(DimValue, (ulong)(fixedSize ?? MapSize(v)));
-                shape.ReplaceMessage(dimIdx[d], dim);
-            }
+            if (!edit(shape, dimIdx)) return false;
             tt.ReplaceMessage(shapeIdx, shape);
             type.ReplaceMessage(ttIdx, tt);
             vi.ReplaceMessage(typeIdx, type);
