@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The .NET tool as a user gets it: `dotnet pack src/InterCoG.Cli`, `dotnet tool install intercog --tool-path T
 # --add-source DIR`, then the installed `intercog` prints its version, installs the models from a folder (into a fresh
-# models folder, no network), edits the demo photo and serves the studio. Prints "tool check: ok" or the failing step.
+# models folder, no network), edits the demo photo, serves the studio and stops cleanly on SIGTERM. Prints "tool check:
+# ok" or the failing step.
 # Needs the shared folder's models and an IS-Net already installed in the usual models folder (test.sh does both).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,4 +51,10 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 grep -q "<form" "$work/index.html" 2>/dev/null || { cp "$work/serve.log" "$work/log"; fail "intercog serve (no studio page on 127.0.0.1:$port)"; }
-echo "tool check: ok (intercog $version installed as a .NET tool: --version, models install --from, edit, serve)"
+# a service manager's stop, while the models may still be loading: the server must end cleanly (exit 0), not crash
+kill -TERM "$server"
+wait "$server"
+serve_rc=$?
+server=""
+[[ $serve_rc == 0 ]] || { cp "$work/serve.log" "$work/log"; fail "stopping intercog serve (exit $serve_rc after SIGTERM; 139 is a segfault)"; }
+echo "tool check: ok (intercog $version installed as a .NET tool: --version, models install --from, edit, serve, stop)"

@@ -43,7 +43,13 @@ public static class CliApp
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // Ctrl+C or SIGTERM cancels an async command (serve) and waits this long for it to end before the process
+            // exits anyway; serve's stop waits for its requests and then its model calls, and needs both spans.
+            var termination = Web.StudioServer.StopRequestsTimeout + Web.StudioServer.StopWorkTimeout + TimeSpan.FromSeconds(10);
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = termination,
+            });
         }
         catch (InterCoGException e)
         {

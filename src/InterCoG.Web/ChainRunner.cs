@@ -9,6 +9,9 @@ public sealed class QueueFullException(int retryAfterSeconds) : Exception("the s
     public int RetryAfterSeconds { get; } = retryAfterSeconds;
 }
 
+/// <summary>Thrown when the server stops before a job's run has finished: the request gets 503 with Retry-After.</summary>
+public sealed class ServerStoppingException() : Exception("the server is shutting down; the chain run was stopped");
+
 /// <summary>Thrown when a job did not finish within <see cref="StudioOptions.JobTimeoutSeconds"/>.</summary>
 public sealed class JobTimeoutException(double seconds) : Exception($"the chain run did not finish within {seconds:0.##} s");
 
@@ -56,6 +59,12 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
     private int _admitted;
     private double _lastRunSeconds = 2;
     private long _completed;
+    // Cancelled when the server stops: every run stops at its next stage boundary and no new one starts.
+    private readonly CancellationTokenSource _stopping = new();
+    // The preload and every started run: each works in ONNX Runtime and OpenCV, whose native libraries a process that
+    // exits under a working thread tears down beneath it (a segfault), so the server waits for them before it exits.
+    private readonly Lock _workLock = new();
+    private readonly List<Task> _work = [];
 
     /// <summary>Requests admitted now: running, waiting for the engine, or still uploading.</summary>
     public int InFlight => Volatile.Read(ref _admitted);
@@ -95,6 +104,45 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
 
     internal void Leave() => Interlocked.Decrement(ref _admitted);
 
+    /// <summary>Loads the engine in the background (serve's preload); <paramref name="failed"/> hears why it could not
+    /// (a model not installed), and the first request tries again.</summary>
+    public void StartPreload(Action<InterCoGException> failed) => StartTracked(() =>
+    {
+        if (_stopping.IsCancellationRequested) return 0;
+        try { _ = Engine; }
+        catch (InterCoGException e) { failed(e); }
+        return 0;
+    });
+
+    /// <summary>Stops every run at its next stage boundary (their requests get 503) and refuses new ones; returns at once.</summary>
+    public void BeginStop() => _stopping.Cancel();
+
+    /// <summary>Stops the runs (<see cref="BeginStop"/>) and waits until the preload and every run have left native code,
+    /// at most <paramref name="limit"/>. Returns how many were still working when the limit passed (0: safe to exit).</summary>
+    public async Task<int> StopAsync(TimeSpan limit)
+    {
+        BeginStop();
+        Task[] working;
+        lock (_workLock) working = [.. _work];
+        try { await Task.WhenAll(working).WaitAsync(limit).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        catch (Exception) when (working.All(t => t.IsCompleted)) { } // a failed run was answered already; it has ended
+        return working.Count(t => !t.IsCompleted);
+    }
+
+    // Started under the lock that StopAsync takes after BeginStop: a task either is in its list or starts after the stop,
+    // and then sees the cancelled token at its first check.
+    private Task<T> StartTracked<T>(Func<T> work)
+    {
+        lock (_workLock)
+        {
+            var task = Task.Run(work, CancellationToken.None);
+            _work.RemoveAll(t => t.IsCompleted);
+            _work.Add(task);
+            return task;
+        }
+    }
+
     /// <summary>Admits and runs in one call (see <see cref="RunAsync{T}(Admission, Func{InterCoGEngine, CancellationToken, T}, CancellationToken, Perception.Segmentation.SegmenterKind?)"/>).</summary>
     public async Task<T> RunAsync<T>(Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted, Perception.Segmentation.SegmenterKind? segmenter = null)
     {
@@ -105,8 +153,9 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
     /// <summary>Runs <paramref name="work"/> with the engine once it is free; the run takes <paramref name="admission"/>'s
     /// place over and gives it back when it ends. Throws <see cref="JobTimeoutException"/> when the queue wait and the run
     /// together pass <see cref="StudioOptions.JobTimeoutSeconds"/>, and OperationCanceledException when
-    /// <paramref name="aborted"/> fires first. Either way the run's token (the work's second argument) is cancelled and the
-    /// run stops at its next check, in the background; its place and the engine are freed only then.</summary>
+    /// <paramref name="aborted"/> fires first, and <see cref="ServerStoppingException"/> when the server stops first. Either way
+    /// the run's token (the work's second argument) is cancelled and the run stops at its next check, in the background;
+    /// its place and the engine are freed only then.</summary>
     public async Task<T> RunAsync<T>(Admission admission, Func<InterCoGEngine, CancellationToken, T> work, CancellationToken aborted,
         Perception.Segmentation.SegmenterKind? segmenter = null)
     {
@@ -114,7 +163,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         var deadline = DateTime.UtcNow + timeout; // queue wait and run together
         if (!admission.TakeOver()) throw new InvalidOperationException("the admission was already given back");
         // Cancels the run when the request is gone or its time is up; disposed by whoever ends the run.
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(aborted, _stopping.Token);
         cancel.CancelAfter(timeout);
         try
         {
@@ -125,10 +174,11 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
             cancel.Dispose();
             admission.ReleaseFromRun();
             if (aborted.IsCancellationRequested) throw;
+            if (_stopping.IsCancellationRequested) throw new ServerStoppingException();
             throw new JobTimeoutException(options.JobTimeoutSeconds);
         }
         var started = DateTime.UtcNow;
-        var job = Task.Run(() =>
+        var job = StartTracked(() =>
         {
             try
             {
@@ -154,7 +204,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
                 EngineGate.Release();
                 admission.ReleaseFromRun();
             }
-        }, CancellationToken.None);
+        });
         // a run that ends after its request gave up still has its exception observed
         _ = job.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         try
@@ -172,6 +222,7 @@ public sealed class ChainRunner(StudioOptions options, Func<InterCoGEngine> engi
         }
         catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
         {
+            if (_stopping.IsCancellationRequested) throw new ServerStoppingException();
             throw new JobTimeoutException(options.JobTimeoutSeconds); // the run saw its time run out first
         }
     }

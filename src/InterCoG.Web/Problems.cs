@@ -69,6 +69,7 @@ public static class Problems
     {
         ApiProblemException p => (Document(p.Status, p.ExitCode, p.Title, p.Message), null),
         QueueFullException q => (Document(503, ExitCodes.Other, "Server busy", q.Message + $"; retry after {q.RetryAfterSeconds} s", "urn:intercog:problem:busy"), q.RetryAfterSeconds),
+        ServerStoppingException st => (Document(503, ExitCodes.Other, "Server stopping", st.Message, "urn:intercog:problem:stopping"), 5),
         JobTimeoutException t => (Document(504, ExitCodes.Other, "Chain run timed out", t.Message, "urn:intercog:problem:timeout"), null),
         GenerativeBackendException g => (Document(502, ExitCodes.Other, "Generative server failed", g.Message, "urn:intercog:problem:generative-backend"), null),
         InterCoGException ie => (Document(StatusFor(ie.ExitCode), ie.ExitCode, TitleFor(ie.ExitCode), ie.Message), null),

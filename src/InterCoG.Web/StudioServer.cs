@@ -122,11 +122,11 @@ public static partial class StudioServer
         });
 
         if (options.Preload)
-            app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
-            {
-                try { _ = runner.Engine; }
-                catch (InterCoGException e) { app.Logger.LogWarning("models not loaded at start-up: {Message}", e.Message); }
-            }));
+            app.Lifetime.ApplicationStarted.Register(() =>
+                runner.StartPreload(e => app.Logger.LogWarning("models not loaded at start-up: {Message}", e.Message)));
+        // runs in flight stop at their next stage boundary, so that the requests waiting on them are answered (503) and
+        // the server's graceful stop does not wait for whole runs
+        app.Lifetime.ApplicationStopping.Register(runner.BeginStop);
         return app;
     }
 
@@ -140,8 +140,23 @@ public static partial class StudioServer
         started?.Invoke([.. app.Urls]);
         try { await Task.Delay(Timeout.Infinite, stop); }
         catch (OperationCanceledException) { }
-        await app.StopAsync(CancellationToken.None);
+        var runner = app.Services.GetRequiredService<ChainRunner>();
+        runner.BeginStop();
+        using (var graceful = new CancellationTokenSource(StopRequestsTimeout))
+            await app.StopAsync(graceful.Token);
+        // The preload and the runs work in ONNX Runtime and OpenCV: a process that exits while one of them is still in
+        // native code has those libraries torn down beneath it and dies of a segfault. Wait until they have left it.
+        int left = await runner.StopAsync(StopWorkTimeout);
+        if (left > 0)
+            app.Logger.LogWarning("{Count} model call(s) still running {Seconds:0} s after the stop; exiting anyway", left, StopWorkTimeout.TotalSeconds);
     }
+
+    /// <summary>How long a stopping server waits for its open requests (each run in flight is cancelled first).</summary>
+    public static readonly TimeSpan StopRequestsTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a stopping server then waits for its model calls in progress (the preload, a stage that is
+    /// between two checks of its cancellation) to end. <c>intercog serve</c> gives its stop more than these two together.</summary>
+    public static readonly TimeSpan StopWorkTimeout = TimeSpan.FromSeconds(20);
 
     private static readonly (string Route, string Resource, string Type)[] StaticFiles =
     [

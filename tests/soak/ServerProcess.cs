@@ -55,8 +55,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet CLI serve --urls http://127.0.0.1:0 ARGS</c> with a fresh TMPDIR and waits until it
-    /// listens (and, unless --no-preload is among the arguments, until its models are loaded).</summary>
-    public static async Task<ServerProcess> StartAsync(IEnumerable<string> serveArgs, string? cliDll = null, TimeSpan? startTimeout = null)
+    /// listens (and, unless --no-preload is among the arguments or <paramref name="waitForModels"/> is false, until its
+    /// models are loaded).</summary>
+    public static async Task<ServerProcess> StartAsync(IEnumerable<string> serveArgs, string? cliDll = null, TimeSpan? startTimeout = null,
+        bool waitForModels = true)
     {
         var args = serveArgs.ToList();
         string temp = Path.Combine(Path.GetTempPath(), $"intercog-serve-tmp-{Guid.NewGuid():N}");
@@ -96,7 +98,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             throw new InvalidOperationException($"intercog serve {why}: {server.Stderr}{server.Stdout}");
         }
         server.BaseUrl = listening.Task.Result.TrimEnd('/');
-        if (!args.Contains("--no-preload")) await server.WaitForEngineAsync(limit);
+        if (waitForModels && !args.Contains("--no-preload")) await server.WaitForEngineAsync(limit);
         server._baseline = [.. server.TempEntries()];
         return server;
     }
@@ -152,6 +154,26 @@ public sealed partial class ServerProcess : IAsyncDisposable
         Directory.Exists(TempFolder)
             ? Directory.EnumerateFileSystemEntries(TempFolder, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(TempFolder, p)).ToList()
             : [];
+
+    /// <summary>Sends SIGTERM (what a service manager or Ctrl+C's sibling sends) and waits for the process to end;
+    /// returns its exit code, or throws when it is still running after <paramref name="limit"/>.</summary>
+    public async Task<int> TerminateAsync(TimeSpan limit)
+    {
+        if (Kill(Pid, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({Pid}, SIGTERM) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        using var wait = new CancellationTokenSource(limit);
+        try { await _process.WaitForExitAsync(wait.Token); }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the server did not exit within {limit.TotalSeconds:0} s of SIGTERM: {Stderr}");
+        }
+        return _process.ExitCode;
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

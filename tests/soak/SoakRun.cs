@@ -101,7 +101,8 @@ public sealed record SoakReport
 public static class SoakRun
 {
     // photo and instruction pairs: most edit (200; the removal runs the default fill, MI-GAN when installed), "make the
-    // horse brown" is ambiguous (409), the cat, the bicycle and a horse among giraffes are not there (422)
+    // horse brown" is ambiguous (409), and so is "make the cat red" (the detector sees two cats on the dog photo), the
+    // bicycle and a horse among giraffes are not there (422)
     private static readonly (string Photo, string Instruction)[] Edits =
     [
         ("horses.jpg", "make the horse on the right brown"), ("horses.jpg", "make the horse brown"), ("dog.jpg", "make the dog green"),
@@ -118,7 +119,9 @@ public static class SoakRun
         new("edit-large", 2, c => c.EditAsync(large: true), ["200", "409", "422", "503", "504"]),
         new("ground", 2, c => c.GroundAsync(), ["200", "409", "422", "503", "504"]),
         new("stream", 1, c => c.StreamAsync(abort: false), ["200", "409", "422", "503", "504"]),
-        new("stream-abort", 2, c => c.StreamAsync(abort: true), ["aborted", "200", "503", "504"]),
+        // the client drops the stream 0.3-3.3 s in: a run that ends before that (an ambiguous or absent target is found
+        // early) streams its problem first
+        new("stream-abort", 2, c => c.StreamAsync(abort: true), ["aborted", "200", "409", "422", "503", "504"]),
         new("client-gives-up", 1, c => c.GiveUpAsync(), ["aborted", "200", "409", "422", "503", "504"]),
         new("cut-body", 1, c => c.CutBodyAsync(), ["400", "503"]),
         new("stalled-body", 1, c => c.StalledBodyAsync(), ["408", "400", "503", "closed"]),
