@@ -140,10 +140,10 @@ public static partial class StudioServer
         started?.Invoke([.. app.Urls]);
         try { await Task.Delay(Timeout.Infinite, stop); }
         catch (OperationCanceledException) { }
-        var runner = app.Services.GetRequiredService<ChainRunner>();
-        runner.BeginStop();
+        // stopping the app cancels the runs in flight first (ApplicationStopping → ChainRunner.BeginStop, in Build)
         using (var graceful = new CancellationTokenSource(StopRequestsTimeout))
             await app.StopAsync(graceful.Token);
+        var runner = app.Services.GetRequiredService<ChainRunner>();
         // The preload and the runs work in ONNX Runtime and OpenCV: a process that exits while one of them is still in
         // native code has those libraries torn down beneath it and dies of a segfault. Wait until they have left it.
         int left = await runner.StopAsync(StopWorkTimeout);

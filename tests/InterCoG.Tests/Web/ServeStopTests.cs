@@ -15,12 +15,6 @@ public sealed class ServeStopTests
 {
     private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(60);
 
-    private static async Task<JsonNode> HealthAsync(ServerProcess server)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        return JsonNode.Parse(await http.GetStringAsync("/healthz"))!;
-    }
-
     [Fact]
     public async Task The_server_returns_from_its_stop_only_after_the_models_it_was_loading_are_loaded()
     {
@@ -59,7 +53,7 @@ public sealed class ServeStopTests
 
         // the run has started once the server counts the request in flight and the upload is in
         var end = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-        while ((int)(await HealthAsync(server))["in_flight"]! == 0 && DateTime.UtcNow < end && !answer.IsCompleted)
+        while ((int)JsonNode.Parse(await http.GetStringAsync("/healthz"))!["in_flight"]! == 0 && DateTime.UtcNow < end && !answer.IsCompleted)
             await Task.Delay(100);
         Assert.False(answer.IsCompleted, "the request was answered before the stop");
         await Task.Delay(1500); // into the run's model calls
